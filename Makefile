@@ -1,0 +1,42 @@
+# PRIAM – the two set-up commands are `make run` and `make test` (see README).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup migrate demo test-fast bench clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "PRIAM needs Python 3.11, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+migrate: setup
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) load_demo
+
+run: demo
+	@echo "PRIAM is serving on http://$(HOST):$(PORT)/ – sign in with a demo login above."
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+# The whole suite twice: on PostgreSQL with Redis and a real Celery worker,
+# then on the embedded SQLite (tests that need the services are deselected there).
+test: setup
+	bash scripts/install-system-packages.sh
+	bash scripts/with-test-services.sh $(BIN)/pytest -p no:cacheprovider
+	env -u DATABASE_URL -u CELERY_BROKER_URL PRIAM_DATA_DIR=$$(mktemp -d) \
+		$(BIN)/pytest -p no:cacheprovider -m "not services"
+
+test-fast: setup
+	$(BIN)/pytest -m "not services" -x -q
+
+clean:
+	rm -rf $(VENV) var

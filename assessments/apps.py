@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AssessmentsConfig(AppConfig):
+    name = "assessments"
+    verbose_name = "PRIAM"
+    default_auto_field = "django.db.models.BigAutoField"

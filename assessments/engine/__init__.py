@@ -1,0 +1,33 @@
+"""PRIAM rules engine: the Five Safes framework as data, evaluated in pure Python.
+
+No Django imports anywhere in this package; dependencies: standard library + PyYAML.
+
+Public API::
+
+    load_framework_dir(path) -> Framework
+    load_framework_texts(texts: dict[str, str]) -> Framework
+    validate_document(framework, doc) -> list[Problem]
+    evaluate(framework, doc) -> dict           # raises DocumentInvalid
+    canonical_json(obj) -> str
+    render_condition(framework, condition) -> str
+"""
+
+from .canonical import canonical_json, texts_sha256
+from .conditions import OPERATORS
+from .documents import validate_document
+from .errors import DocumentInvalid, FrameworkError, Problem
+from .evaluation import answers_sha256, evaluate
+from .framework import Framework, Question, Rule, load_framework_dir, load_framework_texts
+
+
+def render_condition(framework: Framework, condition) -> str:
+    """A readable sentence for ``condition`` using the framework's question and option labels."""
+    from .conditions import render
+    return render(framework, condition)
+
+
+__all__ = [
+    "Framework", "FrameworkError", "Problem", "DocumentInvalid", "Question", "Rule",
+    "load_framework_dir", "load_framework_texts", "validate_document", "evaluate",
+    "canonical_json", "render_condition", "answers_sha256", "texts_sha256", "OPERATORS",
+]

@@ -1,0 +1,78 @@
+"""Exceptions and the Problem record of the rules engine (no Django)."""
+
+from __future__ import annotations
+
+__all__ = ["FrameworkError", "Problem", "DocumentInvalid"]
+
+
+class FrameworkError(Exception):
+    """A framework definition is invalid.
+
+    ``str(err)`` is one line naming the file, the rule/question id and the
+    problem, e.g. ``rules.yaml: rule R-DA-99: unknown question "DA99"``.
+    ``err.file``, ``err.item`` and ``err.problem`` hold the parts.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, item: str | None = None,
+                 problem: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.item = item
+        self.problem = problem if problem is not None else message
+
+
+class Problem:
+    """One problem found in a project assessment document.
+
+    ``custodian`` is the custodian's name (``None`` for the project level or the
+    document as a whole), ``question`` the question id (or ``None``), and
+    ``message`` says what is wrong.  ``str(problem)`` is one line such as
+    ``custodian "Custodian A": DA3: "none" cannot be combined with other options``
+    or ``project: PE4: expected an integer ≥ 0, got "five"``.
+    """
+
+    __slots__ = ("custodian", "question", "message")
+
+    def __init__(self, custodian: str | None, question: str | None, message: str):
+        self.custodian = custodian
+        self.question = question
+        self.message = message
+
+    def __str__(self) -> str:
+        parts = []
+        if self.custodian is not None:
+            parts.append(f'custodian "{self.custodian}"')
+        elif self.question is not None:
+            parts.append("project")
+        if self.question is not None:
+            parts.append(self.question)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"Problem({self.custodian!r}, {self.question!r}, {self.message!r})"
+
+    def __eq__(self, other):
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return (self.custodian, self.question, self.message) == (
+            other.custodian, other.question, other.message)
+
+    def __hash__(self):
+        return hash((self.custodian, self.question, self.message))
+
+    def as_dict(self) -> dict:
+        return {"custodian": self.custodian, "question": self.question,
+                "message": self.message, "text": str(self)}
+
+
+class DocumentInvalid(Exception):
+    """Raised by ``evaluate`` when the document does not validate; ``.problems``
+    is the list of :class:`Problem`."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        first = str(self.problems[0]) if self.problems else "invalid document"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(first + more)

@@ -1,0 +1,43 @@
+"""Reads. Views and the API ask here rather than building querysets themselves."""
+
+from dataclasses import dataclass, field
+
+from .models import Membership, PanelMembership
+
+
+@dataclass(frozen=True)
+class Roles:
+    memberships: list = field(default_factory=list)
+    panel_seats: list = field(default_factory=list)
+    is_auditor: bool = False
+    is_administrator: bool = False
+
+    @property
+    def is_custodian(self):
+        return bool(self.memberships)
+
+    @property
+    def is_coordinator(self):
+        return any(m.role == Membership.Role.COORDINATOR for m in self.memberships)
+
+    @property
+    def is_panel_member(self):
+        return bool(self.panel_seats)
+
+    @property
+    def is_panel_chair(self):
+        return any(s.role == PanelMembership.Role.CHAIR for s in self.panel_seats)
+
+    @property
+    def has_any(self):
+        return self.is_custodian or self.is_panel_member or self.is_auditor or self.is_administrator
+
+
+def roles_of(user):
+    """Everything a user may act as, in two queries."""
+    return Roles(
+        memberships=list(user.memberships.select_related("organisation")),
+        panel_seats=list(user.panel_seats.select_related("panel")),
+        is_auditor=user.is_auditor,
+        is_administrator=user.is_superuser,
+    )

@@ -1,0 +1,81 @@
+"""Demo data for `make run`: organisations, people and panels from fixtures/demo.yaml."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.db import transaction
+
+from ..models import Membership, Organisation, Panel, PanelMembership, User
+
+DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.yaml"
+
+
+@dataclass
+class DemoSummary:
+    password: str
+    created: int = 0
+    unchanged: int = 0
+    logins: list = field(default_factory=list)
+
+
+def _ensure(summary, model, lookup, defaults):
+    obj, created = model.objects.get_or_create(**lookup, defaults=defaults)
+    if created:
+        summary.created += 1
+    else:
+        summary.unchanged += 1
+    return obj, created
+
+
+@transaction.atomic
+def demo_load(*, path=DEMO_FILE):
+    """Create what is missing and leave what exists alone, so a second run changes nothing."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    summary = DemoSummary(password=data["password"])
+
+    organisations = {}
+    for org in data["organisations"]:
+        organisations[org["slug"]], _ = _ensure(
+            summary, Organisation, {"slug": org["slug"]}, {"name": org["name"], "kind": org["kind"]}
+        )
+    panels = {}
+    for panel in data["panels"]:
+        panels[panel["slug"]], _ = _ensure(
+            summary, Panel, {"name": panel["name"]}, {"description": panel.get("description", "")}
+        )
+
+    for entry in data["users"]:
+        user, created = _ensure(
+            summary,
+            User,
+            {"username": entry["username"]},
+            {
+                "first_name": entry.get("first_name", ""),
+                "last_name": entry.get("last_name", ""),
+                "email": f"{entry['username']}@demo.priam.invalid",
+                "is_auditor": entry.get("auditor", False),
+                "is_superuser": entry.get("superuser", False),
+                "is_staff": entry.get("superuser", False),
+            },
+        )
+        if created:
+            user.set_password(data["password"])
+            user.save(update_fields=["password"])
+        if "organisation" in entry:
+            _ensure(
+                summary,
+                Membership,
+                {"user": user, "organisation": organisations[entry["organisation"]]},
+                {"role": entry["role"]},
+            )
+        if "panel" in entry:
+            _ensure(
+                summary,
+                PanelMembership,
+                {"user": user, "panel": panels[entry["panel"]]},
+                {"role": entry["panel_role"]},
+            )
+        summary.logins.append((entry["username"], entry["about"]))
+    return summary
