@@ -1,7 +1,112 @@
+"""The administrators' pages. Every save or delete writes its audit event in the admin's transaction."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 
-from .models import Membership, Organisation, Panel, PanelMembership, User
+from .models import (
+    AuditAction,
+    AuditEvent,
+    FrameworkVersion,
+    Membership,
+    Organisation,
+    Panel,
+    PanelMembership,
+    User,
+)
+from .services.audit import audit_record
+
+
+def _user_snapshot(user):
+    return {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "is_active": user.is_active,
+        "is_auditor": user.is_auditor,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "password": user.password,  # masked in the event; only the fact of a change shows
+        "memberships": sorted(
+            [m.organisation.slug, m.role] for m in user.memberships.select_related("organisation")
+        ),
+    }
+
+
+def _organisation_snapshot(org):
+    return {"name": org.name, "slug": org.slug, "kind": org.kind}
+
+
+def _panel_snapshot(panel):
+    return {
+        "name": panel.name,
+        "description": panel.description,
+        "quorum": panel.quorum,
+        "seats": sorted([s.user.username, s.role] for s in panel.seats.select_related("user")),
+    }
+
+
+def _diff(before, after):
+    changed = sorted(k for k in after if before.get(k) != after.get(k))
+    return {
+        "changed": changed,
+        "before": {k: before.get(k) for k in changed},
+        "after": {k: after.get(k) for k in changed},
+    }
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Records one created/updated/deleted event per saved object, with before and after values."""
+
+    snapshot = None  # staticmethod(obj) -> dict
+    actions_by_verb = {}  # {"created": AuditAction..., "updated": ..., "deleted": ...}
+
+    def save_model(self, request, obj, form, change):
+        request._audit_before = (
+            type(self).snapshot(type(obj).objects.get(pk=obj.pk)) if change else {}
+        )
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        # Inlines are saved here, after save_model: snapshot once everything is saved.
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        after = type(self).snapshot(obj)
+        before = getattr(request, "_audit_before", {})
+        diff = _diff(before, after)
+        if change and not diff["changed"]:
+            return
+        audit_record(
+            action=self.actions_by_verb["updated" if change else "created"],
+            actor=request.user,
+            obj=obj,
+            request=request,
+            data=diff if change else {"after": after},
+            **self.audit_scope(obj),
+        )
+
+    def delete_model(self, request, obj):
+        self._audit_delete(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._audit_delete(request, obj)
+        super().delete_queryset(request, queryset)
+
+    def _audit_delete(self, request, obj):
+        audit_record(
+            action=self.actions_by_verb["deleted"],
+            actor=request.user,
+            obj=obj,
+            request=request,
+            data={"before": type(self).snapshot(obj)},
+            **self.audit_scope(obj),
+        )
+
+    def audit_scope(self, obj):
+        return {}
 
 
 class MembershipInline(admin.TabularInline):
@@ -17,23 +122,83 @@ class PanelSeatInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
+    snapshot = staticmethod(_user_snapshot)
+    actions_by_verb = {
+        "created": AuditAction.USER_CREATED,
+        "updated": AuditAction.USER_UPDATED,
+        "deleted": AuditAction.USER_DELETED,
+    }
     inlines = [MembershipInline]
     list_display = ["username", "email", "first_name", "last_name", "is_auditor", "is_superuser", "is_active"]
     list_filter = ["is_auditor", "is_superuser", "is_active"]
     fieldsets = BaseUserAdmin.fieldsets + (("PRIAM roles", {"fields": ["is_auditor"]}),)
 
+    def user_change_password(self, request, id, form_url=""):
+        with transaction.atomic():
+            before = _user_snapshot(User.objects.get(pk=id)) if request.method == "POST" else None
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = User.objects.get(pk=id)
+                audit_record(
+                    action=AuditAction.USER_UPDATED,
+                    actor=request.user,
+                    obj=user,
+                    request=request,
+                    data=_diff(before, _user_snapshot(user)),
+                )
+            return response
+
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
+    snapshot = staticmethod(_organisation_snapshot)
+    actions_by_verb = {
+        "created": AuditAction.ORGANISATION_CREATED,
+        "updated": AuditAction.ORGANISATION_UPDATED,
+        "deleted": AuditAction.ORGANISATION_DELETED,
+    }
     list_display = ["name", "kind"]
     list_filter = ["kind"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def audit_scope(self, obj):
+        return {"organisation_id": obj.pk}
+
 
 @admin.register(Panel)
-class PanelAdmin(admin.ModelAdmin):
+class PanelAdmin(AuditedAdmin):
+    snapshot = staticmethod(_panel_snapshot)
+    actions_by_verb = {
+        "created": AuditAction.PANEL_CREATED,
+        "updated": AuditAction.PANEL_UPDATED,
+        "deleted": AuditAction.PANEL_DELETED,
+    }
     list_display = ["name", "quorum"]
     search_fields = ["name"]
     inlines = [PanelSeatInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["sequence", "timestamp", "actor", "action", "object_type", "object_id"]
+    list_filter = ["action"]
+    search_fields = ["actor", "object_id"]
+
+
+@admin.register(FrameworkVersion)
+class FrameworkVersionAdmin(ReadOnlyAdmin):
+    list_display = ["framework_id", "version", "sha256", "loaded_at", "loaded_by"]
+    exclude = ["texts"]

@@ -5,3 +5,6 @@ class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = "PRIAM"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the audit receivers)

@@ -7,7 +7,9 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
-from ..models import Membership, Organisation, Panel, PanelMembership, User
+from .audit import audit_record
+
+from ..models import AuditAction, Membership, Organisation, Panel, PanelMembership, User
 
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.yaml"
 
@@ -78,4 +80,10 @@ def demo_load(*, path=DEMO_FILE):
                 {"role": entry["panel_role"]},
             )
         summary.logins.append((entry["username"], entry["about"]))
+    if summary.created:
+        audit_record(
+            action=AuditAction.DEMO_LOADED,
+            object_type="demo",
+            data={"created": summary.created, "file": Path(path).name},
+        )
     return summary

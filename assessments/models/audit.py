@@ -1,0 +1,119 @@
+"""The tamper-evident audit trail: an append-only, SHA-256 hash-chained event log."""
+
+import json
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    """Every action PRIAM audits. New features add their actions here, nowhere else."""
+
+    AUTH_LOGIN = "auth.login", "Signed in"
+    AUTH_LOGIN_FAILED = "auth.login_failed", "Failed sign-in"
+    AUTH_LOCKED_OUT = "auth.locked_out", "Locked out after repeated failed sign-ins"
+    AUTH_LOGOUT = "auth.logout", "Signed out"
+    AUTH_PASSWORD_CHANGED = "auth.password_changed", "Changed own password"
+    USER_CREATED = "user.created", "User created"
+    USER_UPDATED = "user.updated", "User changed"
+    USER_DELETED = "user.deleted", "User deleted"
+    ORGANISATION_CREATED = "organisation.created", "Organisation created"
+    ORGANISATION_UPDATED = "organisation.updated", "Organisation changed"
+    ORGANISATION_DELETED = "organisation.deleted", "Organisation deleted"
+    PANEL_CREATED = "panel.created", "Panel created"
+    PANEL_UPDATED = "panel.updated", "Panel changed"
+    PANEL_DELETED = "panel.deleted", "Panel deleted"
+    FRAMEWORK_LOADED = "framework.loaded", "Framework version loaded"
+    DEMO_LOADED = "demo.loaded", "Demo data loaded"
+    AUDIT_EXPORTED = "audit.exported", "Audit events exported"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit events are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise PermissionError("Audit events are append-only: they cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One audited action. Write only through services.audit.audit_record()."""
+
+    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
+    timestamp = models.DateTimeField(db_index=True, editable=False)
+    # Ids rather than foreign keys: deleting a user or organisation must not
+    # touch the history, and the username is kept as it was at the time.
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor = models.CharField(max_length=150, help_text='Username, or "system".')
+    action = models.CharField(max_length=64, choices=AuditAction.choices, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    project_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    # Canonical JSON text, hashed exactly as stored.
+    data_json = models.TextField(default="{}")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["action", "timestamp"])]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.action} by {self.actor}"
+
+    @property
+    def data(self):
+        return json.loads(self.data_json)
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit events are append-only: they cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only: they cannot be deleted.")
+
+
+class AuditChainHead(models.Model):
+    """The single row appenders lock, so that concurrent writers cannot fork the chain."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class AuditExport(models.Model):
+    """A large export made in the background; small ones stream straight to the browser."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        JSONL = "jsonl", "JSON Lines"
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    format = models.CharField(max_length=8, choices=Format.choices)
+    filters = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveBigIntegerField(default=0)
+    done = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    @property
+    def percent(self):
+        return 100 if not self.total else min(100, round(100 * self.done / self.total))

@@ -1,0 +1,176 @@
+"""Append to and verify the audit hash chain.
+
+Each event's hash is the SHA-256 of its canonical JSON (sorted keys, compact,
+UTF-8), which includes the previous event's hash. Appenders lock the single
+chain-head row, so two writers can never both extend the same event.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import AuditAction, AuditChainHead, AuditEvent
+
+GENESIS_HASH = "0" * 64
+MASK = "********"
+_SECRET_KEY = re.compile(r"(password|passphrase|token|secret|api_?key|private_?key|signature_key)", re.I)
+_ACTIONS = frozenset(AuditAction.values)
+
+
+def mask_secrets(value):
+    """Replace the value of any key that names a secret, at any depth."""
+    if isinstance(value, dict):
+        return {
+            k: (MASK if _SECRET_KEY.search(str(k)) and v not in (None, "") else mask_secrets(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [mask_secrets(v) for v in value]
+    return value
+
+
+def canonical_data(data):
+    return json.dumps(
+        mask_secrets(data or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+
+
+def _dump(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def event_hash(
+    *, sequence, timestamp, actor_id, actor, action, object_type, object_id,
+    organisation_id, project_id, ip_address, user_agent, data_json, prev_hash,
+):
+    """SHA-256 of the event's canonical JSON; data_json is embedded as stored."""
+    canonical = (
+        '{"action":%s,"actor":%s,"actor_id":%s,"data":%s,"ip_address":%s,"object_id":%s,'
+        '"object_type":%s,"organisation_id":%s,"prev_hash":%s,"project_id":%s,"sequence":%d,'
+        '"timestamp":%s,"user_agent":%s}'
+    ) % (
+        _dump(action), _dump(actor), _dump(actor_id), data_json, _dump(ip_address),
+        _dump(object_id), _dump(object_type), _dump(organisation_id), _dump(prev_hash),
+        _dump(project_id), sequence, _dump(timestamp.isoformat(timespec="microseconds")),
+        _dump(user_agent),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _client_ip(request):
+    # Behind a proxy, configure it to set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips).
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _actor_of(actor, request):
+    user = actor if actor is not None else getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user.pk, user.get_username()
+    return None, "system" if request is None else "anonymous"
+
+
+def audit_record(
+    *, action, actor=None, obj=None, object_type="", object_id="",
+    organisation=None, organisation_id=None, project=None, project_id=None,
+    request=None, data=None,
+):
+    """Append one event to the chain, inside the caller's transaction.
+
+    Call it in the same transaction as the change it records, so that both
+    commit or neither does.
+    """
+    if action not in _ACTIONS:
+        raise ValueError(f"Unknown audit action {action!r}: add it to AuditAction first.")
+    if obj is not None:
+        object_type = object_type or obj._meta.model_name
+        object_id = object_id or str(obj.pk)
+    actor_id, actor_name = _actor_of(actor, request)
+    fields = {
+        "timestamp": timezone.now(),
+        "actor_id": actor_id,
+        "actor": actor_name,
+        "action": str(action),
+        "object_type": object_type,
+        "object_id": str(object_id) if object_id != "" else "",
+        "organisation_id": organisation.pk if organisation is not None else organisation_id,
+        "project_id": project.pk if project is not None else project_id,
+        "ip_address": _client_ip(request) if request is not None else None,
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:512] if request is not None else "",
+        "data_json": canonical_data(data),
+    }
+    with transaction.atomic():
+        head = _locked_head()
+        sequence = head.sequence + 1
+        digest = event_hash(sequence=sequence, prev_hash=head.hash, **fields)
+        event = AuditEvent.objects.create(sequence=sequence, prev_hash=head.hash, hash=digest, **fields)
+        head.sequence, head.hash = sequence, digest
+        head.save(update_fields=["sequence", "hash"])
+    return event
+
+
+def _locked_head():
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def audit_head():
+    """(sequence, hash) of the newest event, as published in decision records."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    return (head.sequence, head.hash) if head else (0, GENESIS_HASH)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    count: int
+    head_sequence: int
+    head_hash: str
+    bad_sequence: int | None = None
+    problem: str = ""
+
+
+VERIFY_FIELDS = (
+    "sequence", "timestamp", "actor_id", "actor", "action", "object_type", "object_id",
+    "organisation_id", "project_id", "ip_address", "user_agent", "data_json", "prev_hash", "hash",
+)
+
+
+def audit_verify(*, chunk_size=10000):
+    """Walk the whole chain in order and report the first event that does not fit."""
+    expected_sequence, prev_hash, count = 1, GENESIS_HASH, 0
+    rows = AuditEvent.objects.order_by("sequence").values_list(*VERIFY_FIELDS).iterator(chunk_size)
+    for row in rows:
+        (sequence, timestamp, actor_id, actor, action, object_type, object_id, organisation_id,
+         project_id, ip_address, user_agent, data_json, stored_prev, stored_hash) = row
+        if sequence != expected_sequence:
+            bad = min(sequence, expected_sequence)
+            what = "missing" if sequence > expected_sequence else "out of order"
+            return ChainReport(False, count, expected_sequence - 1, prev_hash, bad, f"event {bad} is {what}")
+        if stored_prev != prev_hash:
+            return ChainReport(False, count, sequence - 1, prev_hash, sequence,
+                               f"event {sequence} does not link to event {sequence - 1}")
+        digest = event_hash(
+            sequence=sequence, timestamp=timestamp, actor_id=actor_id, actor=actor, action=action,
+            object_type=object_type, object_id=object_id, organisation_id=organisation_id,
+            project_id=project_id, ip_address=ip_address, user_agent=user_agent,
+            data_json=data_json, prev_hash=stored_prev,
+        )
+        if digest != stored_hash:
+            return ChainReport(False, count, sequence - 1, prev_hash, sequence,
+                               f"event {sequence} was altered (its hash does not match its content)")
+        prev_hash, expected_sequence, count = stored_hash, sequence + 1, count + 1
+
+    head_sequence, head_hash = audit_head()
+    last = expected_sequence - 1
+    if (head_sequence, head_hash) != (last, prev_hash):
+        bad = min(head_sequence, last) + 1 if head_sequence != last else last
+        return ChainReport(False, count, last, prev_hash, bad,
+                           f"the chain head records event {head_sequence} but the log ends at event {last}")
+    return ChainReport(True, count, last, prev_hash)
