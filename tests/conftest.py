@@ -70,3 +70,14 @@ def login(client):
         return client
 
     return _login
+
+
+FRAMEWORK_V1 = "fixtures/frameworks/five-safes/v1"
+
+
+@pytest.fixture
+def framework_v1(db):
+    from assessments.services.frameworks import framework_load
+
+    version, _ = framework_load(path=FRAMEWORK_V1)
+    return version

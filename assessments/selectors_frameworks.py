@@ -1,0 +1,43 @@
+"""Reads of framework versions, and the engine objects built from them."""
+
+from functools import lru_cache
+
+from . import engine
+from .errors import PriamError
+from .models import FrameworkVersion
+
+
+class FrameworkNotFound(PriamError):
+    pass
+
+
+def framework_version_get(spec=None):
+    """`five-safes@1`, `five-safes` (its latest loaded version) or None (the latest loaded)."""
+    versions = FrameworkVersion.objects.order_by("-loaded_at", "-pk")
+    if spec:
+        framework_id, _, version = spec.partition("@")
+        versions = versions.filter(framework_id=framework_id)
+        if version:
+            versions = versions.filter(version=version)
+    found = versions.first()
+    if found is None:
+        loaded = ", ".join(v.spec for v in FrameworkVersion.objects.all()) or "none"
+        wanted = f"framework {spec!r}" if spec else "any framework"
+        raise FrameworkNotFound(
+            f"No {wanted} is loaded (loaded: {loaded}). "
+            "Load one with: python manage.py load_framework fixtures/frameworks/five-safes/v1"
+        )
+    return found
+
+
+def engine_framework(version):
+    """The engine's Framework for a stored version, built once per process."""
+    return _build(version.sha256, tuple(sorted(version.texts.items())))
+
+
+@lru_cache(maxsize=16)
+def _build(sha256, items):
+    framework = engine.load_framework_texts(dict(items))
+    if framework.sha256 != sha256:
+        raise PriamError(f"Stored framework texts do not match their recorded sha256 {sha256}.")
+    return framework
