@@ -21,6 +21,7 @@ migrate: setup
 	$(MANAGE) migrate --noinput
 
 demo: migrate
+	$(MANAGE) load_framework fixtures/frameworks/five-safes/v1
 	$(MANAGE) load_demo
 
 run: demo

@@ -6,6 +6,8 @@ exists to someone who may not see it.
 
 from django.http import Http404
 
+from .models import CustodianAssessment, Membership, Project
+
 
 def can_read_audit_trail(user):
     return user.is_authenticated and (user.is_auditor or user.is_superuser)
@@ -14,3 +16,83 @@ def can_read_audit_trail(user):
 def require_audit_reader(user):
     if not can_read_audit_trail(user):
         raise Http404("No such page.")
+
+
+def reads_everything(user):
+    """Auditors and administrators see every project, read-only for auditors."""
+    return user.is_authenticated and (user.is_auditor or user.is_superuser)
+
+
+def coordinator_organisations(user):
+    return [
+        m.organisation
+        for m in user.memberships.select_related("organisation")
+        if m.role == Membership.Role.COORDINATOR
+    ]
+
+
+def can_open_project(user):
+    return user.is_authenticated and user.memberships.filter(role=Membership.Role.COORDINATOR).exists()
+
+
+def projects_visible_to(user):
+    """The projects a user may see: their organisations' and those they coordinate."""
+    projects = Project.objects.all()
+    if reads_everything(user):
+        return projects
+    if not user.is_authenticated:
+        return projects.none()
+    org_ids = user.memberships.values("organisation_id")
+    return projects.filter(
+        pk__in=CustodianAssessment.objects.filter(organisation_id__in=org_ids).values("project_id")
+    ) | projects.filter(coordinator=user)
+
+
+def project_for(user, pk, queryset=None):
+    """Fetch and authorise in one call: the project, or 404 for missing and not-yours alike."""
+    queryset = queryset if queryset is not None else Project.objects.all()
+    project = queryset.filter(pk=pk).first()
+    if project is None or not can_view_project(user, project):
+        raise Http404("No such project.")
+    return project
+
+
+def can_view_project(user, project):
+    if reads_everything(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    if project.coordinator_id == user.pk:
+        return True
+    return project.assessments.filter(organisation__memberships__user=user).exists()
+
+
+def can_edit_project_answers(user, project):
+    return user.is_authenticated and project.coordinator_id == user.pk
+
+
+def can_edit_project_details(user, project):
+    return can_edit_project_answers(user, project)
+
+
+def can_edit_assessment(user, assessment):
+    return user.is_authenticated and Membership.objects.filter(
+        user=user, organisation_id=assessment.organisation_id
+    ).exists()
+
+
+def assessment_for(user, project, pk):
+    """A custodian assessment the user may see (read-only or not), or 404."""
+    assessment = project.assessments.select_related("organisation").filter(pk=pk).first()
+    if assessment is None or not can_view_project(user, project):
+        raise Http404("No such assessment.")
+    return assessment
+
+
+def editable_assessments(user, project):
+    """The assessments of this project that belong to the user's organisations."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        project.assessments.select_related("organisation").filter(organisation__memberships__user=user)
+    )

@@ -81,3 +81,40 @@ def framework_v1(db):
 
     version, _ = framework_load(path=FRAMEWORK_V1)
     return version
+
+
+EXAMPLES_DIR = "fixtures/examples"
+
+
+@pytest.fixture
+def example_project(framework_v1, demo):
+    """Build a project from a worked example through the services; custodian names map to
+    new organisations with one custodian member each, coordinated by `coordinator`."""
+    import json
+    from pathlib import Path
+
+    from assessments.models import Membership, Organisation
+    from assessments.services.seeding import project_from_document
+
+    coordinator = User.objects.get(username="coordinator")
+
+    def build(name, **kwargs):
+        document = json.loads((Path(EXAMPLES_DIR) / f"{name}.json").read_text())
+        organisations = {}
+        for custodian in document["custodians"]:
+            slug = f"{name}-{custodian['name']}".lower().replace(" ", "-")
+            org, created = Organisation.objects.get_or_create(slug=slug, defaults={"name": custodian["name"]})
+            if created:
+                user = User.objects.create_user(f"{slug}-member", password=PASSWORD)
+                Membership.objects.create(user=user, organisation=org)
+            organisations[custodian["name"]] = org
+        return project_from_document(
+            document=document,
+            coordinator=coordinator,
+            coordinating_organisation=coordinator.memberships.get().organisation,
+            organisations=organisations,
+            framework_version=framework_v1,
+            **kwargs,
+        )
+
+    return build

@@ -14,7 +14,7 @@ Public API::
 
 from .canonical import canonical_json, texts_sha256
 from .conditions import OPERATORS
-from .documents import validate_document
+from .documents import effective_answers, validate_document
 from .errors import DocumentInvalid, FrameworkError, Problem
 from .evaluation import answers_sha256, evaluate
 from .framework import Framework, Question, Rule, load_framework_dir, load_framework_texts
@@ -29,5 +29,5 @@ def render_condition(framework: Framework, condition) -> str:
 __all__ = [
     "Framework", "FrameworkError", "Problem", "DocumentInvalid", "Question", "Rule",
     "load_framework_dir", "load_framework_texts", "validate_document", "evaluate",
-    "canonical_json", "render_condition", "answers_sha256", "texts_sha256", "OPERATORS",
+    "canonical_json", "render_condition", "answers_sha256", "effective_answers", "texts_sha256", "OPERATORS",
 ]

@@ -13,7 +13,7 @@ import json
 from .conditions import Env
 from .errors import Problem
 
-__all__ = ["make_checker", "validate_document", "normalise"]
+__all__ = ["make_checker", "validate_document", "normalise", "effective_answers"]
 
 
 def _show(v) -> str:
@@ -253,3 +253,19 @@ def validate_document(fw, doc) -> list[Problem]:
 def normalise(fw, doc):
     """``(problems, Normalised | None)``."""
     return _check(fw, doc, True)
+
+
+def effective_answers(fw, answers) -> dict:
+    """Effective values of the valid answers in ``answers`` (others are left out).
+
+    Used to decide show-if visibility while a questionnaire is still a draft.
+    """
+    out = {}
+    for qid, value in answers.items():
+        q = fw.questions_by_id.get(qid)
+        if q is None:
+            continue
+        message, effective, _ = q.check(value)
+        if message is None:
+            out[qid] = effective
+    return out

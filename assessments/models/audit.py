@@ -26,6 +26,13 @@ class AuditAction(models.TextChoices):
     FRAMEWORK_LOADED = "framework.loaded", "Framework version loaded"
     DEMO_LOADED = "demo.loaded", "Demo data loaded"
     AUDIT_EXPORTED = "audit.exported", "Audit events exported"
+    PROJECT_CREATED = "project.created", "Project opened"
+    PROJECT_UPDATED = "project.updated", "Project details changed"
+    PROJECT_ANSWERS_SAVED = "project.answers_saved", "Project-scope answers saved"
+    PROJECT_FRAMEWORK_CHANGED = "project.framework_changed", "Newer framework version applied"
+    ASSESSMENT_ANSWERS_SAVED = "assessment.answers_saved", "Custodian answers saved"
+    ASSESSMENT_SUBMITTED = "assessment.submitted", "Custodian assessment submitted"
+    ASSESSMENT_CONFIRMED = "assessment.confirmed", "Project-scope answers confirmed by a custodian"
 
 
 class AuditEventQuerySet(models.QuerySet):

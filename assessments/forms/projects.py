@@ -1,0 +1,53 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+
+from ..models import Organisation, Project
+from ..services.projects import DETAIL_FIELDS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ProjectDetailsForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = list(DETAIL_FIELDS)
+        widgets = {
+            "start_date": DateInput,
+            "end_date": DateInput,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "public_benefit": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The planned end must be on or after the planned start.")
+        return cleaned
+
+
+class ProjectCreateForm(ProjectDetailsForm):
+    coordinating_organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label="Coordinating organisation"
+    )
+    custodians = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Custodian organisations whose data the project needs",
+        help_text="Each gets its own custodian assessment.",
+    )
+
+    def __init__(self, *args, coordinator_organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["coordinating_organisation"]
+        field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in coordinator_organisations])
+        if len(coordinator_organisations) == 1:
+            field.initial = coordinator_organisations[0].pk

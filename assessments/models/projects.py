@@ -1,0 +1,121 @@
+"""Research projects, the custodians' assessments of them, and their evaluations."""
+
+from django.conf import settings
+from django.db import models
+
+from .accounts import Organisation
+from .frameworks import FrameworkVersion
+
+
+class Project(models.Model):
+    class Status(models.TextChoices):
+        ASSESSING = "assessing", "Being assessed"
+        ASSESSED = "assessed", "Assessed: risk profile ready"
+        WITH_PANEL = "with_panel", "With the approval panel"
+        DECIDED = "decided", "Decided"
+
+    title = models.CharField(max_length=200)
+    summary = models.TextField()
+    lead_researcher = models.CharField(max_length=200)
+    lead_organisation = models.CharField(
+        max_length=200, help_text="The lead researcher's employer; need not be a PRIAM organisation."
+    )
+    purpose = models.TextField()
+    public_benefit = models.TextField("Public-benefit statement")
+    start_date = models.DateField("Planned start")
+    end_date = models.DateField("Planned end")
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="coordinated_projects"
+    )
+    coordinating_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="coordinated_projects"
+    )
+    custodians = models.ManyToManyField(
+        Organisation, through="CustodianAssessment", related_name="projects"
+    )
+    # The project keeps the framework version it started with until someone
+    # explicitly applies a newer one.
+    framework_version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ASSESSING)
+    revision = models.PositiveIntegerField(default=1)
+    # Project-scope answers, keyed by question id, as in the exchange format.
+    answers = models.JSONField(default=dict, blank=True)
+    # Bumped whenever a project-scope answer changes: custodians confirm a version.
+    answers_version = models.PositiveIntegerField(default=0)
+    # Per section: {"people": {"version": 3, "saved_by": "cara", "saved_at": "..."}}.
+    sections = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class CustodianAssessment(models.Model):
+    """One custodian organisation's part of a project: its own answers and its confirmation."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assessments")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="assessments")
+    answers = models.JSONField(default=dict, blank=True)
+    sections = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The project.answers_version this custodian confirmed; confirmation lapses
+    # as soon as the coordinator changes a project-scope answer.
+    confirmed_version = models.PositiveIntegerField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organisation__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "organisation"], name="one_assessment_per_custodian")
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} for {self.project}"
+
+    @property
+    def is_submitted(self):
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_version is not None and self.confirmed_version == self.project.answers_version
+
+
+class Evaluation(models.Model):
+    """The engine's result for one revision of a project. Never changed; later revisions add rows."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="evaluations")
+    revision = models.PositiveIntegerField()
+    framework_version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="+")
+    document = models.JSONField(help_text="The project assessment document that was evaluated.")
+    result = models.JSONField()
+    answers_sha256 = models.CharField(max_length=64)
+    overall = models.PositiveSmallIntegerField()
+    outcome = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "revision"], name="one_evaluation_per_revision")
+        ]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("An evaluation is a record: it cannot be changed.")
+        super().save(*args, **kwargs)

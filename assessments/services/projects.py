@@ -1,0 +1,287 @@
+"""Writes for projects and custodian assessments. Each writes exactly one audit event."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import engine
+from ..errors import PriamError
+from ..models import AuditAction, CustodianAssessment, Evaluation, Project
+from ..selectors_frameworks import engine_framework
+from ..selectors_projects import project_document, project_problems
+from .audit import audit_record
+
+PROJECT, CUSTODIAN = "project", "custodian"
+DETAIL_FIELDS = (
+    "title", "summary", "lead_researcher", "lead_organisation", "purpose",
+    "public_benefit", "start_date", "end_date",
+)
+
+
+class ProjectLocked(PriamError):
+    pass
+
+
+class SubmissionIncomplete(PriamError):
+    def __init__(self, message, problems):
+        super().__init__(message)
+        self.problems = problems
+
+
+@dataclass
+class SectionConflict(PriamError):
+    """Someone else saved this section since the user opened it."""
+
+    saved_by: str
+    saved_at: str
+    their_answers: dict
+
+    def __str__(self):
+        return (
+            f"{self.saved_by} saved this section at {self.saved_at} while you were editing it. "
+            "Your answers were not saved: compare them with theirs below, then save again."
+        )
+
+
+def project_create(*, actor, coordinating_organisation, custodians, framework_version, request=None, **details):
+    if not custodians:
+        raise PriamError("A project needs at least one custodian organisation.")
+    with transaction.atomic():
+        project = Project.objects.create(
+            coordinator=actor,
+            coordinating_organisation=coordinating_organisation,
+            framework_version=framework_version,
+            **{field: details[field] for field in DETAIL_FIELDS},
+        )
+        CustodianAssessment.objects.bulk_create(
+            CustodianAssessment(project=project, organisation=org) for org in custodians
+        )
+        audit_record(
+            action=AuditAction.PROJECT_CREATED,
+            actor=actor,
+            obj=project,
+            project=project,
+            organisation=coordinating_organisation,
+            request=request,
+            data={
+                **{field: str(details[field]) for field in DETAIL_FIELDS},
+                "custodians": sorted(org.name for org in custodians),
+                "framework": framework_version.spec,
+            },
+        )
+    return project
+
+
+def project_update_details(*, project, actor, request=None, **details):
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        before = {field: str(getattr(project, field)) for field in DETAIL_FIELDS}
+        for field in DETAIL_FIELDS:
+            setattr(project, field, details[field])
+        after = {field: str(getattr(project, field)) for field in DETAIL_FIELDS}
+        changed = sorted(f for f in DETAIL_FIELDS if before[f] != after[f])
+        if not changed:
+            return project
+        project.save()
+        audit_record(
+            action=AuditAction.PROJECT_UPDATED,
+            actor=actor,
+            obj=project,
+            project=project,
+            request=request,
+            data={"before": {f: before[f] for f in changed}, "after": {f: after[f] for f in changed}},
+        )
+    return project
+
+
+def section_save(*, project, safe, answers, base_version, actor, assessment=None, request=None):
+    """Save one section's answers (project scope, or one custodian's), as a draft.
+
+    `answers` maps every question of the section to its value, or None for
+    unanswered. `base_version` is the section version the user started from:
+    if someone saved since, nothing is saved and SectionConflict says who.
+    """
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        if project.status == Project.Status.WITH_PANEL:
+            raise ProjectLocked(
+                "The project is with the approval panel: its answers are locked until the panel "
+                "decides or refers it back."
+            )
+        owner = project
+        if assessment is not None:
+            owner = CustodianAssessment.objects.select_for_update().get(pk=assessment.pk)
+        meta = owner.sections.get(safe, {"version": 0})
+        stored = {qid: owner.answers.get(qid) for qid in answers}
+        if meta["version"] != base_version:
+            raise SectionConflict(meta.get("saved_by", "someone"), meta.get("saved_at", ""), stored)
+
+        framework = engine_framework(project.framework_version)
+        merged = {**owner.answers, **{q: v for q, v in answers.items() if v is not None}}
+        for qid, value in answers.items():
+            if value is None:
+                merged.pop(qid, None)
+        # An answer to a question that its show-if hides is dropped, not kept out of sight.
+        for qid in list(merged):
+            question = framework.questions_by_id.get(qid)
+            if question is not None and question.show_if and not _visible(framework, question, merged, project):
+                merged.pop(qid)
+        changed = sorted(q for q in set(owner.answers) | set(merged) if owner.answers.get(q) != merged.get(q))
+        if not changed:
+            return owner, False
+
+        reopened = project.status in (Project.Status.ASSESSED, Project.Status.DECIDED)
+        before = {q: owner.answers.get(q) for q in changed}
+        owner.answers = merged
+        owner.sections = {
+            **owner.sections,
+            safe: {"version": meta["version"] + 1, "saved_by": actor.username, "saved_at": timezone.now().isoformat()},
+        }
+        withdrawn = False
+        if assessment is None:
+            # Every custodian's confirmation was of the old answers; it lapses.
+            project.answers_version += 1
+            owner.save(update_fields=["answers", "sections", "answers_version", "updated_at"])
+        else:
+            withdrawn = owner.status == CustodianAssessment.Status.SUBMITTED
+            owner.status = CustodianAssessment.Status.DRAFT
+            owner.save(update_fields=["answers", "sections", "status"])
+        if reopened:
+            project.revision += 1
+            project.status = Project.Status.ASSESSING
+        project.save()
+
+        audit_record(
+            action=AuditAction.PROJECT_ANSWERS_SAVED if assessment is None else AuditAction.ASSESSMENT_ANSWERS_SAVED,
+            actor=actor,
+            obj=owner,
+            project=project,
+            organisation=assessment.organisation if assessment is not None else None,
+            request=request,
+            data={
+                "section": safe,
+                "before": before,
+                "after": {q: merged.get(q) for q in changed},
+                "revision": project.revision,
+                "reopened": reopened,
+                "submission_withdrawn": withdrawn,
+            },
+        )
+    return owner, True
+
+
+def _visible(framework, question, answers, project):
+    # Show-if conditions of custodian questions look at the custodian's answers
+    # together with the project's; effective values treat unknown as worst.
+    effective = {**project.answers, **answers}
+    return framework.is_visible(question, engine.effective_answers(framework, effective))
+
+
+def assessment_submit(*, assessment, actor, request=None):
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=assessment.project_id)
+        assessment = CustodianAssessment.objects.select_for_update().select_related("organisation").get(
+            pk=assessment.pk
+        )
+        if project.status == Project.Status.WITH_PANEL:
+            raise ProjectLocked("The project is with the approval panel.")
+        problems = project_problems(project, [assessment], scope=CUSTODIAN)
+        if problems:
+            raise SubmissionIncomplete(
+                f"{assessment.organisation.name}'s assessment is not complete: "
+                f"{len(problems)} question(s) need an answer or a correction.",
+                problems,
+            )
+        assessment.status = CustodianAssessment.Status.SUBMITTED
+        assessment.submitted_at = timezone.now()
+        assessment.submitted_by = actor
+        assessment.save(update_fields=["status", "submitted_at", "submitted_by"])
+        evaluation = _evaluate_if_complete(project)
+        audit_record(
+            action=AuditAction.ASSESSMENT_SUBMITTED,
+            actor=actor,
+            obj=assessment,
+            project=project,
+            organisation=assessment.organisation,
+            request=request,
+            data={"revision": project.revision, **_evaluation_summary(evaluation)},
+        )
+    return assessment, evaluation
+
+
+def assessment_confirm(*, assessment, actor, request=None):
+    """The custodian confirms the project-scope answers as they stand now."""
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=assessment.project_id)
+        assessment = CustodianAssessment.objects.select_for_update().select_related("organisation").get(
+            pk=assessment.pk
+        )
+        if project.status == Project.Status.WITH_PANEL:
+            raise ProjectLocked("The project is with the approval panel.")
+        problems = project_problems(project, [], scope=PROJECT)
+        if problems:
+            raise SubmissionIncomplete(
+                f"The project-scope answers are not complete ({len(problems)} question(s)): "
+                "the coordinator must finish them before custodians confirm.",
+                problems,
+            )
+        assessment.confirmed_version = project.answers_version
+        assessment.confirmed_at = timezone.now()
+        assessment.confirmed_by = actor
+        assessment.save(update_fields=["confirmed_version", "confirmed_at", "confirmed_by"])
+        evaluation = _evaluate_if_complete(project)
+        audit_record(
+            action=AuditAction.ASSESSMENT_CONFIRMED,
+            actor=actor,
+            obj=assessment,
+            project=project,
+            organisation=assessment.organisation,
+            request=request,
+            data={
+                "answers_version": project.answers_version,
+                "project_answers": project.answers,
+                "revision": project.revision,
+                **_evaluation_summary(evaluation),
+            },
+        )
+    return assessment, evaluation
+
+
+def _evaluate_if_complete(project):
+    """When every custodian has submitted and confirmed, evaluate this revision once."""
+    assessments = list(project.assessments.select_related("organisation"))
+    complete = assessments and all(
+        a.is_submitted and a.confirmed_version == project.answers_version for a in assessments
+    )
+    if not complete or project.status != Project.Status.ASSESSING:
+        return None
+    framework = engine_framework(project.framework_version)
+    document = project_document(project, assessments)
+    result = engine.evaluate(framework, document)
+    evaluation = Evaluation.objects.create(
+        project=project,
+        revision=project.revision,
+        framework_version=project.framework_version,
+        document=document,
+        result=result,
+        answers_sha256=result["answers_sha256"],
+        overall=result["overall"],
+        outcome=result["outcome"],
+    )
+    project.status = Project.Status.ASSESSED
+    project.save(update_fields=["status", "updated_at"])
+    return evaluation
+
+
+def _evaluation_summary(evaluation):
+    if evaluation is None:
+        return {"evaluated": False}
+    return {
+        "evaluated": True,
+        "evaluation_id": evaluation.pk,
+        "tiers": evaluation.result["tiers"],
+        "overall": evaluation.overall,
+        "outcome": evaluation.outcome,
+        "answers_sha256": evaluation.answers_sha256,
+    }
