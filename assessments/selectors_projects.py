@@ -55,3 +55,73 @@ def project_problems(project, assessments, *, scope):
 
 def latest_evaluation(project):
     return project.evaluations.select_related("framework_version").order_by("-revision").first()
+
+
+class Section:
+    """One step of a questionnaire as a particular viewer sees it."""
+
+    def __init__(self, safe, label, editable, readonly, complete):
+        self.safe, self.label = safe, label
+        self.editable, self.readonly = editable, readonly
+        self.complete = complete
+
+
+def _question_done(framework, question, answers, effective):
+    if question.show_if and not framework.is_visible(question, effective):
+        return True
+    if question.id not in answers:
+        return not question.required
+    return question.check(answers[question.id])[0] is None
+
+
+def questionnaire_sections(project, assessment=None):
+    """The steps of the project questionnaire (assessment=None) or of one custodian's.
+
+    The coordinator's steps are the safes with project-scope questions; a
+    custodian's are all five safes: its own questions to answer and the
+    project's answers to review before confirming them.
+    """
+    framework = engine_framework(project.framework_version)
+    own = project.answers if assessment is None else {**project.answers, **assessment.answers}
+    effective = engine.effective_answers(framework, own)
+    sections = []
+    for safe in framework.safes:
+        project_qs = framework.section(safe, "project")
+        custodian_qs = framework.section(safe, "custodian")
+        editable, readonly = (project_qs, []) if assessment is None else (custodian_qs, project_qs)
+        if not editable and not readonly:
+            continue
+        if assessment is None and not editable:
+            continue
+        complete = all(_question_done(framework, q, own, effective) for q in editable + readonly)
+        sections.append(Section(safe, framework.safe_labels[safe], editable, readonly, complete))
+    return sections
+
+
+def project_overview(project, user):
+    """Everything the project page shows, for one viewer."""
+    from . import permissions
+
+    assessments = list(
+        project.assessments.select_related("organisation", "submitted_by", "confirmed_by")
+    )
+    mine = {a.pk for a in assessments if permissions.can_edit_assessment(user, a)} if assessments else set()
+    project_sections = questionnaire_sections(project)
+    evaluations = list(project.evaluations.order_by("-revision").only("pk", "revision", "overall", "outcome", "created_at"))
+    newer = [
+        v for v in project.framework_version.__class__.objects.filter(
+            framework_id=project.framework_version.framework_id
+        ).exclude(pk=project.framework_version_id)
+        if v.loaded_at > project.framework_version.loaded_at
+    ]
+    return {
+        "project": project,
+        "assessments": assessments,
+        "my_assessment_ids": mine,
+        "project_sections": project_sections,
+        "project_complete": sum(s.complete for s in project_sections),
+        "can_edit_project": permissions.can_edit_project_answers(user, project),
+        "evaluations": evaluations,
+        "latest_evaluation": evaluations[0] if evaluations else None,
+        "newer_frameworks": newer,
+    }

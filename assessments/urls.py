@@ -1,7 +1,41 @@
 from django.urls import path
 
-from .views import home
+from .views import home, projects, questionnaire
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("projects/", projects.projects, name="projects"),
+    path("projects/new/", projects.project_new, name="project_new"),
+    path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
+    path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),
+    path("projects/<int:pk>/framework/", projects.project_framework, name="project_framework"),
+    path("projects/<int:pk>/questions/<slug:safe>/", questionnaire.project_section, name="project_section"),
+    path("projects/<int:pk>/custodians/<int:aid>/", questionnaire.assessment_detail, name="assessment_detail"),
+    path(
+        "projects/<int:pk>/custodians/<int:aid>/questions/<slug:safe>/",
+        questionnaire.assessment_section,
+        name="assessment_section",
+    ),
+    path(
+        "projects/<int:pk>/custodians/<int:aid>/submit/",
+        questionnaire.assessment_submit_view,
+        name="assessment_submit",
+    ),
+    path(
+        "projects/<int:pk>/custodians/<int:aid>/confirm/",
+        questionnaire.assessment_confirm_view,
+        name="assessment_confirm",
+    ),
+]
+
+# audit trail
+from .views import audit as audit_views  # noqa: E402
+
+urlpatterns += [
+    path("audit/", audit_views.audit_events, name="audit_events"),
+    path("audit/events/<int:sequence>/", audit_views.audit_event, name="audit_event"),
+    path("audit/projects/<int:project_id>/", audit_views.audit_project_timeline, name="audit_project_timeline"),
+    path("audit/export/", audit_views.audit_export, name="audit_export"),
+    path("audit/exports/<int:export_id>/", audit_views.audit_export_status, name="audit_export_status"),
+    path("audit/exports/<int:export_id>/download/", audit_views.audit_export_download, name="audit_export_download"),
 ]

@@ -2,7 +2,7 @@ from .accounts import Membership, Organisation, User
 from .frameworks import FrameworkVersion
 from .audit import AuditAction, AuditChainHead, AuditEvent, AuditExport
 from .panels import Panel, PanelMembership
-from .projects import CustodianAssessment, Evaluation, Project
+from .projects import CustodianAssessment, Evaluation, Outcome, Project
 
 __all__ = [
     "AuditAction",
@@ -13,6 +13,7 @@ __all__ = [
     "Evaluation",
     "FrameworkVersion",
     "Membership",
+    "Outcome",
     "Organisation",
     "Panel",
     "PanelMembership",

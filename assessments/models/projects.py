@@ -96,6 +96,15 @@ class CustodianAssessment(models.Model):
         return self.confirmed_version is not None and self.confirmed_version == self.project.answers_version
 
 
+class Outcome(models.TextChoices):
+    """The engine's recommended outcomes (spec section 4); the panel decides."""
+
+    NOT_APPROVABLE = "not_approvable", "Not approvable as proposed"
+    REFER = "refer", "Refer to the panel"
+    APPROVE_WITH_CONDITIONS = "approve_with_conditions", "Approve with conditions"
+    APPROVE = "approve", "Approve"
+
+
 class Evaluation(models.Model):
     """The engine's result for one revision of a project. Never changed; later revisions add rows."""
 
@@ -106,7 +115,7 @@ class Evaluation(models.Model):
     result = models.JSONField()
     answers_sha256 = models.CharField(max_length=64)
     overall = models.PositiveSmallIntegerField()
-    outcome = models.CharField(max_length=40)
+    outcome = models.CharField(max_length=40, choices=Outcome.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

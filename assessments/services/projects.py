@@ -285,3 +285,75 @@ def _evaluation_summary(evaluation):
         "outcome": evaluation.outcome,
         "answers_sha256": evaluation.answers_sha256,
     }
+
+
+def framework_change_preview(*, project, version):
+    """Before/after of tiers, outcome and fired rules if `version` replaced the project's framework."""
+    assessments = list(project.assessments.select_related("organisation"))
+    document = project_document(project, assessments)
+    current, proposed = engine_framework(project.framework_version), engine_framework(version)
+    preview = {
+        "questions_added": sorted(set(proposed.questions_by_id) - set(current.questions_by_id)),
+        "questions_removed": sorted(set(current.questions_by_id) - set(proposed.questions_by_id)),
+        "rules_added": sorted(set(proposed.rules_by_id) - set(current.rules_by_id)),
+        "rules_removed": sorted(set(current.rules_by_id) - set(proposed.rules_by_id)),
+        "rules_changed": sorted(
+            rid for rid in set(current.rules_by_id) & set(proposed.rules_by_id)
+            if current.rules_by_id[rid].as_dict() != proposed.rules_by_id[rid].as_dict()
+        ),
+        "before": None,
+        "after": None,
+        "problems": [],
+    }
+    before_problems = engine.validate_document(current, document)
+    after_problems = engine.validate_document(proposed, document)
+    if not before_problems:
+        preview["before"] = engine.evaluate(current, document)
+    if not after_problems:
+        preview["after"] = engine.evaluate(proposed, document)
+    preview["problems"] = [str(p) for p in after_problems if str(p) not in {str(b) for b in before_problems}]
+    if preview["before"] and preview["after"]:
+        before, after = preview["before"], preview["after"]
+        preview["fired_added"] = sorted(set(after["fired"]) - set(before["fired"]))
+        preview["fired_removed"] = sorted(set(before["fired"]) - set(after["fired"]))
+    return preview
+
+
+def project_apply_framework(*, project, version, actor, request=None):
+    """Move the project to a newer framework version: a new revision, confirmed afresh."""
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        if project.status == Project.Status.WITH_PANEL:
+            raise ProjectLocked("The project is with the approval panel.")
+        if version.framework_id != project.framework_version.framework_id or version.loaded_at <= project.framework_version.loaded_at:
+            raise PriamError(f"{version.spec} is not a newer version of {project.framework_version.spec}.")
+        before = project.framework_version.spec
+        preview = framework_change_preview(project=project, version=version)
+        project.framework_version = version
+        project.revision += 1
+        project.answers_version += 1  # every custodian confirms again under the new version
+        project.status = Project.Status.ASSESSING
+        project.save()
+        # Submissions stand only where the custodian's answers are still complete.
+        withdrawn = []
+        for assessment in project.assessments.select_related("organisation").select_for_update():
+            if assessment.is_submitted and project_problems(project, [assessment], scope=CUSTODIAN):
+                assessment.status = CustodianAssessment.Status.DRAFT
+                assessment.save(update_fields=["status"])
+                withdrawn.append(assessment.organisation.name)
+        audit_record(
+            action=AuditAction.PROJECT_FRAMEWORK_CHANGED,
+            actor=actor,
+            obj=project,
+            project=project,
+            request=request,
+            data={
+                "before": before,
+                "after": version.spec,
+                "revision": project.revision,
+                "submissions_withdrawn": withdrawn,
+                "tiers_before": (preview["before"] or {}).get("tiers"),
+                "tiers_after": (preview["after"] or {}).get("tiers"),
+            },
+        )
+    return project

@@ -1,0 +1,119 @@
+"""Project pages: list, open, details, overview. Questionnaire pages live in views/questionnaire.py."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from .. import permissions
+from ..errors import PriamError
+from ..forms.projects import ProjectCreateForm, ProjectDetailsForm
+from ..selectors_frameworks import engine_framework, framework_version_get
+from ..selectors_projects import project_list, project_overview
+from ..services.projects import (
+    DETAIL_FIELDS,
+    framework_change_preview,
+    project_apply_framework,
+    project_create,
+    project_update_details,
+)
+from .questionnaire import _with_urls
+
+
+@login_required
+def projects(request):
+    return render(
+        request,
+        "projects/list.html",
+        {"projects": project_list(request.user), "can_open": permissions.can_open_project(request.user)},
+    )
+
+
+@login_required
+def project_new(request):
+    organisations = permissions.coordinator_organisations(request.user)
+    if not organisations:
+        raise Http404("Only coordinators open projects.")
+    form = ProjectCreateForm(request.POST or None, coordinator_organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = project_create(
+                actor=request.user,
+                coordinating_organisation=form.cleaned_data["coordinating_organisation"],
+                custodians=list(form.cleaned_data["custodians"]),
+                framework_version=framework_version_get("five-safes"),
+                request=request,
+                **{field: form.cleaned_data[field] for field in DETAIL_FIELDS},
+            )
+        except PriamError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Project “{project.title}” opened. Start with its questionnaire.")
+            return redirect("project_detail", pk=project.pk)
+    return render(request, "projects/new.html", {"form": form})
+
+
+@login_required
+def project_detail(request, pk):
+    project = permissions.project_for(request.user, pk)
+    context = project_overview(project, request.user)
+    _with_urls(context["project_sections"], project, None)
+    return render(request, "projects/detail.html", context)
+
+
+@login_required
+def project_edit(request, pk):
+    project = permissions.project_for(request.user, pk)
+    if not permissions.can_edit_project_details(request.user, project):
+        raise Http404("Only the project's coordinator edits its details.")
+    form = ProjectDetailsForm(request.POST or None, instance=project)
+    if request.method == "POST" and form.is_valid():
+        project_update_details(
+            project=project,
+            actor=request.user,
+            request=request,
+            **{field: form.cleaned_data[field] for field in DETAIL_FIELDS},
+        )
+        messages.success(request, "Project details saved.")
+        return redirect("project_detail", pk=project.pk)
+    return render(request, "projects/edit.html", {"form": form, "project": project})
+
+
+@login_required
+def project_framework(request, pk):
+    """Compare the project under a newer framework version, and apply it explicitly."""
+    project = permissions.project_for(request.user, pk)
+    if not permissions.can_edit_project_answers(request.user, project):
+        raise Http404("Only the project's coordinator changes its framework version.")
+    newer = [v for v in project_overview(project, request.user)["newer_frameworks"]]
+    wanted = request.POST.get("version") or request.GET.get("version")
+    version = next((v for v in newer if v.version == wanted), None)
+    if version is None:
+        raise Http404("No such newer framework version.")
+    if request.method == "POST":
+        try:
+            project_apply_framework(project=project, version=version, actor=request.user, request=request)
+        except PriamError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"The project now uses {version.spec} as revision {project.revision + 1}; "
+                "every custodian must confirm again.",
+            )
+        return redirect("project_detail", pk=project.pk)
+    preview = framework_change_preview(project=project, version=version)
+    safes = engine_framework(version).safes
+    rows = [
+        {
+            "safe": safe,
+            "before": preview["before"]["tiers"][safe] if preview["before"] else None,
+            "after": preview["after"]["tiers"][safe] if preview["after"] else None,
+        }
+        for safe in safes
+    ]
+    return render(
+        request,
+        "projects/framework.html",
+        {"project": project, "version": version, "preview": preview, "rows": rows},
+    )

@@ -1,0 +1,228 @@
+"""The questionnaire: one step per safe, for the project's answers or one custodian's."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from .. import engine, permissions
+from ..forms.questionnaire import SectionForm, display_answer, section_initial, to_answer
+from ..selectors_frameworks import engine_framework
+from ..selectors_projects import project_problems, questionnaire_sections
+from ..services.projects import (
+    ProjectLocked,
+    SectionConflict,
+    SubmissionIncomplete,
+    assessment_confirm,
+    assessment_submit,
+    section_save,
+)
+
+
+@login_required
+def project_section(request, pk, safe):
+    project = permissions.project_for(request.user, pk)
+    editable = permissions.can_edit_project_answers(request.user, project)
+    return _section(request, project, safe, None, editable)
+
+
+@login_required
+def assessment_section(request, pk, aid, safe):
+    project = permissions.project_for(request.user, pk)
+    assessment = permissions.assessment_for(request.user, project, aid)
+    editable = permissions.can_edit_assessment(request.user, assessment)
+    return _section(request, project, safe, assessment, editable)
+
+
+def _section_url(project, assessment, safe):
+    if assessment is None:
+        return reverse("project_section", args=[project.pk, safe])
+    return reverse("assessment_section", args=[project.pk, assessment.pk, safe])
+
+
+def _overview_url(project, assessment):
+    if assessment is None:
+        return reverse("project_detail", args=[project.pk])
+    return reverse("assessment_detail", args=[project.pk, assessment.pk])
+
+
+def _with_urls(sections, project, assessment):
+    for section in sections:
+        section.url = _section_url(project, assessment, section.safe)
+    return sections
+
+
+def _section(request, project, safe, assessment, editable):
+    sections = _with_urls(questionnaire_sections(project, assessment), project, assessment)
+    position = next((i for i, s in enumerate(sections) if s.safe == safe), None)
+    if position is None:
+        raise Http404("No such section.")
+    section = sections[position]
+    framework = engine_framework(project.framework_version)
+    owner = assessment or project
+    version = owner.sections.get(safe, {"version": 0})["version"]
+    conflict = None
+
+    if request.method == "POST":
+        if not editable:
+            raise Http404("You cannot edit this section.")
+        form = SectionForm(request.POST, questions=section.editable, framework=framework)
+        if form.is_valid():
+            try:
+                section_save(
+                    project=project, assessment=assessment, safe=safe, answers=form.answers(),
+                    base_version=form.cleaned_data["base_version"], actor=request.user, request=request,
+                )
+            except SectionConflict as error:
+                conflict = error
+                data = request.POST.copy()
+                data["base_version"] = str(version)  # a second save is then a deliberate choice
+                form = SectionForm(data, questions=section.editable, framework=framework)
+                form.is_valid()
+            except ProjectLocked as error:
+                messages.error(request, str(error))
+                return redirect(_overview_url(project, assessment))
+            else:
+                messages.success(request, f"{section.label} saved as a draft.")
+                if "continue" in request.POST and position + 1 < len(sections):
+                    return redirect(_section_url(project, assessment, sections[position + 1].safe))
+                if "continue" in request.POST:
+                    return redirect(_overview_url(project, assessment))
+                return redirect(_section_url(project, assessment, safe))
+        posted = {
+            q.id: to_answer(q, form.cleaned_data.get(q.id)) if hasattr(form, "cleaned_data") else None
+            for q in section.editable
+        }
+        current = {**project.answers, **(assessment.answers if assessment else {}), **{k: v for k, v in posted.items() if v is not None}}
+    else:
+        form = SectionForm(
+            initial=section_initial(section.editable, owner.answers, version),
+            questions=section.editable,
+            framework=framework,
+        )
+        current = {**project.answers, **(assessment.answers if assessment else {})}
+
+    effective = engine.effective_answers(framework, current)
+    questions = [
+        {
+            "question": q,
+            "field": form[q.id],
+            "hidden": bool(q.show_if) and not framework.is_visible(q, effective),
+            "show_if": json.dumps(_show_if_spec(framework, q)) if q.show_if else "",
+            "theirs": display_answer(q, conflict.their_answers.get(q.id)) if conflict else None,
+            "stored": display_answer(q, owner.answers.get(q.id)),
+        }
+        for q in section.editable
+    ]
+    readonly = [
+        {"question": q, "answer": display_answer(q, project.answers.get(q.id))} for q in section.readonly
+    ]
+    return render(
+        request,
+        "projects/section.html",
+        {
+            "project": project,
+            "assessment": assessment,
+            "sections": sections,
+            "section": section,
+            "position": position + 1,
+            "complete_count": sum(s.complete for s in sections),
+            "form": form,
+            "questions": questions,
+            "readonly": readonly,
+            "editable": editable,
+            "conflict": conflict,
+            "overview_url": _overview_url(project, assessment),
+            "locked": project.status == project.Status.WITH_PANEL,
+        },
+    )
+
+
+def _show_if_spec(framework, question):
+    """The show-if condition plus what `unknown` means for the questions it reads, for static/js."""
+    referenced = _referenced(question.show_if)
+    unknown_as = {
+        qid: framework.questions_by_id[qid].unknown_as
+        for qid in referenced
+        if qid in framework.questions_by_id and framework.questions_by_id[qid].type == "enum"
+    }
+    return {"when": question.show_if, "unknown_as": unknown_as}
+
+
+def _referenced(condition):
+    if isinstance(condition, dict):
+        found = set()
+        for op, arg in condition.items():
+            if op in ("eq", "ne", "in", "not_in") and isinstance(arg, list) and arg:
+                found.add(arg[0])
+            else:
+                found |= _referenced(arg)
+        return found
+    if isinstance(condition, list):
+        return set().union(*(_referenced(c) for c in condition)) if condition else set()
+    return set()
+
+
+@login_required
+def assessment_detail(request, pk, aid):
+    project = permissions.project_for(request.user, pk)
+    assessment = permissions.assessment_for(request.user, project, aid)
+    return _assessment_page(request, project, assessment)
+
+
+def _assessment_page(request, project, assessment, problems=None, status=200):
+    sections = _with_urls(questionnaire_sections(project, assessment), project, assessment)
+    project_problem_list = project_problems(project, [], scope="project")
+    return render(
+        request,
+        "projects/assessment.html",
+        {
+            "project": project,
+            "assessment": assessment,
+            "sections": sections,
+            "complete_count": sum(s.complete for s in sections),
+            "editable": permissions.can_edit_assessment(request.user, assessment),
+            "problems": problems or [],
+            "project_answers_complete": not project_problem_list,
+            "locked": project.status == project.Status.WITH_PANEL,
+        },
+        status=status,
+    )
+
+
+def _assessment_action(request, pk, aid, action, done_message):
+    project = permissions.project_for(request.user, pk)
+    assessment = permissions.assessment_for(request.user, project, aid)
+    if not permissions.can_edit_assessment(request.user, assessment):
+        raise Http404("Only members of this custodian organisation act on its assessment.")
+    try:
+        _, evaluation = action(assessment=assessment, actor=request.user, request=request)
+    except SubmissionIncomplete as error:
+        messages.error(request, str(error))
+        return _assessment_page(request, project, assessment, problems=error.problems, status=400)
+    except ProjectLocked as error:
+        messages.error(request, str(error))
+        return redirect("assessment_detail", pk=project.pk, aid=assessment.pk)
+    messages.success(request, done_message)
+    if evaluation is not None:
+        messages.success(request, "Every custodian has submitted and confirmed: the risk profile is ready.")
+        return redirect("risk_profile", pk=project.pk)
+    return redirect("assessment_detail", pk=project.pk, aid=assessment.pk)
+
+
+@require_POST
+@login_required
+def assessment_submit_view(request, pk, aid):
+    return _assessment_action(request, pk, aid, assessment_submit, "Assessment submitted.")
+
+
+@require_POST
+@login_required
+def assessment_confirm_view(request, pk, aid):
+    return _assessment_action(
+        request, pk, aid, assessment_confirm, "You confirmed the project-scope answers as they stand."
+    )
