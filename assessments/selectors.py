@@ -41,3 +41,23 @@ def roles_of(user):
         is_auditor=user.is_auditor,
         is_administrator=user.is_superuser,
     )
+
+
+def assessments_waiting_for(user):
+    """Custodian assessments of the user's organisations that still need a submit or a confirm."""
+    from .models import CustodianAssessment, Project
+
+    candidates = (
+        CustodianAssessment.objects.filter(organisation__memberships__user=user)
+        .exclude(project__status=Project.Status.WITH_PANEL)
+        .select_related("project", "organisation")
+        .order_by("project__title", "organisation__name")
+    )
+    return [
+        a for a in candidates
+        if not a.is_submitted or a.confirmed_version != a.project.answers_version
+    ]
+
+
+def projects_coordinated_by(user):
+    return list(user.coordinated_projects.order_by("-updated_at"))

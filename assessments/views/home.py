@@ -1,9 +1,18 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from ..selectors import roles_of
+from ..selectors import assessments_waiting_for, projects_coordinated_by, roles_of
 
 
 @login_required
 def home(request):
-    return render(request, "assessments/home.html", {"roles": roles_of(request.user)})
+    roles = roles_of(request.user)
+    return render(
+        request,
+        "assessments/home.html",
+        {
+            "roles": roles,
+            "waiting": assessments_waiting_for(request.user) if roles.is_custodian else [],
+            "coordinated": projects_coordinated_by(request.user) if roles.is_coordinator else [],
+        },
+    )
