@@ -39,3 +39,11 @@ urlpatterns += [
     path("audit/exports/<int:export_id>/", audit_views.audit_export_status, name="audit_export_status"),
     path("audit/exports/<int:export_id>/download/", audit_views.audit_export_download, name="audit_export_download"),
 ]
+
+# risk profile
+from .views import risk  # noqa: E402
+
+urlpatterns += [
+    path("projects/<int:pk>/risk/", risk.risk_profile, name="risk_profile"),
+    path("projects/<int:pk>/risk/<int:revision>/", risk.risk_profile, name="risk_profile_revision"),
+]

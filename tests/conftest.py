@@ -36,7 +36,8 @@ def _fast_password_hashing(settings, request):
 
 @pytest.fixture
 def demo(db):
-    return demo_load()
+    """The demo people and organisations, without the demo projects."""
+    return demo_load(with_projects=False)
 
 
 def _persona(username):
@@ -103,8 +104,9 @@ def example_project(framework_v1, demo):
         organisations = {}
         for custodian in document["custodians"]:
             slug = f"{name}-{custodian['name']}".lower().replace(" ", "-")
-            org, created = Organisation.objects.get_or_create(slug=slug, defaults={"name": custodian["name"]})
-            if created:
+            org = Organisation.objects.filter(name=custodian["name"]).first()
+            if org is None:
+                org = Organisation.objects.create(slug=slug, name=custodian["name"])
                 user = User.objects.create_user(f"{slug}-member", password=PASSWORD)
                 Membership.objects.create(user=user, organisation=org)
             organisations[custodian["name"]] = org

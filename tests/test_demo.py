@@ -57,3 +57,44 @@ def test_load_demo_force_loads_with_debug_off(settings):
     settings.DEBUG = False
     call_command("load_demo", force=True)
     assert User.objects.filter(username="admin").exists()
+
+
+def test_the_demo_has_e1_assessed_and_e2_part_way(settings):
+    from assessments.models import Project
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    e1 = Project.objects.get(title="Federated genomics across two TREs")
+    assert e1.status == Project.Status.ASSESSED
+    assert e1.evaluations.get().result["tiers"] == {"people": 0, "projects": 0, "settings": 0, "data": 3, "outputs": 2}
+    e2 = Project.objects.get(title="Asthma, air pollution and weather")
+    assert e2.status == Project.Status.ASSESSING
+    states = {a.organisation.slug: (a.status, a.is_confirmed) for a in e2.assessments.all()}
+    assert states == {
+        "north-thames-gp": ("draft", False),
+        "met-pollution-grid": ("submitted", True),
+        "census-education": ("submitted", True),
+    }
+
+
+def test_a_newcomer_can_finish_e2_in_the_browser(settings, client):
+    import json
+    from pathlib import Path
+
+    from django.urls import reverse
+
+    from assessments.models import Project
+    from tests.projects.helpers import fill_custodian_answers
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    client.force_login(User.objects.get(username="custodian"))
+    e2 = Project.objects.get(title="Asthma, air pollution and weather")
+    assessment = e2.assessments.get(organisation__slug="north-thames-gp")
+    gp_answers = json.loads(Path("fixtures/examples/E2.json").read_text())["custodians"][0]["answers"]
+    fill_custodian_answers(client, e2, assessment, gp_answers)
+    client.post(reverse("assessment_submit", args=[e2.pk, assessment.pk]))
+    response = client.post(reverse("assessment_confirm", args=[e2.pk, assessment.pk]))
+    assert response["Location"] == reverse("risk_profile", args=[e2.pk])
+    e2.refresh_from_db()
+    assert e2.evaluations.get().result["fired"] == ["R-C-01", "R-DA-02", "R-DA-03", "R-DA-12", "R-OU-04"]

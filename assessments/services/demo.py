@@ -8,10 +8,16 @@ from django.conf import settings
 from django.db import transaction
 
 from .audit import audit_record
+from .frameworks import framework_load
+from .seeding import project_from_document
 
-from ..models import AuditAction, Membership, Organisation, Panel, PanelMembership, User
+import json
+
+from ..models import AuditAction, Membership, Organisation, Panel, PanelMembership, Project, User
 
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.yaml"
+EXAMPLES_DIR = Path(settings.BASE_DIR) / "fixtures" / "examples"
+FRAMEWORK_V1_DIR = Path(settings.BASE_DIR) / "fixtures" / "frameworks" / "five-safes" / "v1"
 
 
 @dataclass
@@ -32,7 +38,7 @@ def _ensure(summary, model, lookup, defaults):
 
 
 @transaction.atomic
-def demo_load(*, path=DEMO_FILE):
+def demo_load(*, path=DEMO_FILE, with_projects=True):
     """Create what is missing and leave what exists alone, so a second run changes nothing."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     summary = DemoSummary(password=data["password"])
@@ -80,6 +86,10 @@ def demo_load(*, path=DEMO_FILE):
                 {"role": entry["panel_role"]},
             )
         summary.logins.append((entry["username"], entry["about"]))
+    framework_version, _ = framework_load(path=FRAMEWORK_V1_DIR)
+    coordinator = User.objects.get(username="coordinator")
+    for spec in data.get("projects", []) if with_projects else []:
+        _ensure_example_project(summary, spec, organisations, coordinator, framework_version)
     if summary.created:
         audit_record(
             action=AuditAction.DEMO_LOADED,
@@ -87,3 +97,30 @@ def demo_load(*, path=DEMO_FILE):
             data={"created": summary.created, "file": Path(path).name},
         )
     return summary
+
+
+def _ensure_example_project(summary, spec, organisations, coordinator, framework_version):
+    document = json.loads((EXAMPLES_DIR / f"{spec['example']}.json").read_text(encoding="utf-8"))
+    if Project.objects.filter(title=document["title"], coordinator=coordinator).exists():
+        summary.unchanged += 1
+        return
+    unfinished = spec.get("unfinished", {})
+    for custodian in document["custodians"]:
+        if custodian["name"] in unfinished:
+            keep = unfinished[custodian["name"]]
+            custodian["answers"] = {q: a for q, a in custodian["answers"].items() if q in keep}
+    names = [c["name"] for c in document["custodians"] if c["name"] not in unfinished]
+    # Custodians appear under their demo organisations' names.
+    orgs = {name: organisations[slug] for name, slug in spec["custodians"].items()}
+    for custodian in document["custodians"]:
+        custodian["name"] = orgs[custodian["name"]].name
+    project_from_document(
+        document=document,
+        coordinator=coordinator,
+        coordinating_organisation=coordinator.memberships.get().organisation,
+        organisations={org.name: org for org in orgs.values()},
+        framework_version=framework_version,
+        submit=[orgs[n].name for n in names],
+        confirm=[orgs[n].name for n in names],
+    )
+    summary.created += 1
