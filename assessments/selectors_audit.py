@@ -1,0 +1,80 @@
+"""Reads of the audit trail: one filter for the list page, the timeline and the exports."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+
+from .models import AuditAction, AuditEvent, Organisation
+
+FILTER_KEYS = ("project", "organisation", "user", "action", "date_from", "date_to")
+
+
+def _as_date(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _start_of(day):
+    """Midnight at the start of `day` in settings.TIME_ZONE, as an aware datetime."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def filters_to_json(filters):
+    """The non-empty filters as JSON-safe values (ids and ISO dates), for AuditExport.filters
+    and for the audit.exported event."""
+    out = {}
+    for key in FILTER_KEYS:
+        value = (filters or {}).get(key)
+        if value in (None, ""):
+            continue
+        if isinstance(value, Organisation):
+            value = value.pk
+        elif isinstance(value, date):
+            value = value.isoformat()
+        out[key] = value
+    return out
+
+
+def audit_events_filtered(*, filters):
+    """Audit events matching the cleaned filters, oldest first.
+
+    filters: project (id), organisation (id or Organisation), user (username or
+    actor id), action (an AuditAction value, or a prefix such as "auth."),
+    date_from / date_to (dates, inclusive, in settings.TIME_ZONE). Empty values
+    do not filter.
+    """
+    filters = filters or {}
+    events = AuditEvent.objects.all()
+    project = filters.get("project")
+    if project not in (None, ""):
+        events = events.filter(project_id=int(project))
+    organisation = filters.get("organisation")
+    if organisation not in (None, ""):
+        organisation_id = organisation.pk if isinstance(organisation, Organisation) else int(organisation)
+        events = events.filter(organisation_id=organisation_id)
+    user = str(filters.get("user") or "").strip()
+    if user:
+        match = Q(actor=user)
+        if user.isdigit():
+            match |= Q(actor_id=int(user))
+        events = events.filter(match)
+    action = str(filters.get("action") or "")
+    if action:
+        if action in AuditAction.values:
+            events = events.filter(action=action)
+        else:
+            events = events.filter(action__startswith=action)
+    date_from = _as_date(filters.get("date_from"))
+    if date_from:
+        events = events.filter(timestamp__gte=_start_of(date_from))
+    date_to = _as_date(filters.get("date_to"))
+    if date_to:
+        events = events.filter(timestamp__lt=_start_of(date_to + timedelta(days=1)))
+    return events.order_by("sequence")

@@ -1,0 +1,322 @@
+"""Export audit events as CSV or JSON Lines, streaming with constant memory.
+
+Small exports stream straight to the browser (audit_export_rows); large ones
+run in the background into a file (audit_export_run). Either way exactly one
+audit.exported event records who exported what, how many rows and the
+SHA-256 of the bytes.
+
+On PostgreSQL the CSV comes from `COPY (SELECT ...) TO STDOUT`, formatted in
+SQL so that it is byte-identical to the Python path used elsewhere.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import timezone as dt_timezone
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..models import AuditAction, AuditExport
+from ..selectors_audit import audit_events_filtered, filters_to_json
+from .audit import audit_record
+
+log = logging.getLogger(__name__)
+
+COLUMNS = (
+    "sequence", "timestamp", "actor_id", "actor", "action", "object_type", "object_id",
+    "organisation_id", "project_id", "ip_address", "user_agent", "data", "prev_hash", "hash",
+)
+# The model fields behind COLUMNS ("data" is the stored canonical data_json text).
+FIELDS = COLUMNS[:11] + ("data_json",) + COLUMNS[12:]
+CHUNK_ROWS = 5000
+FLUSH_BYTES = 1 << 16
+PROGRESS_EVERY = 5000
+
+# One SQL expression per column, over the filtered sub-select aliased "e".
+# Timestamps are formatted exactly like datetime.isoformat(timespec="microseconds")
+# in UTC; empty strings become NULL so that COPY writes them unquoted, like csv.writer.
+_PG_COLUMNS = (
+    "e.sequence",
+    """to_char(e.timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
+    "e.actor_id",
+    "NULLIF(e.actor, '')",
+    "NULLIF(e.action, '')",
+    "NULLIF(e.object_type, '')",
+    "NULLIF(e.object_id, '')",
+    "e.organisation_id",
+    "e.project_id",
+    "e.ip_address",
+    "NULLIF(e.user_agent, '')",
+    "NULLIF(e.data_json, '')",
+    "NULLIF(e.prev_hash, '')",
+    "NULLIF(e.hash, '')",
+)
+
+
+@dataclass
+class ExportResult:
+    rows: int = 0
+    sha256: str = ""
+    complete: bool = False
+
+
+def export_file_name(fmt, when=None):
+    """priam-audit-<UTC timestamp>.<fmt>, the name a streamed export downloads as."""
+    when = (when or timezone.now()).astimezone(dt_timezone.utc)
+    return f"priam-audit-{when:%Y%m%dT%H%M%SZ}.{fmt}"
+
+
+# --- the row sources ---------------------------------------------------------
+
+
+def _python_rows(queryset):
+    """values_list tuples in sequence order with constant memory.
+
+    SQLite reads in chunks from one cursor. On PostgreSQL, keyset pages
+    (sequence > last LIMIT n) avoid a WITH HOLD server-side cursor, which
+    PostgreSQL would materialise in full outside a transaction.
+    """
+    rows = queryset.order_by("sequence").values_list(*FIELDS)
+    if connection.vendor != "postgresql":
+        yield from rows.iterator(chunk_size=CHUNK_ROWS)
+        return
+    last = None
+    while True:
+        page = rows if last is None else rows.filter(sequence__gt=last)
+        batch = list(page[:CHUNK_ROWS])
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1][0]
+
+
+def _csv_python(queryset, result, progress):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    # csv.writer quotes a lone \r only when it is in the line terminator; PostgreSQL
+    # always quotes it. This writer handles the (practically impossible) rows with one.
+    cr_writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    count = 0
+    for row in _python_rows(queryset):
+        row = list(row)
+        row[1] = row[1].isoformat(timespec="microseconds")
+        if "\r" in row[3] or "\r" in row[5] or "\r" in row[6] or "\r" in row[10]:
+            cr_writer.writerow(row)
+            buffer.seek(buffer.tell() - 2)
+            buffer.write("\n")
+            buffer.truncate()
+        else:
+            writer.writerow(row)
+        count += 1
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
+        if buffer.tell() >= FLUSH_BYTES:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    result.rows = count
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
+
+
+def _dump(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _jsonl_python(queryset, result, progress):
+    parts, size, count = [], 0, 0
+    for (sequence, timestamp, actor_id, actor, action, object_type, object_id, organisation_id,
+         project_id, ip_address, user_agent, data_json, prev_hash, digest) in _python_rows(queryset):
+        line = (
+            '{"sequence":%d,"timestamp":"%s","actor_id":%s,"actor":%s,"action":%s,'
+            '"object_type":%s,"object_id":%s,"organisation_id":%s,"project_id":%s,'
+            '"ip_address":%s,"user_agent":%s,"data":%s,"prev_hash":"%s","hash":"%s"}\n'
+        ) % (
+            sequence, timestamp.isoformat(timespec="microseconds"),
+            "null" if actor_id is None else actor_id, _dump(actor), _dump(action),
+            _dump(object_type), _dump(object_id),
+            "null" if organisation_id is None else organisation_id,
+            "null" if project_id is None else project_id,
+            "null" if ip_address is None else _dump(ip_address), _dump(user_agent),
+            data_json, prev_hash, digest,
+        )
+        parts.append(line)
+        size += len(line)
+        count += 1
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
+        if size >= FLUSH_BYTES:
+            yield "".join(parts).encode("utf-8")
+            parts, size = [], 0
+    result.rows = count
+    if parts:
+        yield "".join(parts).encode("utf-8")
+
+
+def copy_sql(queryset):
+    """The COPY statement and its parameters for the filtered queryset's CSV."""
+    inner, params = queryset.order_by().values_list(*FIELDS).query.sql_with_params()
+    select = ", ".join(f"{expression} AS {name}" for expression, name in zip(_PG_COLUMNS, COLUMNS))
+    sql = (
+        f"COPY (SELECT {select} FROM ({inner}) AS e ORDER BY e.sequence) "
+        "TO STDOUT WITH (FORMAT csv, HEADER)"
+    )
+    return sql, params
+
+
+def _csv_copy(queryset, result, progress):
+    sql, params = copy_sql(queryset)
+    connection.ensure_connection()
+    parts, size, messages = [], 0, 0
+    with connection.cursor() as cursor:
+        # PostgreSQL sends one CopyData message per row (the header first).
+        with cursor.cursor.copy(sql, params or None) as copy:
+            for data in copy:
+                parts.append(data)
+                size += len(data)
+                messages += 1
+                if progress is not None and messages % PROGRESS_EVERY == 0:
+                    progress(messages - 1)
+                if size >= FLUSH_BYTES:
+                    yield b"".join(parts)
+                    parts, size = [], 0
+    result.rows = max(messages - 1, 0)
+    if parts:
+        yield b"".join(parts)
+
+
+def _stream(queryset, fmt, result, progress=None):
+    """Yield the export's bytes, filling in result (rows, sha256, complete) at the end."""
+    if fmt == AuditExport.Format.CSV:
+        source = _csv_copy if connection.vendor == "postgresql" else _csv_python
+    elif fmt == AuditExport.Format.JSONL:
+        source = _jsonl_python
+    else:
+        raise ValueError(f"Unknown export format {fmt!r}")
+    hasher = hashlib.sha256()
+    for chunk in source(queryset, result, progress):
+        hasher.update(chunk)
+        yield chunk
+    result.sha256 = hasher.hexdigest()
+    result.complete = True
+
+
+def _record_export(*, fmt, filters, result, actor, request, export=None):
+    audit_record(
+        action=AuditAction.AUDIT_EXPORTED,
+        actor=actor,
+        request=request,
+        obj=export,
+        data={
+            "format": str(fmt),
+            "filters": filters_to_json(filters),
+            "rows": result.rows,
+            "sha256": result.sha256,
+            "complete": result.complete,
+        },
+    )
+
+
+def audit_export_rows(*, queryset, fmt, actor=None, request=None, filters=None, result=None):
+    """Stream the queryset as CSV or JSONL bytes, then write one audit.exported event.
+
+    If the consumer stops early (the browser went away) the event still records
+    the export, with complete=False and the rows sent so far unknown (0).
+    """
+    result = result if result is not None else ExportResult()
+    try:
+        yield from _stream(queryset, fmt, result)
+    except GeneratorExit:
+        try:
+            _record_export(fmt=fmt, filters=filters, result=result, actor=actor, request=request)
+        except Exception:  # never mask the disconnect
+            log.exception("Could not record an interrupted audit export")
+        raise
+    _record_export(fmt=fmt, filters=filters, result=result, actor=actor, request=request)
+
+
+# --- the background path -----------------------------------------------------
+
+
+def exports_dir():
+    path = settings.DATA_DIR / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def export_path(export):
+    return exports_dir() / export.file_name
+
+
+def audit_export_request(*, user, fmt, filters, total):
+    """Create the AuditExport row for a background export and queue the task on commit."""
+    from ..tasks import audit_export_task
+
+    export = AuditExport.objects.create(
+        requested_by=user, format=fmt, filters=filters_to_json(filters), total=total,
+    )
+    transaction.on_commit(lambda: audit_export_task.delay(export.pk))
+    return export
+
+
+def audit_export_run(*, export_id):
+    """Write the export's file, then mark it done with its audit.exported event.
+
+    Idempotent: a done export is left alone, so a redelivered task does nothing.
+    """
+    with transaction.atomic():
+        export = AuditExport.objects.select_for_update().get(pk=export_id)
+        if export.status == AuditExport.Status.DONE:
+            return export
+        queryset = audit_events_filtered(filters=export.filters)
+        export.status = AuditExport.Status.RUNNING
+        export.total = queryset.count()
+        export.done = 0
+        export.error = ""
+        if not export.file_name:
+            stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+            export.file_name = f"priam-audit-{export.pk}-{stamp}.{export.format}"
+        export.save(update_fields=["status", "total", "done", "error", "file_name"])
+
+    def progress(rows):
+        AuditExport.objects.filter(pk=export_id).update(done=rows)
+
+    result = ExportResult()
+    final = export_path(export)
+    partial = final.with_name(final.name + f".{os.getpid()}.part")
+    try:
+        with open(partial, "wb") as out:
+            for chunk in _stream(queryset, export.format, result, progress):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, final)
+        with transaction.atomic():
+            export = AuditExport.objects.select_for_update().get(pk=export_id)
+            if export.status == AuditExport.Status.DONE:
+                return export
+            export.status = AuditExport.Status.DONE
+            export.done = result.rows
+            export.total = result.rows
+            export.sha256 = result.sha256
+            export.finished_at = timezone.now()
+            export.save(update_fields=["status", "done", "total", "sha256", "finished_at"])
+            _record_export(
+                fmt=export.format, filters=export.filters, result=result,
+                actor=export.requested_by, request=None, export=export,
+            )
+        return export
+    except Exception as exc:
+        log.exception("Audit export %s failed", export_id)
+        partial.unlink(missing_ok=True)
+        AuditExport.objects.filter(pk=export_id).exclude(status=AuditExport.Status.DONE).update(
+            status=AuditExport.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now(),
+        )
+        return AuditExport.objects.get(pk=export_id)
