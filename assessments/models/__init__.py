@@ -1,11 +1,15 @@
 from .accounts import Membership, Organisation, User
 from .frameworks import FrameworkVersion
 from .audit import AuditAction, AuditChainHead, AuditEvent, AuditExport
-from .panels import Panel, PanelMembership
+from .panels import ConflictDeclaration, Decision, Panel, PanelMembership, PanelReview, Vote
+from .records import DecisionRecord, RecordPdf, RecordPdfJob
 from .projects import CustodianAssessment, Evaluation, Outcome, Project
 
 __all__ = [
     "AuditAction",
+    "ConflictDeclaration",
+    "Decision",
+    "DecisionRecord",
     "AuditChainHead",
     "AuditEvent",
     "AuditExport",
@@ -17,6 +21,10 @@ __all__ = [
     "Organisation",
     "Panel",
     "PanelMembership",
+    "PanelReview",
     "Project",
+    "RecordPdf",
+    "RecordPdfJob",
     "User",
+    "Vote",
 ]

@@ -33,6 +33,13 @@ class AuditAction(models.TextChoices):
     ASSESSMENT_ANSWERS_SAVED = "assessment.answers_saved", "Custodian answers saved"
     ASSESSMENT_SUBMITTED = "assessment.submitted", "Custodian assessment submitted"
     ASSESSMENT_CONFIRMED = "assessment.confirmed", "Project-scope answers confirmed by a custodian"
+    REVIEW_SENT = "review.sent", "Project sent to an approval panel"
+    REVIEW_CONFLICT_DECLARED = "review.conflict_declared", "Conflict of interest declared"
+    REVIEW_VOTED = "review.voted", "Panel member voted"
+    REVIEW_DECIDED = "review.decided", "Panel chair recorded the decision"
+    RECORD_PDF_SIGNED = "record.pdf_signed", "Decision record PDF rendered and signed"
+    RECORD_EXPORTED = "record.exported", "Decision record PDF exported"
+    RECORD_VERIFIED = "record.verified", "A PDF was checked on the verification page"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -41,3 +41,79 @@ class PanelMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} of {self.panel}"
+
+
+class PanelReview(models.Model):
+    """One sending of one project revision to a panel, until the chair decides."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Under review"
+        DECIDED = "decided", "Decided"
+        REFERRED_BACK = "referred_back", "Referred back to the custodians"
+
+    project = models.ForeignKey("assessments.Project", on_delete=models.PROTECT, related_name="reviews")
+    panel = models.ForeignKey(Panel, on_delete=models.PROTECT, related_name="reviews")
+    evaluation = models.ForeignKey("assessments.Evaluation", on_delete=models.PROTECT, related_name="+")
+    revision = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    sent_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True, help_text="The coordinator's covering note to the panel.")
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"], condition=models.Q(status="open"), name="one_open_review_per_project"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.project} at {self.panel} (revision {self.revision})"
+
+
+class ConflictDeclaration(models.Model):
+    review = models.ForeignKey(PanelReview, on_delete=models.CASCADE, related_name="declarations")
+    member = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    conflicted = models.BooleanField()
+    details = models.TextField(blank=True)
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["review", "member"], name="one_declaration_each")]
+
+
+class Vote(models.Model):
+    class Choice(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        APPROVE_WITH_CONDITIONS = "approve_with_conditions", "Approve with conditions"
+        REJECT = "reject", "Reject"
+        REFER_BACK = "refer_back", "Refer back to the custodians"
+
+    review = models.ForeignKey(PanelReview, on_delete=models.CASCADE, related_name="votes")
+    member = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=30, choices=Choice.choices)
+    rationale = models.TextField()
+    cast_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["cast_at"]
+        constraints = [models.UniqueConstraint(fields=["review", "member"], name="one_vote_each")]
+
+
+class Decision(models.Model):
+    """What the chair records. Outcomes are the vote choices."""
+
+    review = models.OneToOneField(PanelReview, on_delete=models.PROTECT, related_name="decision")
+    outcome = models.CharField(max_length=30, choices=Vote.Choice.choices)
+    conditions = models.JSONField(default=list, help_text='[{"text": ..., "rule": ..., "blocking": ...}]')
+    rationale = models.TextField()
+    dissent = models.TextField(blank=True)
+    questions = models.TextField(blank=True, help_text="For a referral: the panel's questions to the custodians.")
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("A decision is final; a later decision supersedes it.")
+        super().save(*args, **kwargs)
