@@ -6,7 +6,7 @@ exists to someone who may not see it.
 
 from django.http import Http404
 
-from .models import CustodianAssessment, Membership, Project
+from .models import CustodianAssessment, Membership, PanelMembership, PanelReview, Project
 
 
 def can_read_audit_trail(user):
@@ -36,16 +36,20 @@ def can_open_project(user):
 
 
 def projects_visible_to(user):
-    """The projects a user may see: their organisations' and those they coordinate."""
+    """The projects a user may see: their organisations', those they coordinate, and
+    those sent to a panel they sit on."""
     projects = Project.objects.all()
     if reads_everything(user):
         return projects
     if not user.is_authenticated:
         return projects.none()
     org_ids = user.memberships.values("organisation_id")
+    panel_ids = user.panel_seats.values("panel_id")
     return projects.filter(
         pk__in=CustodianAssessment.objects.filter(organisation_id__in=org_ids).values("project_id")
-    ) | projects.filter(coordinator=user)
+    ) | projects.filter(coordinator=user) | projects.filter(
+        pk__in=PanelReview.objects.filter(panel_id__in=panel_ids).values("project_id")
+    )
 
 
 def project_for(user, pk, queryset=None):
@@ -64,7 +68,9 @@ def can_view_project(user, project):
         return False
     if project.coordinator_id == user.pk:
         return True
-    return project.assessments.filter(organisation__memberships__user=user).exists()
+    if project.assessments.filter(organisation__memberships__user=user).exists():
+        return True
+    return project.reviews.filter(panel__seats__user=user).exists()
 
 
 def can_edit_project_answers(user, project):
@@ -96,3 +102,21 @@ def editable_assessments(user, project):
     return list(
         project.assessments.select_related("organisation").filter(organisation__memberships__user=user)
     )
+
+
+def can_send_to_panel(user, project):
+    return can_edit_project_answers(user, project) and project.status == Project.Status.ASSESSED
+
+
+def review_for(user, pk):
+    """A panel review, for its panel's members and for auditors and administrators; else 404."""
+    review = PanelReview.objects.select_related("project", "panel", "evaluation").filter(pk=pk).first()
+    if review is None:
+        raise Http404("No such review.")
+    if reads_everything(user) or PanelMembership.objects.filter(panel=review.panel, user=user).exists():
+        return review
+    raise Http404("No such review.")
+
+
+def can_see_record(user, record):
+    return can_view_project(user, record.project)

@@ -61,3 +61,21 @@ def assessments_waiting_for(user):
 
 def projects_coordinated_by(user):
     return list(user.coordinated_projects.order_by("-updated_at"))
+
+
+def reviews_waiting_for(user):
+    """Open reviews of the panels the user sits on, with what the user still has to do."""
+    from .models import ConflictDeclaration, PanelReview, Vote
+
+    reviews = list(
+        PanelReview.objects.filter(status=PanelReview.Status.OPEN, panel__seats__user=user)
+        .select_related("project", "panel")
+        .order_by("sent_at")
+    )
+    ids = [r.pk for r in reviews]
+    declared = set(ConflictDeclaration.objects.filter(review_id__in=ids, member=user).values_list("review_id", flat=True))
+    voted = set(Vote.objects.filter(review_id__in=ids, member=user).values_list("review_id", flat=True))
+    for review in reviews:
+        review.user_declared = review.pk in declared
+        review.user_voted = review.pk in voted
+    return reviews

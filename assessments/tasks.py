@@ -19,3 +19,23 @@ def audit_export_task(export_id):
 
     export = audit_export_run(export_id=export_id)
     return {"export": export.pk, "status": export.status}
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,  # a worker that dies mid-render leaves the message to be redelivered
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    retry_backoff=2,
+    max_retries=3,
+)
+def record_pdf_task(self, record_id):
+    """Render and sign a decision record's PDF. Idempotent: see services.records."""
+    from .services.records import record_pdf_failed, record_pdf_make
+
+    try:
+        record_pdf_make(record_id=record_id)
+    except Exception as error:
+        if self.request.retries >= self.max_retries:
+            record_pdf_failed(record_id=record_id, error=error)
+        raise

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import home, projects, questionnaire
+from .views import home, panels, projects, questionnaire, records
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -26,6 +26,14 @@ urlpatterns = [
         questionnaire.assessment_confirm_view,
         name="assessment_confirm",
     ),
+    path("projects/<int:pk>/send/", panels.send_to_panel, name="send_to_panel"),
+    path("reviews/<int:pk>/", panels.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/declare/", panels.declare, name="review_declare"),
+    path("reviews/<int:pk>/vote/", panels.vote, name="review_vote"),
+    path("reviews/<int:pk>/decide/", panels.decide, name="review_decide"),
+    path("records/<str:number>/", records.record_detail, name="record_detail"),
+    path("records/<str:number>/pdf/", records.record_pdf, name="record_pdf"),
+    path("verify/", records.verify, name="verify"),
 ]
 
 # audit trail

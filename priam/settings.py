@@ -216,15 +216,32 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
 
 # Celery: without a broker, tasks run eagerly in-process so `make run` needs no services.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not env("CELERY_BROKER_URL")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND") or (CELERY_BROKER_URL or None)
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND") or (None if CELERY_TASK_ALWAYS_EAGER else CELERY_BROKER_URL)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 AUDIT_EXPORT_STREAM_LIMIT = envint("AUDIT_EXPORT_STREAM_LIMIT", 50000)
+
+# Signing of decision records (see README).
+# Key and certificate files (PEM; CHAIN_FILE holds the intermediates and the CA),
+# or a PKCS#12 file plus a file holding its passphrase. TRUST_ROOTS_FILE lists
+# the CA certificates verification trusts (default: the top of the chain). With
+# none of these set and DEBUG on, the local test CA under DATA_DIR/signing is
+# used (`manage.py init_signing` creates it). The timestamp server is optional.
+PRIAM_SIGNING = {
+    "KEY_FILE": env("PRIAM_SIGNING_KEY_FILE"),
+    "CERT_FILE": env("PRIAM_SIGNING_CERT_FILE"),
+    "CHAIN_FILE": env("PRIAM_SIGNING_CHAIN_FILE"),
+    "PKCS12_FILE": env("PRIAM_SIGNING_PKCS12_FILE"),
+    "PASSPHRASE_FILE": env("PRIAM_SIGNING_PASSPHRASE_FILE"),
+    "TRUST_ROOTS_FILE": env("PRIAM_SIGNING_TRUST_ROOTS_FILE"),
+    "TSA_URL": env("PRIAM_TSA_URL"),
+    "USE_TEST_CA": DEBUG,
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -237,3 +254,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO" if not DEBUG else "WARNING")},
 }
+
+# Public verification page: uploads per client address per minute.
+PRIAM_VERIFY_RATE = {"limit": envint("PRIAM_VERIFY_RATE_PER_MINUTE", 30), "window_seconds": 60}

@@ -120,3 +120,20 @@ def example_project(framework_v1, demo):
         )
 
     return build
+
+
+@pytest.fixture
+def signing_ca(settings, tmp_path):
+    """The embedded test CA and signing certificate, under this test's data folder."""
+    from assessments.pdf import testca
+
+    if not os.environ.get("PRIAM_TEST_SERVICES"):
+        # The worker under `make test` shares PRIAM_DATA_DIR with pytest, so keep it there.
+        settings.DATA_DIR = tmp_path
+    return testca.ensure_test_ca(testca.default_directory())
+
+
+@pytest.fixture
+def assessed_project(example_project):
+    """E1, fully assessed and ready to go to a panel."""
+    return example_project("E1")

@@ -38,8 +38,7 @@ class AuditAction(models.TextChoices):
     REVIEW_VOTED = "review.voted", "Panel member voted"
     REVIEW_DECIDED = "review.decided", "Panel chair recorded the decision"
     RECORD_PDF_SIGNED = "record.pdf_signed", "Decision record PDF rendered and signed"
-    RECORD_EXPORTED = "record.exported", "Decision record PDF exported"
-    RECORD_VERIFIED = "record.verified", "A PDF was checked on the verification page"
+    RECORD_EXPORTED = "record.exported", "Decision record PDF exported from the command line"
 
 
 class AuditEventQuerySet(models.QuerySet):

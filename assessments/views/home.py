@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from ..selectors import assessments_waiting_for, projects_coordinated_by, roles_of
+from ..selectors import assessments_waiting_for, projects_coordinated_by, reviews_waiting_for, roles_of
 
 
 @login_required
@@ -14,5 +14,6 @@ def home(request):
             "roles": roles,
             "waiting": assessments_waiting_for(request.user) if roles.is_custodian else [],
             "coordinated": projects_coordinated_by(request.user) if roles.is_coordinator else [],
+            "reviews": reviews_waiting_for(request.user) if roles.is_panel_member else [],
         },
     )

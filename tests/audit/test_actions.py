@@ -317,7 +317,6 @@ PERFORMED_ELSEWHERE = {
     AuditAction.REVIEW_DECIDED: "tests/panels/test_review_flow.py",
     AuditAction.RECORD_PDF_SIGNED: "tests/panels/test_review_flow.py",
     AuditAction.RECORD_EXPORTED: "tests/records/test_commands.py",
-    AuditAction.RECORD_VERIFIED: "tests/records/test_verify_page.py",
 }
 
 

@@ -1,0 +1,73 @@
+from django import forms
+
+from ..models import Panel, Vote
+
+
+class SendToPanelForm(forms.Form):
+    panel = forms.ModelChoiceField(queryset=Panel.objects.all(), label="Approval panel")
+    note = forms.CharField(
+        label="Covering note to the panel", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DeclarationForm(forms.Form):
+    conflicted = forms.TypedChoiceField(
+        label="Do you have a conflict of interest with this project?",
+        choices=[("no", "No, I have no conflict of interest"), ("yes", "Yes, I have a conflict of interest")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    details = forms.CharField(
+        label="Details of the conflict", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required if you have a conflict. A conflicted member does not vote.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("conflicted") and not cleaned.get("details", "").strip():
+            self.add_error("details", "Describe the conflict of interest.")
+        return cleaned
+
+
+class VoteForm(forms.Form):
+    choice = forms.ChoiceField(label="Your vote", choices=Vote.Choice.choices, widget=forms.RadioSelect)
+    rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label="Decision", choices=Vote.Choice.choices, widget=forms.RadioSelect)
+    rationale = forms.CharField(label="The panel's rationale", widget=forms.Textarea(attrs={"rows": 4}))
+    dissent = forms.CharField(
+        label="Dissent (if any)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    questions = forms.CharField(
+        label="Questions for the custodians (when referring back)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") == Vote.Choice.REFER_BACK and not cleaned.get("questions", "").strip():
+            self.add_error("questions", "A referral needs the panel's questions for the custodians.")
+        return cleaned
+
+
+class ConditionForm(forms.Form):
+    text = forms.CharField(label="Condition", required=False, widget=forms.TextInput)
+    rule = forms.CharField(label="From rule", required=False, widget=forms.HiddenInput)
+    blocking = forms.BooleanField(label="Blocking (must be met before access)", required=False)
+
+
+ConditionFormSet = forms.formset_factory(ConditionForm, extra=2, can_delete=True)
+
+
+def conditions_from(formset):
+    """The kept, non-empty conditions in order."""
+    kept = []
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", {})
+        if not data or data.get("DELETE") or not data.get("text", "").strip():
+            continue
+        kept.append({"text": data["text"].strip(), "rule": data.get("rule") or None, "blocking": bool(data.get("blocking"))})
+    return kept

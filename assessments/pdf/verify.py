@@ -1,0 +1,278 @@
+"""Checking that a PDF is a decision record signed by this PRIAM.
+
+``verify_pdf(data)`` never raises on bad input: whatever the bytes, it returns
+a PdfVerification whose ``problems`` explain, in sentences fit for the verify
+page, why the file is not accepted. (It raises SigningNotConfigured, a
+PriamError, only when this instance has no trust roots configured.)
+
+A file is accepted (``ok``) when it carries exactly one signature, that
+signature is cryptographically valid over bytes that are intact, its byte range
+covers the whole file, the /Contents value is in the exact form PRIAM writes
+(so no byte of the file is outside the signature's protection), and the signing
+certificate chains to this instance's trust roots.
+
+Revocation is not checked and nothing is fetched (``allow_fetching=False``):
+the verify page must work offline and must not make requests chosen by an
+uploaded file, and the embedded test CA publishes no CRL or OCSP service. The
+chain is validated at the signing time recorded in the signed part of the file
+(or the timestamp), so records stay verifiable after the signing certificate
+expires; without revocation data that is the only meaningful moment, and a
+forger still needs a key certified by our CA.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from io import BytesIO
+
+from asn1crypto import algos, cms
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+NOT_A_PDF = "This is not a PDF file."
+TOO_LARGE = "This file is larger than 20 MB, so it cannot be a decision record from PRIAM."
+DAMAGED = "The PDF is damaged and cannot be read."
+NOT_SIGNED = "This PDF is not signed, so it is not a decision record issued by this PRIAM."
+SEVERAL_SIGNATURES = (
+    "This PDF carries more than one signature: it was changed after it was signed."
+)
+CHANGED = "This PDF was changed after it was signed: the signature does not cover the whole file."
+NOT_INTACT = "This PDF was changed after it was signed: its content no longer matches the signature."
+INVALID = "The signature on this PDF is not valid."
+UNREADABLE_SIGNATURE = "The signature on this PDF cannot be read."
+ALTERED_SIGNATURE = "The signature value of this PDF was altered after signing."
+NOT_OURS = (
+    "This PDF was not signed by this PRIAM: its signing certificate was not issued by this "
+    "PRIAM's certificate authority, so it is not a record issued by this PRIAM."
+)
+
+
+@dataclass(frozen=True)
+class PdfVerification:
+    ok: bool = False
+    is_pdf: bool = False
+    signed: bool = False
+    intact: bool = False
+    valid: bool = False
+    covers_whole_file: bool = False
+    trusted: bool = False
+    signer: str = ""  # "Common Name (Organisation)"
+    signer_common_name: str = ""
+    signer_organisation: str = ""
+    signed_at: datetime | None = None
+    signed_sha256: str = ""  # of the whole file, hex
+    problems: list = field(default_factory=list)
+
+    @property
+    def message(self):
+        """One sentence for the page: the first problem, or the acceptance."""
+        if self.ok:
+            return f"This PDF was signed by this PRIAM ({self.signer}) and has not been changed since."
+        return self.problems[0] if self.problems else DAMAGED
+
+
+def looks_like_pdf(data: bytes) -> bool:
+    # ISO 32000 allows the header anywhere in the first 1024 bytes.
+    return b"%PDF-" in data[:1024]
+
+
+def _der_length(data: bytes) -> int | None:
+    """Total length of the DER SEQUENCE at the start of ``data``, or None."""
+    if len(data) < 2 or data[0] != 0x30:
+        return None
+    first = data[1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    if count == 0 or count > 4 or len(data) < 2 + count:
+        return None
+    return 2 + count + int.from_bytes(data[2 : 2 + count], "big")
+
+
+def _contents_problem(data: bytes, sig) -> str | None:
+    """Check the excluded gap holds exactly "<hex>" of DER + zero padding, as pyHanko writes.
+
+    The byte range excludes the /Contents value from the digest; a change there
+    that leaves the CMS structure unchanged (padding, hex letter case) would
+    otherwise go unnoticed.
+    """
+    byte_range = [int(x) for x in sig.sig_object["/ByteRange"]]
+    if len(byte_range) != 4 or byte_range[0] != 0:
+        return CHANGED
+    start, gap_end = byte_range[1], byte_range[2]
+    gap = data[start:gap_end]
+    contents = bytes(sig.pkcs7_content)
+    hex_text = gap[1:-1]
+    if gap[:1] != b"<" or gap[-1:] != b">" or hex_text not in (
+        contents.hex().encode(), contents.hex().upper().encode()
+    ):
+        return ALTERED_SIGNATURE
+    length = _der_length(contents)
+    if length is None or length > len(contents) or any(contents[length:]):
+        return ALTERED_SIGNATURE
+    if not _cms_is_as_written(contents[:length], sig):
+        return ALTERED_SIGNATURE
+    return None
+
+
+def _cms_is_as_written(der: bytes, sig) -> bool:
+    """The parts of the CMS object the signature does not protect hold exactly what PRIAM writes.
+
+    SignedData's version, digestAlgorithms and encapContentInfo, and SignerInfo's
+    version, sid, digestAlgorithm and signatureAlgorithm are outside the signed
+    attributes; a tolerant parser accepts some changes to them (found by
+    flipping every byte of a signed record). They are compared here, encoded,
+    with the values PRIAM's signer (pyHanko) writes. Certificates are checked
+    against the validated chain by the caller; unsigned attributes may only hold
+    a signature timestamp, which pyHanko validates.
+    """
+    if cms.ContentInfo.load(der).dump(force=True) != der:
+        return False
+    signed_data, signer_info = sig.signed_data, sig.signer_info
+    if len(signed_data["signer_infos"]) != 1:
+        return False
+    cert = sig.signer_cert
+    digest = algos.DigestAlgorithm({"algorithm": "sha256"})
+    expected = [
+        (signed_data["version"], cms.CMSVersion("v1")),
+        (signed_data["digest_algorithms"], cms.DigestAlgorithms([digest])),
+        (signed_data["encap_content_info"], cms.EncapsulatedContentInfo({"content_type": "data"})),
+        (signer_info["version"], cms.CMSVersion("v1")),
+        (
+            signer_info["sid"],
+            cms.SignerIdentifier(
+                name="issuer_and_serial_number",
+                value={"issuer": cert.issuer, "serial_number": cert.serial_number},
+            ),
+        ),
+        (signer_info["digest_algorithm"], digest),
+        (
+            signer_info["signature_algorithm"],
+            algos.SignedDigestAlgorithm(signer_info["signature_algorithm"].native),
+        ),
+    ]
+    if any(found.dump() != wanted.dump() for found, wanted in expected):
+        return False
+    if signed_data["crls"].native:
+        return False
+    unsigned = signer_info["unsigned_attrs"].native or []
+    return all(attr["type"] == "signature_time_stamp_token" for attr in unsigned)
+
+
+def _name_attr(cert, attr):
+    try:
+        value = cert.subject.native.get(attr, "")
+    except Exception:  # pragma: no cover - malformed subject
+        return ""
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    return str(value or "")
+
+
+def verify_pdf(data: bytes) -> PdfVerification:
+    """Check that ``data`` is a PDF signed by this PRIAM and unchanged since (see module doc)."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        return PdfVerification(problems=[TOO_LARGE])
+    if not data or not looks_like_pdf(data):
+        return PdfVerification(problems=[NOT_A_PDF])
+    digest = hashlib.sha256(data).hexdigest()
+    base = {"is_pdf": True, "signed_sha256": digest}
+
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        signatures = list(reader.embedded_signatures)
+    except Exception as exc:
+        logger.info("verify_pdf: unreadable PDF: %s: %s", type(exc).__name__, exc)
+        return PdfVerification(**base, problems=[DAMAGED])
+    if not signatures:
+        return PdfVerification(**base, problems=[NOT_SIGNED])
+
+    from assessments.pdf.signing import trust_roots  # may raise SigningNotConfigured
+
+    roots = list(trust_roots())
+    problems = []
+    if len(signatures) > 1:
+        problems.append(SEVERAL_SIGNATURES)
+    sig = signatures[0]
+    fields_ = dict(base, signed=True)
+
+    try:
+        cert = sig.signer_cert
+        fields_["signer_common_name"] = _name_attr(cert, "common_name")
+        fields_["signer_organisation"] = _name_attr(cert, "organization_name")
+        fields_["signer"] = fields_["signer_common_name"] + (
+            f" ({fields_['signer_organisation']})" if fields_["signer_organisation"] else ""
+        )
+        claimed = sig.self_reported_timestamp
+        if claimed is not None and claimed.tzinfo is None:
+            claimed = claimed.replace(tzinfo=timezone.utc)
+        context = ValidationContext(
+            trust_roots=roots,
+            allow_fetching=False,
+            revocation_mode="soft-fail",
+            moment=claimed,
+        )
+        status = validate_pdf_signature(
+            sig,
+            signer_validation_context=context,
+            key_usage_settings=KeyUsageConstraints(
+                key_usage={"digital_signature", "non_repudiation"},
+                match_all_key_usages=False,
+            ),
+        )
+    except Exception as exc:
+        logger.info("verify_pdf: signature not validated: %s: %s", type(exc).__name__, exc)
+        return PdfVerification(**fields_, problems=problems + [UNREADABLE_SIGNATURE])
+
+    intact, valid = bool(status.intact), bool(status.valid)
+    trusted = bool(status.trusted)
+    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE and len(signatures) == 1
+    ts = status.timestamp_validity
+    if ts is not None and ts.intact and ts.valid:
+        fields_["signed_at"] = ts.timestamp
+    else:
+        fields_["signed_at"] = status.signer_reported_dt
+
+    if not intact:
+        problems.append(NOT_INTACT)
+    elif not valid:
+        problems.append(INVALID)
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE and CHANGED not in problems:
+        if SEVERAL_SIGNATURES not in problems:
+            problems.append(CHANGED)
+    if intact and valid and whole:
+        try:
+            altered = _contents_problem(data, sig)
+        except Exception:
+            altered = ALTERED_SIGNATURE
+        if altered:
+            problems.append(altered)
+            intact = False
+    if not trusted:
+        problems.append(NOT_OURS)
+    elif status.validation_path is not None:
+        # Every certificate carried in the signature must be one of the chain
+        # validated against our roots: an altered copy of, say, the CA
+        # certificate would otherwise sit unnoticed in the unsigned CMS part.
+        path = {cert.dump() for cert in status.validation_path}
+        carried = {
+            choice.chosen.dump()
+            for choice in sig.signed_data["certificates"]
+            if choice.name == "certificate"
+        }
+        if not carried <= path:
+            problems.append(ALTERED_SIGNATURE)
+            intact = False
+    ok = intact and valid and whole and trusted and not problems
+    return PdfVerification(
+        **fields_, ok=ok, intact=intact, valid=valid, covers_whole_file=whole,
+        trusted=trusted, problems=problems,
+    )

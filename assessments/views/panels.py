@@ -1,0 +1,150 @@
+"""Sending a project to a panel, and the panel's review: declarations, votes, decision."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import permissions
+from ..forms.panels import (
+    ConditionFormSet,
+    DecisionForm,
+    DeclarationForm,
+    SendToPanelForm,
+    VoteForm,
+    conditions_from,
+)
+from ..models import PanelMembership, PanelReview
+from ..services.panels import ReviewError, conflict_declare, quorum_of, review_decide, review_send, seat_of, vote_cast
+
+
+@require_POST
+@login_required
+def send_to_panel(request, pk):
+    project = permissions.project_for(request.user, pk)
+    if not permissions.can_send_to_panel(request.user, project):
+        raise Http404("Only the coordinator sends an assessed project to a panel.")
+    form = SendToPanelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the panel to send the project to.")
+        return redirect("project_detail", pk=project.pk)
+    try:
+        review = review_send(
+            project=project, panel=form.cleaned_data["panel"], actor=request.user,
+            note=form.cleaned_data["note"], request=request,
+        )
+    except ReviewError as error:
+        messages.error(request, str(error))
+        return redirect("project_detail", pk=project.pk)
+    messages.success(request, f"Sent to {review.panel.name}. Its answers are locked while the panel reviews it.")
+    return redirect("project_detail", pk=project.pk)
+
+
+@login_required
+def review_detail(request, pk):
+    review = permissions.review_for(request.user, pk)
+    return _review_page(request, review)
+
+
+def _review_page(request, review, *, declaration_form=None, vote_form=None, decision_form=None,
+                 condition_formset=None, status=200):
+    seat = seat_of(review, request.user)
+    declaration = review.declarations.filter(member=request.user).first() if seat else None
+    vote = review.votes.filter(member=request.user).first() if seat else None
+    is_chair = seat is not None and seat.role == PanelMembership.Role.CHAIR
+    is_open = review.status == PanelReview.Status.OPEN
+    if is_chair and is_open and condition_formset is None:
+        engine_conditions = review.evaluation.result.get("conditions", [])
+        condition_formset = ConditionFormSet(
+            prefix="conditions",
+            initial=[{"text": c["text"], "rule": c["rule"], "blocking": c["blocking"]} for c in engine_conditions],
+        )
+    return render(
+        request,
+        "panels/review.html",
+        {
+            "review": review,
+            "project": review.project,
+            "seat": seat,
+            "is_chair": is_chair,
+            "is_open": is_open,
+            "declaration": declaration,
+            "vote": vote,
+            "quorum": quorum_of(review),
+            "votes": review.votes.select_related("member"),
+            "declarations": review.declarations.select_related("member"),
+            "members": review.panel.seats.select_related("user"),
+            "declaration_form": declaration_form or DeclarationForm(),
+            "vote_form": vote_form or VoteForm(initial={"choice": vote.choice, "rationale": vote.rationale} if vote else None),
+            "decision_form": decision_form or DecisionForm(),
+            "condition_formset": condition_formset,
+            "decision": getattr(review, "decision", None) if not is_open else None,
+        },
+        status=status,
+    )
+
+
+def _member_review(request, pk):
+    review = permissions.review_for(request.user, pk)
+    if seat_of(review, request.user) is None:
+        raise Http404("Only the panel's members act on its review.")
+    return review
+
+
+@require_POST
+@login_required
+def declare(request, pk):
+    review = _member_review(request, pk)
+    form = DeclarationForm(request.POST)
+    if form.is_valid():
+        try:
+            conflict_declare(review=review, member=request.user, conflicted=form.cleaned_data["conflicted"],
+                             details=form.cleaned_data["details"], request=request)
+        except ReviewError as error:
+            form.add_error(None, str(error))
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Your declaration is recorded.")
+            return redirect("review_detail", pk=review.pk)
+    return _review_page(request, review, declaration_form=form, status=400)
+
+
+@require_POST
+@login_required
+def vote(request, pk):
+    review = _member_review(request, pk)
+    form = VoteForm(request.POST)
+    if form.is_valid():
+        try:
+            vote_cast(review=review, member=request.user, choice=form.cleaned_data["choice"],
+                      rationale=form.cleaned_data["rationale"], request=request)
+        except ReviewError as error:
+            form.add_error(None, str(error))
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Your vote is recorded.")
+            return redirect("review_detail", pk=review.pk)
+    return _review_page(request, review, vote_form=form, status=400)
+
+
+@require_POST
+@login_required
+def decide(request, pk):
+    review = _member_review(request, pk)
+    form = DecisionForm(request.POST)
+    formset = ConditionFormSet(request.POST, prefix="conditions")
+    if form.is_valid() and formset.is_valid():
+        try:
+            record = review_decide(
+                review=review, chair=request.user, outcome=form.cleaned_data["outcome"],
+                conditions=conditions_from(formset), rationale=form.cleaned_data["rationale"],
+                dissent=form.cleaned_data["dissent"], questions=form.cleaned_data["questions"], request=request,
+            )
+        except ReviewError as error:
+            form.add_error(None, str(error))
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Decision recorded as {record.number}. Its signed PDF is being made.")
+            return redirect("record_detail", number=record.number)
+    return _review_page(request, review, decision_form=form, condition_formset=formset, status=400)

@@ -1,0 +1,78 @@
+"""Decision records: their page, their signed PDF, and the public verification page."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from .. import permissions, ratelimit
+from ..models import DecisionRecord, RecordPdfJob
+from ..services.verification import MAX_UPLOAD_BYTES, record_verify
+
+
+def _record_for(user, number):
+    record = DecisionRecord.objects.select_related("project", "decision", "supersedes").filter(number=number).first()
+    if record is None or not permissions.can_see_record(user, record):
+        raise Http404("No such decision record.")
+    return record
+
+
+@login_required
+def record_detail(request, number):
+    record = _record_for(request.user, number)
+    job = RecordPdfJob.objects.filter(record=record).first()
+    pdf = record.pdf if hasattr(record, "pdf") else None
+    successor = DecisionRecord.objects.filter(supersedes=record).only("number").first()
+    return render(
+        request,
+        "records/detail.html",
+        {
+            "record": record,
+            "s": record.snapshot,
+            "job": job,
+            "pdf": pdf,
+            "successor": successor,
+            "refresh": pdf is None and job is not None and job.status != RecordPdfJob.Status.FAILED,
+        },
+    )
+
+
+@login_required
+def record_pdf(request, number):
+    record = _record_for(request.user, number)
+    if not hasattr(record, "pdf"):
+        raise Http404("The signed PDF is not ready yet.")
+    response = HttpResponse(bytes(record.pdf.data), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{record.number}.pdf"'
+    return response
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(
+        label="Decision record (PDF, at most 20 MB)",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("This file is larger than 20 MB; decision records are much smaller.")
+        return upload
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """Anyone may check a PDF: no sign-in, and nothing about unrelated records is revealed."""
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    result, status = None, 200
+    if request.method == "POST":
+        if not ratelimit.allow(f"verify:{ratelimit.client_key(request)}", **settings.PRIAM_VERIFY_RATE):
+            form = VerifyForm()
+            return render(request, "records/verify.html", {"form": form, "limited": True}, status=429)
+        if form.is_valid():
+            result = record_verify(form.cleaned_data["file"].read())
+        else:
+            status = 400
+    return render(request, "records/verify.html", {"form": form, "result": result}, status=status)
