@@ -137,3 +137,28 @@ def signing_ca(settings, tmp_path):
 def assessed_project(example_project):
     """E1, fully assessed and ready to go to a panel."""
     return example_project("E1")
+
+
+@pytest.fixture
+def issue_record(signing_ca):
+    """Take an assessed project through a panel to a signed record, through the services."""
+    from assessments.models import Panel
+    from assessments.services.panels import conflict_declare, review_decide, review_send, vote_cast
+    from assessments.services.records import record_pdf_make
+
+    def issue(project, outcome="approve", **decision):
+        panel = Panel.objects.get(name="National Data Access Panel")
+        review = review_send(project=project, panel=panel, actor=project.coordinator)
+        for username in ("chair", "panel", "panel2"):
+            member = User.objects.get(username=username)
+            conflict_declare(review=review, member=member, conflicted=False)
+            vote_cast(review=review, member=member, choice=outcome, rationale="Fine.")
+        record = review_decide(
+            review=review, chair=User.objects.get(username="chair"), outcome=outcome,
+            conditions=decision.pop("conditions", []), rationale=decision.pop("rationale", "Agreed."), **decision,
+        )
+        record_pdf_make(record_id=record.pk)
+        record.refresh_from_db()
+        return record
+
+    return issue

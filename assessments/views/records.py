@@ -65,7 +65,7 @@ class VerifyForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def verify(request):
     """Anyone may check a PDF: no sign-in, and nothing about unrelated records is revealed."""
-    form = VerifyForm(request.POST or None, request.FILES or None)
+    form = VerifyForm(request.POST, request.FILES) if request.method == "POST" else VerifyForm()
     result, status = None, 200
     if request.method == "POST":
         if not ratelimit.allow(f"verify:{ratelimit.client_key(request)}", **settings.PRIAM_VERIFY_RATE):

@@ -1,0 +1,113 @@
+"""verify_record and export_decision, and tampering seen by both verify_record and pdfsig."""
+
+import random
+import subprocess
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from assessments.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def record(assessed_project, issue_record):
+    return issue_record(assessed_project)
+
+
+def _verify(path):
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("verify_record", str(path), stdout=out, stderr=err)
+        return 0, out.getvalue(), err.getvalue()
+    except SystemExit as exit:
+        return exit.code, out.getvalue(), err.getvalue()
+
+
+def _pdfsig_accepts(path):
+    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    return "Signature is Valid." in out and "Total document signed" in out
+
+
+def test_export_decision_writes_the_signed_pdf_and_is_audited(record, tmp_path):
+    out = tmp_path / "record.pdf"
+    call_command("export_decision", record.number, out=str(out), stdout=open("/dev/null", "w"))
+    assert out.read_bytes() == bytes(record.pdf.data)
+    event = AuditEvent.objects.get(action="record.exported")
+    assert event.data["sha256"] == record.pdf.sha256
+
+
+def test_export_decision_latest(record, tmp_path):
+    out = tmp_path / "latest.pdf"
+    call_command("export_decision", latest=True, out=str(out), stdout=open("/dev/null", "w"))
+    assert out.read_bytes() == bytes(record.pdf.data)
+
+
+def test_export_decision_names_an_unknown_record(record, tmp_path):
+    with pytest.raises(CommandError, match="No decision record 'PRIAM-1999-0001'"):
+        call_command("export_decision", "PRIAM-1999-0001", out=str(tmp_path / "x.pdf"))
+
+
+def test_verify_record_accepts_a_record_issued_here(record, tmp_path):
+    path = tmp_path / "record.pdf"
+    path.write_bytes(bytes(record.pdf.data))
+    code, out, _ = _verify(path)
+    assert code == 0
+    assert f"Valid decision record {record.number}, issued by this PRIAM (current)" in out
+    assert _pdfsig_accepts(path)
+
+
+def test_verify_record_rejects_any_single_changed_byte(record, tmp_path):
+    data = bytes(record.pdf.data)
+    contents = data.index(b"/Contents <") + len(b"/Contents <")
+    positions = {
+        10,  # header
+        data.index(b"stream") + 20,  # the first content stream
+        contents + 40,  # inside the signature value
+        len(data) - 30,  # trailer of the signature update
+        *random.Random(7).sample(range(len(data)), 12),
+    }
+    for position in sorted(positions):
+        tampered = bytearray(data)
+        tampered[position] = (tampered[position] + 1) % 256
+        path = tmp_path / f"tampered-{position}.pdf"
+        path.write_bytes(bytes(tampered))
+        code, _, err = _verify(path)
+        assert code == 1, position
+        assert "Not a valid decision record issued by this PRIAM" in err
+        inside_signature_padding = contents + 2 * 4000 < position < data.index(b">", contents)
+        if not inside_signature_padding:
+            assert not _pdfsig_accepts(path), position
+
+
+def test_verify_record_rejects_a_file_that_is_not_a_pdf(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    code, _, err = _verify(path)
+    assert code == 1 and "not a PDF" in err
+
+
+def test_verify_record_names_an_unreadable_file(tmp_path):
+    code, _, err = _verify(tmp_path / "missing.pdf")
+    assert code == 1 and "cannot read" in err
+
+
+def test_verify_record_says_when_a_record_is_superseded(assessed_project, issue_record, tmp_path):
+    from assessments.models import Project
+
+    first = issue_record(assessed_project, outcome="refer_back", questions="Why?")
+    project = Project.objects.get(pk=assessed_project.pk)
+    from assessments.services.projects import assessment_confirm, assessment_submit
+
+    for assessment in project.assessments.all():
+        member = assessment.organisation.members.first()
+        assessment_submit(assessment=assessment, actor=member)
+        assessment_confirm(assessment=assessment, actor=member)
+    second = issue_record(Project.objects.get(pk=project.pk))
+    path = tmp_path / "first.pdf"
+    path.write_bytes(bytes(first.pdf.data))
+    code, out, _ = _verify(path)
+    assert code == 0 and f"superseded by {second.number}" in out

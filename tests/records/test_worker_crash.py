@@ -1,0 +1,55 @@
+"""A worker killed while rendering: the task is redelivered and exactly one signed PDF exists."""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from assessments.models import AuditEvent, RecordPdf, RecordPdfJob
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def _wait(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_killing_the_worker_mid_render_still_gives_exactly_one_signed_pdf(example_project, signing_ca, tmp_path):
+    from assessments.models import Panel, User
+    from assessments.services.panels import conflict_declare, review_decide, review_send, vote_cast
+
+    # A long project summary makes rendering take long enough to be interrupted.
+    long_text = "\n".join(f"Paragraph {i}: the custodians’ data stay where they are; ŵ ŷ." for i in range(2500))
+    project = example_project("E1", details={"summary": long_text})
+    panel = Panel.objects.get(name="National Data Access Panel")
+    review = review_send(project=project, panel=panel, actor=project.coordinator)
+    for username in ("chair", "panel", "panel2"):
+        member = User.objects.get(username=username)
+        conflict_declare(review=review, member=member, conflicted=False)
+        vote_cast(review=review, member=member, choice="approve", rationale="Fine.")
+    record = review_decide(review=review, chair=User.objects.get(username="chair"), outcome="approve",
+                           conditions=[], rationale="Agreed.")  # commits, so the task goes to the real worker
+
+    job = _wait(
+        lambda: RecordPdfJob.objects.filter(record=record, status="rendering", worker_pid__isnull=False).first(),
+        60, "the worker to start rendering",
+    )
+    assert job.worker_pid != os.getpid()
+    os.kill(job.worker_pid, signal.SIGKILL)
+
+    done = _wait(lambda: RecordPdfJob.objects.filter(record=record, status="done").first(), 180, "the redelivered task")
+    assert done.attempts >= 2, "the kill did not interrupt a render"
+    assert RecordPdf.objects.filter(record=record).count() == 1
+    assert AuditEvent.objects.filter(action="record.pdf_signed", object_id=str(record.pk)).count() == 1
+    path = tmp_path / "record.pdf"
+    path.write_bytes(bytes(RecordPdf.objects.get(record=record).data))
+    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    assert "Signature is Valid." in out and "Total document signed" in out
