@@ -22,6 +22,7 @@ migrate: setup
 
 demo: migrate
 	$(MANAGE) load_framework fixtures/frameworks/five-safes/v1
+	$(MANAGE) init_signing
 	$(MANAGE) load_demo
 
 run: demo

@@ -7,7 +7,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _snapshot():
+    from assessments.models import AuditEvent, DecisionRecord, Project, RecordPdf
+
     return (
+        AuditEvent.objects.count(),
+        sorted(Project.objects.values_list("title", "status", "revision")),
+        sorted(DecisionRecord.objects.values_list("number", flat=True)),
+        RecordPdf.objects.count(),
         sorted(User.objects.values_list("username", "password", "is_auditor", "is_superuser")),
         sorted(Organisation.objects.values_list("slug", "name")),
         sorted(Membership.objects.values_list("user__username", "organisation__slug", "role")),
@@ -15,16 +21,18 @@ def _snapshot():
     )
 
 
-def test_load_demo_twice_changes_nothing(capsys, settings):
+def test_load_demo_twice_changes_nothing(capsys, settings, signing_ca, django_capture_on_commit_callbacks):
     settings.DEBUG = True
-    call_command("load_demo")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
     first = _snapshot()
-    call_command("load_demo")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
     assert _snapshot() == first
     assert "0 created" in capsys.readouterr().out.splitlines()[-13]
 
 
-def test_load_demo_prints_the_logins(capsys, settings):
+def test_load_demo_prints_the_logins(capsys, settings, signing_ca):
     settings.DEBUG = True
     call_command("load_demo")
     out = capsys.readouterr().out
@@ -53,19 +61,23 @@ def test_load_demo_refuses_when_debug_is_off(settings):
     assert not User.objects.exists()
 
 
-def test_load_demo_force_loads_with_debug_off(settings):
+def test_load_demo_force_loads_with_debug_off(settings, signing_ca):
     settings.DEBUG = False
     call_command("load_demo", force=True)
     assert User.objects.filter(username="admin").exists()
 
 
-def test_the_demo_has_e1_assessed_and_e2_part_way(settings):
+def test_the_demo_has_e1_decided_with_a_signed_record_and_e2_part_way(settings, signing_ca, django_capture_on_commit_callbacks):
     from assessments.models import Project
 
     settings.DEBUG = True
-    call_command("load_demo")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
     e1 = Project.objects.get(title="Federated genomics across two TREs")
-    assert e1.status == Project.Status.ASSESSED
+    assert e1.status == Project.Status.DECIDED
+    record = e1.records.get()
+    assert record.snapshot["decision"]["outcome"] == "approve_with_conditions"
+    assert record.pdf.size > 1000 and bytes(record.pdf.data).startswith(b"%PDF")
     assert e1.evaluations.get().result["tiers"] == {"people": 0, "projects": 0, "settings": 0, "data": 3, "outputs": 2}
     e2 = Project.objects.get(title="Asthma, air pollution and weather")
     assert e2.status == Project.Status.ASSESSING
@@ -77,7 +89,7 @@ def test_the_demo_has_e1_assessed_and_e2_part_way(settings):
     }
 
 
-def test_a_newcomer_can_finish_e2_in_the_browser(settings, client):
+def test_a_newcomer_can_finish_e2_in_the_browser(settings, client, signing_ca):
     import json
     from pathlib import Path
 

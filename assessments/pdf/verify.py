@@ -134,8 +134,6 @@ def _cms_is_as_written(der: bytes, sig) -> bool:
     against the validated chain by the caller; unsigned attributes may only hold
     a signature timestamp, which pyHanko validates.
     """
-    if cms.ContentInfo.load(der).dump(force=True) != der:
-        return False
     signed_data, signer_info = sig.signed_data, sig.signer_info
     if len(signed_data["signer_infos"]) != 1:
         return False

@@ -114,7 +114,7 @@ def _ensure_example_project(summary, spec, organisations, coordinator, framework
     orgs = {name: organisations[slug] for name, slug in spec["custodians"].items()}
     for custodian in document["custodians"]:
         custodian["name"] = orgs[custodian["name"]].name
-    project_from_document(
+    project = project_from_document(
         document=document,
         coordinator=coordinator,
         coordinating_organisation=coordinator.memberships.get().organisation,
@@ -123,4 +123,27 @@ def _ensure_example_project(summary, spec, organisations, coordinator, framework
         submit=[orgs[n].name for n in names],
         confirm=[orgs[n].name for n in names],
     )
+    if "decision" in spec:
+        _decide(project, spec["decision"])
     summary.created += 1
+
+
+def _decide(project, decision):
+    """Take the project through its panel to a signed record, as the demo panel would."""
+    from .panels import conflict_declare, review_decide, review_send, vote_cast
+    from .records import record_pdf_make
+
+    review = review_send(project=project, panel=Panel.objects.get(name=decision["panel"]), actor=project.coordinator)
+    for username, choice in decision["votes"].items():
+        member = User.objects.get(username=username)
+        conflict_declare(review=review, member=member, conflicted=False)
+        vote_cast(review=review, member=member, choice=choice, rationale="Demo vote: see the panel's rationale.")
+    record = review_decide(
+        review=review,
+        chair=User.objects.get(username="chair"),
+        outcome=decision["outcome"],
+        conditions=[{"text": text, "rule": None, "blocking": False} for text in decision["conditions"]],
+        rationale=decision["rationale"],
+    )
+    # Made here rather than by the queued task, so the demo has its signed PDF straight away.
+    transaction.on_commit(lambda: record_pdf_make(record_id=record.pk))
