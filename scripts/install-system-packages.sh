@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: PostgreSQL, Redis,
-# poppler (pdfsig), Chromium, and the libraries and fonts WeasyPrint renders with.
+# poppler (pdfsig) with NSS tools to trust the test CA, Chromium, and the libraries and fonts WeasyPrint renders with.
 set -euo pipefail
 
-packages=(postgresql redis-server poppler-utils chromium fonts-dejavu-core
+packages=(postgresql redis-server poppler-utils libnss3-tools chromium fonts-dejavu-core
           libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 missing=()
 for p in "${packages[@]}"; do
