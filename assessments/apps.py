@@ -8,3 +8,4 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (connects the audit receivers)
+        from .api import schema  # noqa: F401  (registers the token scheme with drf-spectacular)

@@ -162,3 +162,18 @@ def issue_record(signing_ca):
         return record
 
     return issue
+
+
+def _details_for_fuzz(coordinator, framework_version):
+    """A project with one custodian assessment, for API fuzzing to find."""
+    import datetime
+
+    from assessments.models import Organisation
+    from assessments.services.projects import project_create
+
+    return project_create(
+        actor=coordinator, coordinating_organisation=coordinator.memberships.get().organisation,
+        custodians=[Organisation.objects.get(slug="north-thames-gp")], framework_version=framework_version,
+        title="Fuzzed", summary="s", lead_researcher="r", lead_organisation="o", purpose="p",
+        public_benefit="b", start_date=datetime.date(2027, 1, 1), end_date=datetime.date(2027, 2, 1),
+    )

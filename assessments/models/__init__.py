@@ -4,8 +4,10 @@ from .audit import AuditAction, AuditChainHead, AuditEvent, AuditExport
 from .panels import ConflictDeclaration, Decision, Panel, PanelMembership, PanelReview, Vote
 from .records import DecisionRecord, RecordPdf, RecordPdfJob
 from .projects import CustodianAssessment, Evaluation, Outcome, Project
+from .tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "AuditAction",
     "ConflictDeclaration",
     "Decision",

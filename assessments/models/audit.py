@@ -38,6 +38,8 @@ class AuditAction(models.TextChoices):
     REVIEW_VOTED = "review.voted", "Panel member voted"
     REVIEW_DECIDED = "review.decided", "Panel chair recorded the decision"
     RECORD_PDF_SIGNED = "record.pdf_signed", "Decision record PDF rendered and signed"
+    TOKEN_CREATED = "token.created", "API token created"
+    TOKEN_REVOKED = "token.revoked", "API token revoked"
     RECORD_EXPORTED = "record.exported", "Decision record PDF exported from the command line"
 
 

@@ -1,5 +1,6 @@
 """Writes for projects and custodian assessments. Each writes exactly one audit event."""
 
+import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -103,72 +104,111 @@ def section_save(*, project, safe, answers, base_version, actor, assessment=None
     if someone saved since, nothing is saved and SectionConflict says who.
     """
     with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=project.pk)
-        if project.status == Project.Status.WITH_PANEL:
-            raise ProjectLocked(
-                "The project is with the approval panel: its answers are locked until the panel "
-                "decides or refers it back."
-            )
-        owner = project
-        if assessment is not None:
-            owner = CustodianAssessment.objects.select_for_update().get(pk=assessment.pk)
+        project, owner = _lock(project, assessment)
         meta = owner.sections.get(safe, {"version": 0})
-        stored = {qid: owner.answers.get(qid) for qid in answers}
         if meta["version"] != base_version:
+            stored = {qid: owner.answers.get(qid) for qid in answers}
             raise SectionConflict(meta.get("saved_by", "someone"), meta.get("saved_at", ""), stored)
+        changed = _apply_answers(project, owner, assessment, answers, [safe], actor, request, {"section": safe})
+    return owner, changed
 
+
+def answers_etag(owner):
+    """A validator for the whole answer set of a project (its own answers) or an assessment."""
+    return '"' + hashlib.sha256(
+        engine.canonical_json({"answers": owner.answers, "sections": owner.sections}).encode("utf-8")
+    ).hexdigest()[:32] + '"'
+
+
+def answers_replace(*, project, answers, if_match, actor, assessment=None, request=None):
+    """Replace every answer of one scope at once (the API's PUT). `if_match` must be the
+    current ETag, so a stale writer is refused (PreconditionFailed) instead of overwriting."""
+    with transaction.atomic():
+        project, owner = _lock(project, assessment)
+        if if_match != answers_etag(owner):
+            raise PreconditionFailed(
+                "These answers changed since you read them (ETag mismatch): read them again and reapply."
+            )
         framework = engine_framework(project.framework_version)
-        merged = {**owner.answers, **{q: v for q, v in answers.items() if v is not None}}
-        for qid, value in answers.items():
-            if value is None:
-                merged.pop(qid, None)
-        # An answer to a question that its show-if hides is dropped, not kept out of sight.
-        for qid in list(merged):
-            question = framework.questions_by_id.get(qid)
-            if question is not None and question.show_if and not _visible(framework, question, merged, project):
-                merged.pop(qid)
-        changed = sorted(q for q in set(owner.answers) | set(merged) if owner.answers.get(q) != merged.get(q))
-        if not changed:
-            return owner, False
+        scope = PROJECT if assessment is None else CUSTODIAN
+        updates = {q.id: answers.get(q.id) for q in framework.questions_for(scope)}
+        safes = sorted({q.safe for q in framework.questions_for(scope)})
+        _apply_answers(project, owner, assessment, updates, safes, actor, request, {"section": "all"})
+    return owner
 
-        reopened = project.status in (Project.Status.ASSESSED, Project.Status.DECIDED)
-        before = {q: owner.answers.get(q) for q in changed}
-        owner.answers = merged
-        owner.sections = {
-            **owner.sections,
-            safe: {"version": meta["version"] + 1, "saved_by": actor.username, "saved_at": timezone.now().isoformat()},
-        }
-        withdrawn = False
-        if assessment is None:
-            # Every custodian's confirmation was of the old answers; it lapses.
-            project.answers_version += 1
-            owner.save(update_fields=["answers", "sections", "answers_version", "updated_at"])
-        else:
-            withdrawn = owner.status == CustodianAssessment.Status.SUBMITTED
-            owner.status = CustodianAssessment.Status.DRAFT
-            owner.save(update_fields=["answers", "sections", "status"])
-        if reopened:
-            project.revision += 1
-            project.status = Project.Status.ASSESSING
-        project.save()
 
-        audit_record(
-            action=AuditAction.PROJECT_ANSWERS_SAVED if assessment is None else AuditAction.ASSESSMENT_ANSWERS_SAVED,
-            actor=actor,
-            obj=owner,
-            project=project,
-            organisation=assessment.organisation if assessment is not None else None,
-            request=request,
-            data={
-                "section": safe,
-                "before": before,
-                "after": {q: merged.get(q) for q in changed},
-                "revision": project.revision,
-                "reopened": reopened,
-                "submission_withdrawn": withdrawn,
-            },
+class PreconditionFailed(PriamError):
+    pass
+
+
+def _lock(project, assessment):
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if project.status == Project.Status.WITH_PANEL:
+        raise ProjectLocked(
+            "The project is with the approval panel: its answers are locked until the panel "
+            "decides or refers it back."
         )
-    return owner, True
+    if assessment is None:
+        return project, project
+    return project, CustodianAssessment.objects.select_for_update().select_related("organisation").get(pk=assessment.pk)
+
+
+def _apply_answers(project, owner, assessment, updates, safes, actor, request, data):
+    """Merge `updates` (None = unanswered) into the owner's answers, with everything a change implies:
+    section versions, lapsed confirmations or a withdrawn submission, a new revision if the project
+    was already assessed, and one audit event. Returns whether anything changed."""
+    framework = engine_framework(project.framework_version)
+    merged = {**owner.answers, **{q: v for q, v in updates.items() if v is not None}}
+    for qid, value in updates.items():
+        if value is None:
+            merged.pop(qid, None)
+    # An answer to a question that its show-if hides is dropped, not kept out of sight.
+    for qid in list(merged):
+        question = framework.questions_by_id.get(qid)
+        if question is not None and question.show_if and not _visible(framework, question, merged, project):
+            merged.pop(qid)
+    changed = sorted(q for q in set(owner.answers) | set(merged) if owner.answers.get(q) != merged.get(q))
+    if not changed:
+        return False
+
+    reopened = project.status in (Project.Status.ASSESSED, Project.Status.DECIDED)
+    before = {q: owner.answers.get(q) for q in changed}
+    owner.answers = merged
+    stamp = {"saved_by": actor.username, "saved_at": timezone.now().isoformat()}
+    owner.sections = {
+        **owner.sections,
+        **{safe: {"version": owner.sections.get(safe, {"version": 0})["version"] + 1, **stamp} for safe in safes},
+    }
+    withdrawn = False
+    if assessment is None:
+        # Every custodian's confirmation was of the old answers; it lapses.
+        project.answers_version += 1
+    else:
+        withdrawn = owner.status == CustodianAssessment.Status.SUBMITTED
+        owner.status = CustodianAssessment.Status.DRAFT
+        owner.save(update_fields=["answers", "sections", "status"])
+    if reopened:
+        project.revision += 1
+        project.status = Project.Status.ASSESSING
+    project.save()
+
+    audit_record(
+        action=AuditAction.PROJECT_ANSWERS_SAVED if assessment is None else AuditAction.ASSESSMENT_ANSWERS_SAVED,
+        actor=actor,
+        obj=owner,
+        project=project,
+        organisation=owner.organisation if assessment is not None else None,
+        request=request,
+        data={
+            **data,
+            "before": before,
+            "after": {q: merged.get(q) for q in changed},
+            "revision": project.revision,
+            "reopened": reopened,
+            "submission_withdrawn": withdrawn,
+        },
+    )
+    return True
 
 
 def _visible(framework, question, answers, project):

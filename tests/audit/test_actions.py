@@ -283,7 +283,23 @@ def perform_project_framework_changed(ctx, tmp_path=None):
             "data_keys": {"before": "five-safes@1", "after": "five-safes@2"}}
 
 
+def perform_token_created(ctx):
+    _client(User.objects.get(username="custodian")).post(reverse("tokens"), {"name": "portal"})
+    return {"actor": "custodian", "object_type": "apitoken", "data_keys": {"name": "portal", "read_only": False}}
+
+
+def perform_token_revoked(ctx):
+    from assessments.services.tokens import token_create
+
+    user = User.objects.get(username="custodian")
+    api_token, _ = token_create(user=user, name="old")
+    _client(user).post(reverse("token_revoke", args=[api_token.pk]))
+    return {"actor": "custodian", "object_type": "apitoken", "data_keys": {"name": "old"}}
+
+
 PERFORMERS = {
+    AuditAction.TOKEN_CREATED: perform_token_created,
+    AuditAction.TOKEN_REVOKED: perform_token_revoked,
     AuditAction.AUTH_LOGIN: perform_login,
     AuditAction.AUTH_LOGIN_FAILED: perform_login_failed,
     AuditAction.AUTH_LOCKED_OUT: perform_locked_out,

@@ -1,0 +1,125 @@
+from rest_framework import serializers
+
+from ..models import AuditEvent, CustodianAssessment, DecisionRecord, FrameworkVersion, Organisation, Project
+from ..services.projects import DETAIL_FIELDS
+
+
+class FrameworkSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="framework_id")
+    spec = serializers.CharField()
+
+    class Meta:
+        model = FrameworkVersion
+        fields = ["id", "version", "spec", "title", "sha256", "loaded_at"]
+
+
+class CustodianSummarySerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(source="organisation.name")
+    confirmed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CustodianAssessment
+        fields = ["id", "organisation", "status", "submitted_at", "confirmed"]
+
+    def get_confirmed(self, assessment) -> bool:
+        return assessment.confirmed_version == assessment.project.answers_version
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    framework = serializers.CharField(source="framework_version.spec", read_only=True)
+    coordinator = serializers.CharField(source="coordinator.username", read_only=True)
+    coordinating_organisation = serializers.CharField(source="coordinating_organisation.name", read_only=True)
+    custodians = CustodianSummarySerializer(source="assessments", many=True, read_only=True)
+
+    class Meta:
+        model = Project
+        fields = ["id", *DETAIL_FIELDS, "status", "revision", "framework", "coordinator",
+                  "coordinating_organisation", "custodians", "created_at", "updated_at"]
+        read_only_fields = ["status", "revision", "created_at", "updated_at"]
+
+
+class ProjectCreateSerializer(serializers.ModelSerializer):
+    custodians = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.all(), many=True, allow_empty=False,
+        help_text="Slugs of the custodian organisations whose data the project needs.",
+    )
+    coordinating_organisation = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.all(), required=False,
+        help_text="Slug of an organisation where you are a coordinator (default: your only one).",
+    )
+
+    class Meta:
+        model = Project
+        fields = [*DETAIL_FIELDS, "custodians", "coordinating_organisation"]
+
+    def validate(self, data):
+        if data["end_date"] < data["start_date"]:
+            raise serializers.ValidationError({"end_date": "The planned end must be on or after the planned start."})
+        return data
+
+
+class AnswersSerializer(serializers.Serializer):
+    answers = serializers.DictField(child=serializers.JSONField(), help_text="Answers keyed by question id.")
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(source="organisation.name")
+    project = serializers.IntegerField(source="project_id")
+    confirmed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CustodianAssessment
+        fields = ["id", "project", "organisation", "status", "answers", "submitted_at", "confirmed", "confirmed_at"]
+
+    def get_confirmed(self, assessment) -> bool:
+        return assessment.confirmed_version == assessment.project.answers_version
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="project_id")
+    supersedes = serializers.CharField(source="supersedes.number", default=None, allow_null=True)
+    pdf_sha256 = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DecisionRecord
+        fields = ["number", "project", "issued_at", "snapshot_sha256", "supersedes", "pdf_sha256"]
+
+    def get_pdf_sha256(self, record) -> str | None:
+        pdf = getattr(record, "pdf", None) if hasattr(record, "pdf") else None
+        return pdf.sha256 if pdf else None
+
+
+class RecordDetailSerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        fields = [*RecordSerializer.Meta.fields, "snapshot"]
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    data = serializers.JSONField()
+
+    class Meta:
+        model = AuditEvent
+        fields = ["sequence", "timestamp", "actor_id", "actor", "action", "object_type", "object_id",
+                  "organisation_id", "project_id", "ip_address", "user_agent", "data", "prev_hash", "hash"]
+
+
+class VerificationSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    summary = serializers.CharField()
+    is_pdf = serializers.BooleanField()
+    signed = serializers.BooleanField()
+    intact = serializers.BooleanField()
+    valid = serializers.BooleanField()
+    covers_whole_file = serializers.BooleanField()
+    trusted = serializers.BooleanField()
+    signer = serializers.CharField(allow_blank=True)
+    signed_at = serializers.DateTimeField(allow_null=True)
+    sha256 = serializers.CharField(allow_blank=True)
+    issued_here = serializers.BooleanField()
+    record = serializers.CharField(allow_null=True)
+    superseded_by = serializers.CharField(allow_null=True)
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+class VerifyUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The PDF to check (at most 20 MB).")

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("evaluate/", views.EvaluateView.as_view(), name="api-evaluate"),
+    path("frameworks/", views.FrameworkList.as_view(), name="api-frameworks"),
+    path("frameworks/<str:spec>/", views.FrameworkDetail.as_view(), name="api-framework"),
+    path("projects/", views.ProjectList.as_view(), name="api-projects"),
+    path("projects/<int:pk>/", views.ProjectDetail.as_view(), name="api-project"),
+    path("projects/<int:pk>/answers/", views.ProjectAnswers.as_view(), name="api-project-answers"),
+    path("projects/<int:pk>/risk-profile/", views.RiskProfile.as_view(), name="api-risk-profile"),
+    path("projects/<int:pk>/assessments/<int:aid>/", views.AssessmentDetail.as_view(), name="api-assessment"),
+    path("projects/<int:pk>/assessments/<int:aid>/answers/", views.AssessmentAnswers.as_view(),
+         name="api-assessment-answers"),
+    path("projects/<int:pk>/assessments/<int:aid>/submit/", views.AssessmentSubmit.as_view(),
+         name="api-assessment-submit"),
+    path("projects/<int:pk>/assessments/<int:aid>/confirm/", views.AssessmentConfirm.as_view(),
+         name="api-assessment-confirm"),
+    path("records/", views.RecordList.as_view(), name="api-records"),
+    path("records/<str:number>/", views.RecordDetail.as_view(), name="api-record"),
+    path("records/<str:number>/pdf/", views.RecordPdfView.as_view(), name="api-record-pdf"),
+    path("verify/", views.VerifyView.as_view(), name="api-verify"),
+    path("audit-events/", views.AuditEventList.as_view(), name="api-audit-events"),
+]

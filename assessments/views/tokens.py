@@ -1,0 +1,47 @@
+"""The profile page's API tokens: create (shown once), see when each was last used, revoke."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import ratelimit
+from ..services.tokens import token_create, token_revoke
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100, help_text="What the token is for, e.g. “TRE portal”.")
+    read_only = forms.BooleanField(label="Read-only (cannot change anything)", required=False)
+
+
+@login_required
+def tokens(request):
+    form = TokenForm(request.POST) if request.method == "POST" else TokenForm()
+    new_token, status = None, 200
+    if request.method == "POST":
+        if not ratelimit.allow(f"token:{request.user.pk}", **settings.PRIAM_TOKEN_RATE):
+            messages.error(request, "You have created many tokens in the last hour; wait before creating more.")
+            status = 429
+        elif form.is_valid():
+            _, new_token = token_create(user=request.user, name=form.cleaned_data["name"],
+                                        read_only=form.cleaned_data["read_only"], request=request)
+            form = TokenForm()
+        else:
+            status = 400
+    return render(request, "accounts/tokens.html", {
+        "form": form, "new_token": new_token, "tokens": request.user.api_tokens.all(),
+    }, status=status)
+
+
+@require_POST
+@login_required
+def token_revoke_view(request, pk):
+    api_token = request.user.api_tokens.filter(pk=pk).first()
+    if api_token is None:
+        raise Http404("No such token.")
+    token_revoke(api_token=api_token, actor=request.user, request=request)
+    messages.success(request, f"Token “{api_token.name}” revoked: it no longer works.")
+    return redirect("tokens")
