@@ -563,6 +563,10 @@ class _Renderer:
             return f"it is not the case that {self.r(a, 'not')}"
         if op in ("eq", "ne"):
             q = self.q[a[0]]
+            if q.type == "bool":
+                # "Access from outside the UK: yes" reads better than "… is yes".
+                value = a[1] if op == "eq" else not a[1]
+                return f"{q.label}: {self.opt(q, value)}"
             return f"{q.label} is {'not ' if op == 'ne' else ''}{self.opt(q, a[1])}"
         if op in ("in", "not_in"):
             q = self.q[a[0]]

@@ -190,6 +190,8 @@ def evaluate(fw, doc) -> dict:
             else:
                 ans = raw_c[cj].get(qid)
                 cn = names[cj]
+            if _at_lowest_risk(qmap[qid], ans):
+                continue  # already the least risky answer: changing it cannot lower the tier
             lower_by.append({"custodian": cn, "question": qid, "label": qmap[qid].label,
                              "answer": ans})
         set_by = ([names[i] for i in range(n_cust) if cust_tiers[i][s] == t]
@@ -225,3 +227,12 @@ def evaluate(fw, doc) -> dict:
         ],
         "ignored_answers": norm.ignored,
     }
+
+
+def _at_lowest_risk(q, answer):
+    """Whether an answer is already the question's least risky one (options are listed lowest first)."""
+    if q.type == "int" or answer is None or answer == "unknown":
+        return False
+    if q.type == "multi":  # a multi answer's options are not ranked; only "none" is the floor
+        return answer == ["none"] and "none" in q.option_set
+    return answer == q.option_values[0]

@@ -22,8 +22,7 @@ def test_rule_sentences(fw):
     assert s["R-DA-08"].endswith("and Identifiability is not aggregate only")
     assert s["R-PE-04"].endswith("and the overall tier is at least 2")
     assert s["R-PR-02"] == "Ethics approval is none and the data tier is at least 2"
-    assert s["R-SE-02"] == ("Processing location is elsewhere or Access from outside the UK "
-                            "is planned")
+    assert s["R-SE-02"] == "Processing location is elsewhere or Access from outside the UK: planned"
     assert s["R-C-01"] == "records are linked across custodians"
     assert s["R-C-03"].endswith("there are at least 2 custodians")
     assert "for at least one custodian, Identifiability is pseudonymised or identifiable" in \
@@ -41,8 +40,8 @@ def test_render_condition_public(fw):
     assert render_condition(fw, {"any": [{"eq": ["PE5", True]},
                                          {"all": [{"lt": ["PR6", 6]},
                                                   {"not": {"eq": ["OU4", True]}}]}]}) == (
-        "Access from outside the UK is planned or (Duration in months is less than 6 and it is "
-        "not the case that Small-area or rare-outcome outputs is expected)")
+        "Access from outside the UK: planned or (Duration in months is less than 6 and it is "
+        "not the case that Small-area or rare-outcome outputs: expected)")
     assert render_condition(fw, {"count_custodians": {"at_least": 2, "where": "record_level"}}) \
         == "there are at least 2 custodians that supply record-level data"
 
@@ -77,7 +76,9 @@ def test_e2_linked_explanation(fw):
     assert data["set_by"] == ["GP records"]
     pairs = [(x["custodian"], x["question"]) for x in data["lower_by"]]
     assert (None, "PR7") in pairs and ("GP records", "DA3") in pairs
-    assert ("Met and pollution grid", "DA1") in pairs   # R-C-01 reads every custodian's DA1
+    # R-C-01 reads every custodian's DA1, but aggregate-only data is already the least risky
+    # answer, so changing it could not lower the tier: it is not offered.
+    assert ("Met and pollution grid", "DA1") not in pairs
     assert pairs[0] == (None, "PR7")
 
 
