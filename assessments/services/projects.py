@@ -220,12 +220,7 @@ def _visible(framework, question, answers, project):
 
 def assessment_submit(*, assessment, actor, request=None):
     with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=assessment.project_id)
-        assessment = CustodianAssessment.objects.select_for_update().select_related("organisation").get(
-            pk=assessment.pk
-        )
-        if project.status == Project.Status.WITH_PANEL:
-            raise ProjectLocked("The project is with the approval panel.")
+        project, assessment = _lock(assessment.project, assessment)
         problems = project_problems(project, [assessment], scope=CUSTODIAN)
         if problems:
             raise SubmissionIncomplete(
@@ -253,12 +248,7 @@ def assessment_submit(*, assessment, actor, request=None):
 def assessment_confirm(*, assessment, actor, request=None):
     """The custodian confirms the project-scope answers as they stand now."""
     with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=assessment.project_id)
-        assessment = CustodianAssessment.objects.select_for_update().select_related("organisation").get(
-            pk=assessment.pk
-        )
-        if project.status == Project.Status.WITH_PANEL:
-            raise ProjectLocked("The project is with the approval panel.")
+        project, assessment = _lock(assessment.project, assessment)
         problems = project_problems(project, [], scope=PROJECT)
         if problems:
             raise SubmissionIncomplete(
