@@ -255,5 +255,6 @@ def test_token_creation_is_rate_limited(login, custodian, settings):
 def test_the_docs_are_served_from_local_assets(db):
     html = Client().get("/api/docs/").content.decode()
     assert "swagger-ui" in html and "cdn" not in html.lower() and "unpkg" not in html.lower()
+    assert "<style>" not in html and "<script>" not in html  # nothing inline: the CSP forbids it
     schema = Client().get("/api/schema/")
     assert schema.status_code == 200 and b"/api/v1/evaluate/" in schema.content
