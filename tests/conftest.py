@@ -177,3 +177,18 @@ def _details_for_fuzz(coordinator, framework_version):
         title="Fuzzed", summary="s", lead_researcher="r", lead_organisation="o", purpose="p",
         public_benefit="b", start_date=datetime.date(2027, 1, 1), end_date=datetime.date(2027, 2, 1),
     )
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline_unless_testing_the_worker(request):
+    """Under `make test` a broker is configured; tests not marked `services` still run their
+    tasks inline, because the worker cannot see a test's uncommitted transaction."""
+    from priam.celery import app
+
+    if request.node.get_closest_marker("services"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

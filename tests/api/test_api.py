@@ -258,3 +258,20 @@ def test_the_docs_are_served_from_local_assets(db):
     assert "<style>" not in html and "<script>" not in html  # nothing inline: the CSP forbids it
     schema = Client().get("/api/schema/")
     assert schema.status_code == 200 and b"/api/v1/evaluate/" in schema.content
+
+
+@pytest.mark.parametrize("method, url, body", [
+    ("post", "/api/v1/projects/", '{"title": "a\\u0000b", "custodians": ["x\\u0000"]}'),
+    ("get", "/api/v1/records/PRIAM%00/", None),
+    ("get", "/api/v1/audit-events/?user=a%00b", None),
+])
+def test_nul_characters_are_a_400_not_a_server_error(framework_v1, demo, method, url, body):
+    client = api("auditor")
+    response = getattr(client, method)(url, body, content_type="application/json") if body else client.get(url)
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
+
+
+def test_nul_in_a_browser_form_is_a_400(login, coordinator, framework_v1):
+    response = login(coordinator).post("/projects/new/", {"title": "a\x00b"})
+    assert response.status_code == 400
