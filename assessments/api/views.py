@@ -260,8 +260,11 @@ class RiskProfile(APIView):
 
 def _records(user):
     visible = permissions.projects_visible_to(user).values("pk")
-    return DecisionRecord.objects.filter(project__in=visible).select_related("supersedes", "pdf").order_by(
-        "-issued_at", "-pk"
+    return (
+        DecisionRecord.objects.filter(project__in=visible)
+        .select_related("supersedes", "pdf")
+        .defer("snapshot", "supersedes__snapshot", "pdf__data")  # lists never need the big fields
+        .order_by("-issued_at", "-pk")
     )
 
 
