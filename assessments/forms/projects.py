@@ -51,3 +51,19 @@ class ProjectCreateForm(ProjectDetailsForm):
         field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in coordinator_organisations])
         if len(coordinator_organisations) == 1:
             field.initial = coordinator_organisations[0].pk
+
+
+class ProjectEditForm(ProjectDetailsForm):
+    add_custodians = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Add custodian organisations",
+        help_text="Each gets its own assessment. An assessed project becomes a new revision to assess.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["add_custodians"].queryset = Organisation.objects.exclude(
+            pk__in=self.instance.assessments.values("organisation_id")
+        )

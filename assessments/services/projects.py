@@ -74,7 +74,12 @@ def project_create(*, actor, coordinating_organisation, custodians, framework_ve
     return project
 
 
-def project_update_details(*, project, actor, request=None, **details):
+def project_update_details(*, project, actor, add_custodians=(), request=None, **details):
+    """Change the project's details and/or add custodian organisations, as one audited change.
+
+    A new custodian has its own assessment to complete, so an assessed project
+    goes back to being assessed, as a new revision.
+    """
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
         before = {field: str(getattr(project, field)) for field in DETAIL_FIELDS}
@@ -82,16 +87,25 @@ def project_update_details(*, project, actor, request=None, **details):
             setattr(project, field, details[field])
         after = {field: str(getattr(project, field)) for field in DETAIL_FIELDS}
         changed = sorted(f for f in DETAIL_FIELDS if before[f] != after[f])
-        if not changed:
+        present = set(project.assessments.values_list("organisation_id", flat=True))
+        added = [org for org in add_custodians if org.pk not in present]
+        if not changed and not added:
             return project
+        data = {"before": {f: before[f] for f in changed}, "after": {f: after[f] for f in changed}}
+        if added:
+            if project.status == Project.Status.WITH_PANEL:
+                raise ProjectLocked("The project is with the approval panel: custodians cannot be added now.")
+            CustodianAssessment.objects.bulk_create(
+                CustodianAssessment(project=project, organisation=org) for org in added
+            )
+            if project.status in (Project.Status.ASSESSED, Project.Status.DECIDED):
+                project.revision += 1
+                project.status = Project.Status.ASSESSING
+            data.update(custodians_added=sorted(org.name for org in added), revision=project.revision)
         project.save()
         audit_record(
-            action=AuditAction.PROJECT_UPDATED,
-            actor=actor,
-            obj=project,
-            project=project,
-            request=request,
-            data={"before": {f: before[f] for f in changed}, "after": {f: after[f] for f in changed}},
+            action=AuditAction.PROJECT_UPDATED, actor=actor, obj=project, project=project, request=request,
+            data=data,
         )
     return project
 

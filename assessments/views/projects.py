@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 
 from .. import permissions
 from ..errors import PriamError
-from ..forms.projects import ProjectCreateForm, ProjectDetailsForm
+from ..forms.projects import ProjectCreateForm, ProjectEditForm
 from ..selectors_frameworks import engine_framework, framework_version_get
 from ..selectors_projects import project_list, project_overview
 from ..services.projects import (
@@ -34,7 +34,9 @@ def project_new(request):
     organisations = permissions.coordinator_organisations(request.user)
     if not organisations:
         raise Http404("Only coordinators open projects.")
-    form = ProjectCreateForm(request.POST or None, coordinator_organisations=organisations)
+    form = ProjectCreateForm(
+        request.POST if request.method == "POST" else None, coordinator_organisations=organisations
+    )
     if request.method == "POST" and form.is_valid():
         try:
             project = project_create(
@@ -66,16 +68,23 @@ def project_edit(request, pk):
     project = permissions.project_for(request.user, pk)
     if not permissions.can_edit_project_details(request.user, project):
         raise Http404("Only the project's coordinator edits its details.")
-    form = ProjectDetailsForm(request.POST or None, instance=project)
+    form = ProjectEditForm(request.POST, instance=project) if request.method == "POST" else ProjectEditForm(
+        instance=project
+    )
     if request.method == "POST" and form.is_valid():
-        project_update_details(
-            project=project,
-            actor=request.user,
-            request=request,
-            **{field: form.cleaned_data[field] for field in DETAIL_FIELDS},
-        )
-        messages.success(request, "Project details saved.")
-        return redirect("project_detail", pk=project.pk)
+        try:
+            project_update_details(
+                project=project,
+                actor=request.user,
+                add_custodians=list(form.cleaned_data["add_custodians"]),
+                request=request,
+                **{field: form.cleaned_data[field] for field in DETAIL_FIELDS},
+            )
+        except PriamError as error:
+            form.add_error("add_custodians", str(error))
+        else:
+            messages.success(request, "Project details saved.")
+            return redirect("project_detail", pk=project.pk)
     return render(request, "projects/edit.html", {"form": form, "project": project})
 
 

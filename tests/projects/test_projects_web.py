@@ -198,3 +198,20 @@ def test_the_list_shows_only_projects_a_custodian_takes_part_in(project, login, 
     auditor_client = Client()
     auditor_client.force_login(auditor)
     assert project.title in auditor_client.get(reverse("projects")).content.decode()
+
+
+def test_the_coordinator_adds_a_custodian_and_an_assessed_project_reopens(example_project, login, coordinator):
+    project = example_project("E4")
+    assert project.status == Project.Status.ASSESSED
+    newcomer = Organisation.objects.get(slug="census-education")
+    data = {**_details(title=project.title), "add_custodians": [newcomer.pk]}
+    response = login(coordinator).post(reverse("project_edit", args=[project.pk]), data)
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert (project.status, project.revision) == (Project.Status.ASSESSING, 2)
+    assert project.assessments.filter(organisation=newcomer, status="draft").exists()
+    event = AuditEvent.objects.filter(action="project.updated").last()
+    assert event.data["custodians_added"] == ["Census and Education Data Service"]
+    # The edit form offers only organisations not yet taking part.
+    form = login(coordinator).get(reverse("project_edit", args=[project.pk])).context["form"]
+    assert newcomer not in form.fields["add_custodians"].queryset
