@@ -1,0 +1,80 @@
+"""Each API endpoint with each persona: the same policy as the web pages (outsiders get 404)."""
+
+import pytest
+from django.test import Client
+
+from assessments.models import User
+from tests.api.test_api import token_for
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["coordinator", "custodian", "genomics", "chair", "panel", "auditor", "admin", "outsider"]
+
+
+@pytest.fixture
+def world(assessed_project, issue_record, example_project):
+    """E1 decided (its panel has seen it) and E2 being assessed (no panel yet)."""
+    record = issue_record(assessed_project)
+    e2 = example_project("E2", submit=[])
+    return {"e1": assessed_project, "record": record, "e2": e2}
+
+
+def _get(username, url):
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(username, read_only=True)}")
+    return client.get(url).status_code
+
+
+# Who may read what. E1's custodians are Cambridge BRC (the coordinator's TRE) and
+# Genomics England; E2's are new organisations, so `custodian` and `genomics` see only E1.
+EXPECTED = {
+    "e1": {"coordinator", "genomics", "chair", "panel", "auditor", "admin"},
+    "e2": {"coordinator", "auditor", "admin"},
+    "audit": {"auditor", "admin"},
+}
+
+
+@pytest.mark.parametrize("username", PERSONAS)
+def test_read_endpoints_by_persona(world, username):
+    e1, e2, record = world["e1"], world["e2"], world["record"]
+    e1_assessment = e1.assessments.first()
+    cases = {
+        f"/api/v1/projects/{e1.pk}/": "e1",
+        f"/api/v1/projects/{e1.pk}/answers/": "e1",
+        f"/api/v1/projects/{e1.pk}/risk-profile/": "e1",
+        f"/api/v1/projects/{e1.pk}/assessments/{e1_assessment.pk}/": "e1",
+        f"/api/v1/records/{record.number}/": "e1",
+        f"/api/v1/records/{record.number}/pdf/": "e1",
+        f"/api/v1/projects/{e2.pk}/": "e2",
+        f"/api/v1/projects/{e2.pk}/answers/": "e2",
+        "/api/v1/audit-events/": "audit",
+    }
+    for url, who in cases.items():
+        expected = 200 if username in EXPECTED[who] else 404
+        assert _get(username, url) == expected, (username, url)
+    listed = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(username)}").get("/api/v1/projects/").json()
+    ids = {p["id"] for p in listed["results"]}
+    assert (e1.pk in ids) == (username in EXPECTED["e1"])
+    assert (e2.pk in ids) == (username in EXPECTED["e2"])
+
+
+@pytest.mark.parametrize("username", PERSONAS)
+def test_evaluate_and_frameworks_are_open_to_every_signed_in_persona(world, username):
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(username, read_only=True)}")
+    assert client.get("/api/v1/frameworks/").status_code == 200
+    with open("fixtures/examples/E4.json") as document:
+        assert client.post("/api/v1/evaluate/", document.read(), content_type="application/json").status_code == 200
+
+
+def test_only_members_of_the_custodian_write_its_assessment(world):
+    e2 = world["e2"]
+    assessment = e2.assessments.order_by("organisation__name").first()
+    member = assessment.organisation.members.first()
+    url = f"/api/v1/projects/{e2.pk}/assessments/{assessment.pk}/"
+    for username in ["coordinator", "auditor", "admin", "outsider", member.username]:
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(username)}")
+        read = client.get(url)
+        etag = read["ETag"] if read.status_code == 200 else '"x"'
+        status = client.put(url + "answers/", '{"answers": {}}', content_type="application/json",
+                            HTTP_IF_MATCH=etag).status_code
+        assert status == (200 if username == member.username else 404), username
+    assert User.objects.filter(username=member.username).exists()
