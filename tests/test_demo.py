@@ -96,7 +96,7 @@ def test_a_newcomer_can_finish_e2_in_the_browser(settings, client, signing_ca):
     from django.urls import reverse
 
     from assessments.models import Project
-    from tests.projects.helpers import fill_custodian_answers
+    from tests.projects.helpers import confirm, fill_custodian_answers
 
     settings.DEBUG = True
     call_command("load_demo")
@@ -106,7 +106,7 @@ def test_a_newcomer_can_finish_e2_in_the_browser(settings, client, signing_ca):
     gp_answers = json.loads(Path("fixtures/examples/E2.json").read_text())["custodians"][0]["answers"]
     fill_custodian_answers(client, e2, assessment, gp_answers)
     client.post(reverse("assessment_submit", args=[e2.pk, assessment.pk]))
-    response = client.post(reverse("assessment_confirm", args=[e2.pk, assessment.pk]))
+    response = confirm(client, e2, assessment)
     assert response["Location"] == reverse("risk_profile", args=[e2.pk])
     e2.refresh_from_db()
     assert e2.evaluations.get().result["fired"] == ["R-C-01", "R-DA-02", "R-DA-03", "R-DA-12", "R-OU-04"]

@@ -52,6 +52,13 @@ class ProjectCreateSerializer(serializers.ModelSerializer):
         model = Project
         fields = [*DETAIL_FIELDS, "custodians", "coordinating_organisation"]
 
+    def validate_custodians(self, custodians):
+        slugs = [org.slug for org in custodians]
+        duplicates = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+        if duplicates:
+            raise serializers.ValidationError(f"Each custodian once: {', '.join(duplicates)} appears twice.")
+        return custodians
+
     def validate(self, data):
         if data["end_date"] < data["start_date"]:
             raise serializers.ValidationError({"end_date": "The planned end must be on or after the planned start."})

@@ -21,6 +21,7 @@ from ..selectors_frameworks import FrameworkNotFound, engine_framework, framewor
 from ..selectors_projects import latest_evaluation, project_list
 from ..services.projects import (
     DETAIL_FIELDS,
+    ConfirmationStale,
     PreconditionFailed,
     SubmissionIncomplete,
     answers_etag,
@@ -226,25 +227,41 @@ class AssessmentAnswers(APIView):
         return _answers_response(owner, s.AssessmentSerializer(owner).data)
 
 
-class _AssessmentAction(APIView):
-    service = None
-
+class AssessmentSubmit(APIView):
     @extend_schema(request=None, responses={200: s.AssessmentSerializer, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM})
     def post(self, request, pk, aid):
         _, assessment = _assessment(request, pk, aid, edit=True)
         try:
-            assessment, _ = type(self).service(assessment=assessment, actor=request.user, request=request)
+            assessment, _ = assessment_submit(assessment=assessment, actor=request.user, request=request)
         except SubmissionIncomplete as error:
             return problem(400, "Incomplete", str(error), kind="incomplete", errors=engine_errors(error.problems))
         return _answers_response(assessment, s.AssessmentSerializer(assessment).data)
 
 
-class AssessmentSubmit(_AssessmentAction):
-    service = staticmethod(assessment_submit)
+class AssessmentConfirm(APIView):
+    """Confirm the project-scope answers you read: send their ETag (from GET …/answers/) as If-Match."""
 
-
-class AssessmentConfirm(_AssessmentAction):
-    service = staticmethod(assessment_confirm)
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
+        responses={200: s.AssessmentSerializer, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 412: PROBLEM,
+                   428: PROBLEM},
+    )
+    def post(self, request, pk, aid):
+        _, assessment = _assessment(request, pk, aid, edit=True)
+        if_match = request.headers.get("If-Match")
+        if not if_match:
+            return problem(428, "Precondition required",
+                           "Send If-Match with the ETag of the project answers you reviewed "
+                           "(GET /api/v1/projects/{id}/answers/).", kind="if-match")
+        try:
+            assessment, _ = assessment_confirm(assessment=assessment, actor=request.user, if_match=if_match,
+                                               request=request)
+        except SubmissionIncomplete as error:
+            return problem(400, "Incomplete", str(error), kind="incomplete", errors=engine_errors(error.problems))
+        except ConfirmationStale as error:
+            return problem(412, "Precondition failed", str(error), kind="stale")
+        return _answers_response(assessment, s.AssessmentSerializer(assessment).data)
 
 
 class RiskProfile(APIView):

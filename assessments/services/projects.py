@@ -37,6 +37,7 @@ class SectionConflict(PriamError):
     saved_by: str
     saved_at: str
     their_answers: dict
+    version: int = 0  # the section's version now: saving again from it is a deliberate overwrite
 
     def __str__(self):
         return (
@@ -46,6 +47,7 @@ class SectionConflict(PriamError):
 
 
 def project_create(*, actor, coordinating_organisation, custodians, framework_version, request=None, **details):
+    custodians = list({org.pk: org for org in custodians}.values())
     if not custodians:
         raise PriamError("A project needs at least one custodian organisation.")
     with transaction.atomic():
@@ -91,16 +93,20 @@ def project_update_details(*, project, actor, add_custodians=(), request=None, *
         added = [org for org in add_custodians if org.pk not in present]
         if not changed and not added:
             return project
+        if project.status == Project.Status.WITH_PANEL:
+            raise ProjectLocked(
+                "The project is with the approval panel: its details are locked until the panel decides "
+                "or refers it back."
+            )
         data = {"before": {f: before[f] for f in changed}, "after": {f: after[f] for f in changed}}
         if added:
-            if project.status == Project.Status.WITH_PANEL:
-                raise ProjectLocked("The project is with the approval panel: custodians cannot be added now.")
             CustodianAssessment.objects.bulk_create(
                 CustodianAssessment(project=project, organisation=org) for org in added
             )
             if project.status in (Project.Status.ASSESSED, Project.Status.DECIDED):
                 project.revision += 1
                 project.status = Project.Status.ASSESSING
+                project.answers_version += 1  # the new revision is confirmed afresh
             data.update(custodians_added=sorted(org.name for org in added), revision=project.revision)
         project.save()
         audit_record(
@@ -122,7 +128,7 @@ def section_save(*, project, safe, answers, base_version, actor, assessment=None
         meta = owner.sections.get(safe, {"version": 0})
         if meta["version"] != base_version:
             stored = {qid: owner.answers.get(qid) for qid in answers}
-            raise SectionConflict(meta.get("saved_by", "someone"), meta.get("saved_at", ""), stored)
+            raise SectionConflict(meta.get("saved_by", "someone"), meta.get("saved_at", ""), stored, meta["version"])
         changed = _apply_answers(project, owner, assessment, answers, [safe], actor, request, {"section": safe})
     return owner, changed
 
@@ -139,20 +145,28 @@ def answers_replace(*, project, answers, if_match, actor, assessment=None, reque
     current ETag, so a stale writer is refused (PreconditionFailed) instead of overwriting."""
     with transaction.atomic():
         project, owner = _lock(project, assessment)
-        if if_match != answers_etag(owner):
+        if not _etag_matches(if_match, answers_etag(owner)):
             raise PreconditionFailed(
                 "These answers changed since you read them (ETag mismatch): read them again and reapply."
             )
         framework = engine_framework(project.framework_version)
         scope = PROJECT if assessment is None else CUSTODIAN
         updates = {q.id: answers.get(q.id) for q in framework.questions_for(scope)}
-        safes = sorted({q.safe for q in framework.questions_for(scope)})
+        safes = sorted({
+            q.safe for q in framework.questions_for(scope) if updates.get(q.id) != owner.answers.get(q.id)
+        })
         _apply_answers(project, owner, assessment, updates, safes, actor, request, {"section": "all"})
     return owner
 
 
 class PreconditionFailed(PriamError):
     pass
+
+
+def _etag_matches(if_match, etag):
+    """RFC 9110 If-Match: "*" or any listed tag; weak tags compare by their opaque part."""
+    candidates = [tag.strip() for tag in if_match.split(",")]
+    return "*" in candidates or etag in [tag[2:] if tag.startswith("W/") else tag for tag in candidates]
 
 
 def _lock(project, assessment):
@@ -202,8 +216,11 @@ def _apply_answers(project, owner, assessment, updates, safes, actor, request, d
         owner.status = CustodianAssessment.Status.DRAFT
         owner.save(update_fields=["answers", "sections", "status"])
     if reopened:
+        # A new revision: every custodian confirms it again, whoever's answer changed.
         project.revision += 1
         project.status = Project.Status.ASSESSING
+        if assessment is not None:
+            project.answers_version += 1
     project.save()
 
     audit_record(
@@ -259,8 +276,16 @@ def assessment_submit(*, assessment, actor, request=None):
     return assessment, evaluation
 
 
-def assessment_confirm(*, assessment, actor, request=None):
-    """The custodian confirms the project-scope answers as they stand now."""
+class ConfirmationStale(PriamError):
+    pass
+
+
+def assessment_confirm(*, assessment, actor, answers_version=None, if_match=None, request=None):
+    """The custodian confirms the project-scope answers it reviewed.
+
+    `answers_version` (the web form) or `if_match` (the API: the project answers' ETag)
+    says which answers the custodian saw; if they changed since, nothing is confirmed.
+    """
     with transaction.atomic():
         project, assessment = _lock(assessment.project, assessment)
         problems = project_problems(project, [], scope=PROJECT)
@@ -269,6 +294,14 @@ def assessment_confirm(*, assessment, actor, request=None):
                 f"The project-scope answers are not complete ({len(problems)} question(s)): "
                 "the coordinator must finish them before custodians confirm.",
                 problems,
+            )
+        seen = answers_version == project.answers_version if answers_version is not None else (
+            if_match is None or _etag_matches(if_match, answers_etag(project))
+        )
+        if not seen:
+            raise ConfirmationStale(
+                "The project-wide answers changed since you reviewed them. Nothing was confirmed: "
+                "review them again, then confirm."
             )
         assessment.confirmed_version = project.answers_version
         assessment.confirmed_at = timezone.now()

@@ -14,6 +14,7 @@ from ..forms.questionnaire import SectionForm, display_answer, section_initial, 
 from ..selectors_frameworks import engine_framework
 from ..selectors_projects import project_problems, questionnaire_sections
 from ..services.projects import (
+    ConfirmationStale,
     ProjectLocked,
     SectionConflict,
     SubmissionIncomplete,
@@ -57,6 +58,7 @@ def _with_urls(sections, project, assessment):
 
 
 def _section(request, project, safe, assessment, editable):
+    status = 200
     sections = _with_urls(questionnaire_sections(project, assessment), project, assessment)
     position = next((i for i, s in enumerate(sections) if s.safe == safe), None)
     if position is None:
@@ -80,12 +82,13 @@ def _section(request, project, safe, assessment, editable):
             except SectionConflict as error:
                 conflict = error
                 data = request.POST.copy()
-                data["base_version"] = str(version)  # a second save is then a deliberate choice
+                data["base_version"] = str(error.version)  # a second save is then a deliberate choice
                 form = SectionForm(data, questions=section.editable, framework=framework)
                 form.is_valid()
             except ProjectLocked as error:
-                messages.error(request, str(error))
-                return redirect(_overview_url(project, assessment))
+                # Keep what the user typed on screen, read-only, rather than losing it.
+                messages.error(request, f"{error} Your answers below were not saved.")
+                editable, status = False, 409
             else:
                 messages.success(request, f"{section.label} saved as a draft.")
                 if "continue" in request.POST and position + 1 < len(sections):
@@ -115,6 +118,7 @@ def _section(request, project, safe, assessment, editable):
             "show_if": json.dumps(_show_if_spec(framework, q)) if q.show_if else "",
             "theirs": display_answer(q, conflict.their_answers.get(q.id)) if conflict else None,
             "stored": display_answer(q, owner.answers.get(q.id)),
+            "posted": display_answer(q, current.get(q.id)) if request.method == "POST" else None,
         }
         for q in section.editable
     ]
@@ -137,8 +141,10 @@ def _section(request, project, safe, assessment, editable):
             "editable": editable,
             "conflict": conflict,
             "overview_url": _overview_url(project, assessment),
-            "locked": project.status == project.Status.WITH_PANEL,
+            "locked": project.status == project.Status.WITH_PANEL or status == 409,
+            "unsaved": status == 409,
         },
+        status=status,
     )
 
 
@@ -194,16 +200,19 @@ def _assessment_page(request, project, assessment, problems=None, status=200):
     )
 
 
-def _assessment_action(request, pk, aid, action, done_message):
+def _assessment_action(request, pk, aid, action, done_message, **extra):
     project = permissions.project_for(request.user, pk)
     assessment = permissions.assessment_for(request.user, project, aid)
     if not permissions.can_edit_assessment(request.user, assessment):
         raise Http404("Only members of this custodian organisation act on its assessment.")
     try:
-        _, evaluation = action(assessment=assessment, actor=request.user, request=request)
+        _, evaluation = action(assessment=assessment, actor=request.user, request=request, **extra)
     except SubmissionIncomplete as error:
         messages.error(request, str(error))
         return _assessment_page(request, project, assessment, problems=error.problems, status=400)
+    except ConfirmationStale as error:
+        messages.error(request, str(error))
+        return _assessment_page(request, project, assessment, status=409)
     except ProjectLocked as error:
         messages.error(request, str(error))
         return redirect("assessment_detail", pk=project.pk, aid=assessment.pk)
@@ -223,6 +232,11 @@ def assessment_submit_view(request, pk, aid):
 @require_POST
 @login_required
 def assessment_confirm_view(request, pk, aid):
+    try:
+        seen = int(request.POST.get("answers_version", ""))
+    except ValueError:
+        seen = -1  # a form without the version it was reviewed at confirms nothing
     return _assessment_action(
-        request, pk, aid, assessment_confirm, "You confirmed the project-scope answers as they stand."
+        request, pk, aid, assessment_confirm, "You confirmed the project-scope answers you reviewed.",
+        answers_version=seen,
     )

@@ -172,7 +172,10 @@ def test_a_whole_assessment_over_http_with_etags(framework_v1, demo):
     assert put_json(coordinator, url + "answers/", {"answers": answers}, HTTP_IF_MATCH=ok["ETag"]).status_code == 404
 
     assert custodian.post(url + "submit/").status_code == 200
-    assert custodian.post(url + "confirm/").status_code == 200
+    assert custodian.post(url + "confirm/").status_code == 428
+    assert custodian.post(url + "confirm/", HTTP_IF_MATCH='"old"').status_code == 412
+    project_etag = custodian.get(f"/api/v1/projects/{pid}/answers/")["ETag"]
+    assert custodian.post(url + "confirm/", HTTP_IF_MATCH=project_etag).status_code == 200
     profile = custodian.get(f"/api/v1/projects/{pid}/risk-profile/").json()
     assert profile["result"]["tiers"] == {"people": 0, "projects": 0, "settings": 0, "data": 2, "outputs": 0}
     assert Project.objects.get(pk=pid).status == "assessed"
@@ -275,3 +278,13 @@ def test_nul_characters_are_a_400_not_a_server_error(framework_v1, demo, method,
 def test_nul_in_a_browser_form_is_a_400(login, coordinator, framework_v1):
     response = login(coordinator).post("/projects/new/", {"title": "a\x00b"})
     assert response.status_code == 400
+
+
+def test_a_custodian_named_twice_is_a_400(framework_v1, demo):
+    response = api("coordinator").post("/api/v1/projects/", json.dumps({
+        "title": "t", "summary": "s", "lead_researcher": "r", "lead_organisation": "o", "purpose": "p",
+        "public_benefit": "b", "start_date": "2027-01-01", "end_date": "2027-06-30",
+        "custodians": ["north-thames-gp", "north-thames-gp"],
+    }), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "custodians"

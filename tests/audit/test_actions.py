@@ -10,6 +10,7 @@ from django.urls import reverse
 from assessments.models import AuditAction, AuditEvent, Organisation, Panel, Project, User
 from assessments.services.audit import audit_verify
 from tests.conftest import FRAMEWORK_V1, PASSWORD
+from tests.projects.helpers import confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -266,7 +267,7 @@ def perform_assessment_confirmed(ctx):
     project = ctx["project"]
     assessment = _complete_answers(project)
     ctx["before"] = AuditEvent.objects.count()
-    _client(User.objects.get(username="custodian")).post(reverse("assessment_confirm", args=[project.pk, assessment.pk]))
+    confirm(_client(User.objects.get(username="custodian")), project, assessment)
     return {"actor": "custodian", "object_type": "custodianassessment", "project": True,
             "data_keys": {"answers_version": 0}}
 

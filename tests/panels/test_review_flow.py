@@ -16,6 +16,7 @@ from assessments.models import (
 )
 from assessments.services.audit import audit_verify
 from tests.panels.helpers import as_user, decide, declare, send, vote
+from tests.projects.helpers import confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +210,7 @@ def test_refer_back_returns_the_project_and_a_later_decision_supersedes(review, 
         member = assessment.organisation.members.first()
         client = as_user(member.username)
         client.post(reverse("assessment_submit", args=[project.pk, assessment.pk]))
-        client.post(reverse("assessment_confirm", args=[project.pk, assessment.pk]))
+        confirm(client, project, assessment)
     project.refresh_from_db()
     assert project.status == Project.Status.ASSESSED
     send(project, panel_body)
@@ -241,3 +242,30 @@ def test_the_pdf_task_is_idempotent(review, signing_ca, django_capture_on_commit
     assert RecordPdf.objects.filter(record=record).count() == 1
     assert RecordPdf.objects.get(record=record).sha256 == first
     assert AuditEvent.objects.filter(action="record.pdf_signed").count() == 1
+
+
+def test_details_are_locked_while_the_panel_reviews(review):
+    project = review.project
+    response = as_user("coordinator").post(reverse("project_edit", args=[project.pk]), {
+        "title": "Changed behind the panel's back", "summary": project.summary,
+        "lead_researcher": project.lead_researcher, "lead_organisation": project.lead_organisation,
+        "purpose": project.purpose, "public_benefit": project.public_benefit,
+        "start_date": project.start_date.isoformat(), "end_date": project.end_date.isoformat(),
+    })
+    assert response.status_code == 200
+    assert "locked" in response.content.decode()
+    project.refresh_from_db()
+    assert project.title == "Federated genomics across two TREs"
+
+
+def test_a_save_refused_because_the_panel_has_it_keeps_what_was_typed(assessed_project, panel_body):
+    from tests.projects.helpers import base_version, section_url
+
+    client = as_user("coordinator")
+    url = section_url(assessed_project, "people")
+    version = base_version(client, url)
+    send(assessed_project, panel_body)  # meanwhile, the project goes to the panel
+    response = client.post(url, {"base_version": version, "PE4": "77", "save": "1"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "with the approval panel" in html and "not saved" in html and ">77<" in html

@@ -56,3 +56,11 @@ def fill_custodian_answers(client, project, assessment, answers):
                 client, project, safe, {q.id: answers.get(q.id) for q in questions}, assessment=assessment
             )
             assert response.status_code == 302, response.content.decode()[:3000]
+
+
+def confirm(client, project, assessment):
+    """Confirm the project answers as a browser does: with the version shown on the page."""
+    page = client.get(reverse("assessment_detail", args=[project.pk, assessment.pk])).content.decode()
+    found = re.search(r'name="answers_version" value="(\d+)"', page)
+    version = found.group(1) if found else ""
+    return client.post(reverse("assessment_confirm", args=[project.pk, assessment.pk]), {"answers_version": version})

@@ -1,6 +1,7 @@
 """The whole E2 assessment through the web forms: a coordinator and three custodians."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from django.urls import reverse
 from assessments.models import AuditEvent, Membership, Organisation, Project, User
 from assessments.services.frameworks import framework_load
 from tests.conftest import FRAMEWORK_V1
-from tests.projects.helpers import fill_custodian_answers, fill_project_answers, post_section
+from tests.projects.helpers import confirm, fill_custodian_answers, fill_project_answers, post_section
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = Path("fixtures/examples")
@@ -53,7 +54,7 @@ def _complete(project, custodians, coordinator):
         assessment = project.assessments.get(organisation=org)
         fill_custodian_answers(client, project, assessment, answers)
         assert client.post(reverse("assessment_submit", args=[project.pk, assessment.pk])).status_code == 302
-        last = client.post(reverse("assessment_confirm", args=[project.pk, assessment.pk]))
+        last = confirm(client, project, assessment)
         assert last.status_code == 302
     return last
 
@@ -98,7 +99,7 @@ def test_custodians_cannot_confirm_unfinished_project_answers(e2):
     project, custodians = e2
     org, user, _ = custodians["GP records"]
     assessment = project.assessments.get(organisation=org)
-    response = _client(user).post(reverse("assessment_confirm", args=[project.pk, assessment.pk]))
+    response = confirm(_client(user), project, assessment)
     assert response.status_code == 400
     assert "coordinator must finish them" in response.content.decode()
 
@@ -119,10 +120,14 @@ def test_changing_an_answer_after_evaluation_opens_a_new_revision(e2, coordinato
     assert project.evaluations.count() == 1  # revision 1 stays in the history
     event = AuditEvent.objects.filter(action="assessment.answers_saved").last()
     assert event.data["reopened"] and event.data["submission_withdrawn"]
-    # Resubmitting completes revision 2; every other custodian's confirmation still stands
-    # (project answers did not change), so revision 2 is evaluated at once.
+    # Revision 2 needs every custodian to confirm again, not only the one that changed.
+    assert all(not a.is_confirmed for a in project.assessments.all())
     client = _client(user)
     assert client.post(reverse("assessment_submit", args=[project.pk, assessment.pk])).status_code == 302
+    project.refresh_from_db()
+    assert project.status == Project.Status.ASSESSING
+    for other_org, other_user, _ in custodians.values():
+        confirm(_client(other_user), project, project.assessments.get(organisation=other_org))
     project.refresh_from_db()
     assert project.status == Project.Status.ASSESSED
     assert list(project.evaluations.values_list("revision", "overall")) == [(2, 4), (1, 3)]
@@ -139,7 +144,7 @@ def test_a_project_answer_change_makes_every_custodian_confirm_again(e2, coordin
     assert all(not a.is_confirmed for a in project.assessments.all())
     for org, user, _ in custodians.values():
         assessment = project.assessments.get(organisation=org)
-        _client(user).post(reverse("assessment_confirm", args=[project.pk, assessment.pk]))
+        confirm(_client(user), project, assessment)
     project.refresh_from_db()
     assert project.evaluations.get(revision=2).result["tiers"]["outputs"] == 0
 
@@ -181,3 +186,21 @@ def test_the_custodian_home_page_lists_what_waits(e2):
     _, user, _ = custodians["GP records"]
     html = _client(user).get(reverse("home")).content.decode()
     assert E2["title"] in html and "answers to complete and submit" in html
+
+
+def test_a_confirmation_of_answers_that_changed_meanwhile_is_refused(e2, coordinator):
+    project, custodians = e2
+    fill_project_answers(_client(coordinator), project, E2["answers"])
+    org, user, _ = custodians["GP records"]
+    assessment = project.assessments.get(organisation=org)
+    client = _client(user)
+    page = client.get(reverse("assessment_detail", args=[project.pk, assessment.pk])).content.decode()
+    seen = re.search(r'name="answers_version" value="(\d+)"', page).group(1)
+    # The coordinator changes an answer while the custodian is reading.
+    post_section(_client(coordinator), project, "settings",
+                 {**{q: E2["answers"][q] for q in ("SE1", "SE2", "SE3", "SE4", "SE5", "SE6")}, "SE1": "open_download"})
+    response = client.post(reverse("assessment_confirm", args=[project.pk, assessment.pk]), {"answers_version": seen})
+    assert response.status_code == 409
+    assert "changed since you reviewed them" in response.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.confirmed_version is None
