@@ -18,7 +18,7 @@ def _action_choices():
 
 class AuditFilterForm(forms.Form):
     project = forms.IntegerField(
-        label="Project id", required=False, min_value=1,
+        label="Project id", required=False, min_value=1, max_value=2**63 - 1,
         error_messages={"invalid": "Project id: enter a whole number."},
     )
     organisation = forms.ModelChoiceField(

@@ -62,7 +62,7 @@ def audit_events_filtered(*, filters):
     user = str(filters.get("user") or "").strip()
     if user:
         match = Q(actor=user)
-        if user.isdigit():
+        if user.isascii() and user.isdecimal() and len(user) <= 18:  # "²" is a digit, but no int
             match |= Q(actor_id=int(user))
         events = events.filter(match)
     action = str(filters.get("action") or "")
@@ -75,6 +75,6 @@ def audit_events_filtered(*, filters):
     if date_from:
         events = events.filter(timestamp__gte=_start_of(date_from))
     date_to = _as_date(filters.get("date_to"))
-    if date_to:
+    if date_to and date_to < date.max:  # the last representable day has no end to compute
         events = events.filter(timestamp__lt=_start_of(date_to + timedelta(days=1)))
     return events.order_by("sequence")

@@ -242,3 +242,15 @@ def test_the_audit_trail_link_shows_only_to_auditors_and_administrators(login, a
         html = login(user).get(reverse("home")).content.decode()
         assert html.count(f'href="{url}"') == 2  # nav and home section
     assert f'href="{url}"' not in login(custodian).get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize("query", [
+    "user=%C2%B2", "date_to=9999-12-31", "project=99999999999999999999999", "organisation=99999999999999999999999",
+])
+def test_odd_filter_values_never_cause_a_server_error(db, auditor, query):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(auditor)
+    for url in ("/audit/", "/api/v1/audit-events/"):
+        assert client.get(f"{url}?{query}").status_code in (200, 400), (url, query)
