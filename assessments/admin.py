@@ -87,13 +87,15 @@ class AuditedAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request, obj):
-        self._audit_delete(request, obj)
-        super().delete_model(request, obj)
+        with transaction.atomic():  # the event and the delete stand or fall together
+            self._audit_delete(request, obj)
+            super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self._audit_delete(request, obj)
-        super().delete_queryset(request, queryset)
+        with transaction.atomic():
+            for obj in queryset:
+                self._audit_delete(request, obj)
+            super().delete_queryset(request, queryset)
 
     def _audit_delete(self, request, obj):
         audit_record(

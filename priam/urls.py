@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from assessments.views import accounts, tokens
@@ -16,6 +17,11 @@ urlpatterns = [
     ),
     path("accounts/tokens/", tokens.tokens, name="tokens"),
     path("accounts/tokens/<int:pk>/revoke/", tokens.token_revoke_view, name="token_revoke"),
+    # The admin's own sign-in, sign-out and password pages would bypass the audited,
+    # transactional views above; send them there instead.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/logout/", accounts.LogoutView.as_view()),
+    path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("assessments.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

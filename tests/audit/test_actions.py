@@ -374,3 +374,27 @@ def test_each_action_writes_exactly_one_event(action, demo, framework_v1, settin
             assert actual == value
     assert event.timestamp.tzinfo is not None
     assert audit_verify().ok
+
+
+def test_the_admin_password_page_goes_through_the_audited_view(demo):
+    client = _client(User.objects.get(username="admin"))
+    response = client.get("/admin/password_change/")
+    assert response.status_code == 302 and response["Location"] == reverse("password_change")
+    assert Client().get("/admin/login/?next=/admin/")["Location"] == reverse("login") + "?next=/admin/"
+
+
+def test_a_failed_admin_delete_leaves_no_event(demo, framework_v1):
+    """The admin writes the event and deletes in one transaction: if the delete fails, no event."""
+    from django.contrib.admin.sites import site
+    from django.db.models import ProtectedError
+    from django.test import RequestFactory
+
+    org = Organisation.objects.get(slug="valley-health-board")
+    _project(framework_v1).assessments.create(organisation=org)  # an assessment PROTECTs the organisation
+    request = RequestFactory().post("/admin/")
+    request.user = User.objects.get(username="admin")
+    with pytest.raises(ProtectedError):
+        site._registry[Organisation].delete_queryset(request, Organisation.objects.filter(pk=org.pk))
+    assert Organisation.objects.filter(pk=org.pk).exists()
+    assert not AuditEvent.objects.filter(action="organisation.deleted").exists()
+    assert audit_verify().ok
