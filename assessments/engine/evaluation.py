@@ -194,8 +194,9 @@ def evaluate(fw, doc) -> dict:
                 continue  # already the least risky answer: changing it cannot lower the tier
             lower_by.append({"custodian": cn, "question": qid, "label": qmap[qid].label,
                              "answer": ans})
-        set_by = ([names[i] for i in range(n_cust) if cust_tiers[i][s] == t]
-                  if t > 0 and p1max[s] == t else [])
+        # The strictest-wins step: who set the starting tier, even if a later rule raised it.
+        set_by = ([names[i] for i in range(n_cust) if cust_tiers[i][s] == p1max[s]]
+                  if p1max[s] > 0 else [])
         explanation[s] = {"tier": t, "tier_name": fw.tiers[t]["name"],
                           "decisive": sorted(decisive), "set_by": set_by,
                           "rules": entry_rules, "lower_by": lower_by,

@@ -1,3 +1,4 @@
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from .accounts import User
@@ -11,6 +12,7 @@ class Panel(models.Model):
     quorum = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
+        validators=[MinValueValidator(1)],
         help_text="Votes needed to decide. Blank: a majority of the non-conflicted members.",
     )
     members = models.ManyToManyField(User, through="PanelMembership", related_name="panels")

@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from ..errors import PriamError
@@ -41,19 +42,26 @@ class Quorum:
 
     @property
     def met(self):
-        return self.votes >= self.needed
+        return self.eligible > 0 and self.votes >= self.needed
 
 
 def quorum_of(review):
-    """Votes needed: the panel's quorum, or a majority of its non-conflicted members."""
-    members = review.panel.seats.count()
-    conflicted = review.declarations.filter(conflicted=True).count()
+    """Votes needed: the panel's quorum, or a majority of its non-conflicted members.
+
+    A configured quorum never asks for more votes than there are members free to vote,
+    and only the votes of current, non-conflicted members count.
+    """
+    seats = review.panel.seats.values("user")
+    members = len(seats)
+    conflicted = review.declarations.filter(conflicted=True, member__in=seats).count()
     eligible = members - conflicted
-    needed = review.panel.quorum if review.panel.quorum else eligible // 2 + 1
-    votes = review.votes.exclude(
-        member__in=review.declarations.filter(conflicted=True).values("member")
-    ).count()
-    return Quorum(members=members, conflicted=conflicted, needed=max(needed, 1), votes=votes)
+    needed = min(review.panel.quorum, eligible) if review.panel.quorum else eligible // 2 + 1
+    votes = (
+        review.votes.filter(member__in=seats)
+        .exclude(member__in=review.declarations.filter(conflicted=True).values("member"))
+        .count()
+    )
+    return Quorum(members=members, conflicted=conflicted, needed=needed, votes=votes)
 
 
 def seat_of(review, user):
@@ -151,6 +159,11 @@ def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", 
         if review.status != PanelReview.Status.OPEN:
             raise ReviewError("This review has already been decided.")
         quorum = quorum_of(review)
+        if quorum.eligible == 0:
+            raise ReviewError(
+                "Every member of the panel has declared a conflict of interest, so it cannot decide: "
+                "an administrator must add members without a conflict."
+            )
         if not quorum.met:
             raise ReviewError(
                 f"The panel is not quorate: {quorum.votes} of the {quorum.needed} votes needed "
@@ -190,7 +203,9 @@ def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", 
                 "supersedes": record.supersedes.number if record.supersedes else None,
             },
         )
-        transaction.on_commit(lambda: record_pdf_task.delay(record.pk))
+        # robust: the decision stands even if queueing (or, when eager, making) the PDF fails;
+        # the record page shows the job's state and the task retries.
+        transaction.on_commit(lambda: record_pdf_task.delay(record.pk), robust=True)
     return record
 
 
@@ -220,7 +235,11 @@ def _issue_record(*, review, decision, project):
 
 def _next_number(when: datetime.datetime):
     prefix = f"PRIAM-{when.year}-"
+    # Longest first, then highest: "…-10000" comes after "…-9999" although it sorts before it as text.
     last = (
-        DecisionRecord.objects.filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True).first()
+        DecisionRecord.objects.filter(number__startswith=prefix)
+        .order_by(Length("number").desc(), "-number")
+        .values_list("number", flat=True)
+        .first()
     )
     return f"{prefix}{(int(last.rsplit('-', 1)[1]) if last else 0) + 1:04d}"

@@ -103,3 +103,13 @@ def test_custodian_records_and_fired_details(fw):
     det = [(d["rule"], d["custodian"], d["phase"]) for d in res["fired_details"]]
     assert ("R-C-01", None, 2) in det and ("R-DA-02", "GP records", 1) in det
     assert ("R-OU-04", None, 3) in det
+
+
+def test_set_by_names_the_strictest_custodians_even_when_a_later_rule_raises_the_tier(fw):
+    doc = load("E2.json")
+    doc["custodians"][0]["answers"]["DA3"] = ["none"]  # GP records: pseudonymised, no special category
+    res = evaluate(fw, doc)
+    data = res["explanation"]["data"]
+    assert [c["tiers"]["data"] for c in res["custodians"]] == [2, 0, 2]
+    assert data["tier"] == 3 and data["decisive"] == ["R-C-01"]  # linkage raised it past phase 1
+    assert data["set_by"] == ["GP records", "Census and education"]

@@ -269,3 +269,34 @@ def test_a_save_refused_because_the_panel_has_it_keeps_what_was_typed(assessed_p
     assert response.status_code == 409
     html = response.content.decode()
     assert "with the approval panel" in html and "not saved" in html and ">77<" in html
+
+
+def test_a_configured_quorum_never_exceeds_the_members_free_to_vote(review, panel_body):
+    panel_body.quorum = 3
+    panel_body.save()
+    declare(review, "panel", conflicted=True, details="Co-investigator.")
+    for member in ("chair", "panel2"):
+        declare(review, member)
+        vote(review, member)
+    quorum = as_user("chair").get(reverse("review_detail", args=[review.pk])).context["quorum"]
+    assert (quorum.needed, quorum.votes, quorum.met) == (2, 2, True)
+
+
+def test_a_panel_where_everyone_is_conflicted_cannot_decide(review):
+    for member in ("chair", "panel", "panel2"):
+        declare(review, member, conflicted=True, details="Conflict.")
+    response = decide(review, outcome="approve")
+    assert response.status_code == 400
+    assert "Every member of the panel has declared a conflict" in response.content.decode()
+
+
+def test_record_numbers_keep_counting_past_9999(example_project, issue_record):
+    from django.db import connection
+
+    first = issue_record(example_project("E4"))
+    year = first.number.split("-")[1]
+    with connection.cursor() as cursor:  # pretend this year has already issued 9,999 records
+        cursor.execute("UPDATE assessments_decisionrecord SET number = %s WHERE id = %s",
+                       [f"PRIAM-{year}-9999", first.pk])
+    assert issue_record(example_project("E4b")).number == f"PRIAM-{year}-10000"
+    assert issue_record(example_project("E1")).number == f"PRIAM-{year}-10001"
