@@ -298,6 +298,17 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The cache holds rate-limit counters; with several web processes they must share
+# one, so production sets CACHE_URL (e.g. redis://redis:6379/1).
+CACHE_URL = env("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Public verification page: uploads per client address per minute.
 PRIAM_TOKEN_RATE = {"limit": envint("PRIAM_TOKEN_RATE_PER_HOUR", 20), "window_seconds": 3600}
 PRIAM_VERIFY_RATE = {"limit": envint("PRIAM_VERIFY_RATE_PER_MINUTE", 30), "window_seconds": 60}
