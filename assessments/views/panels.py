@@ -92,40 +92,34 @@ def _member_review(request, pk):
     return review
 
 
-@require_POST
-@login_required
-def declare(request, pk):
+def _member_act(request, pk, form_class, form_name, act, done):
+    """A panel member's form: valid and accepted by the service → back to the review; else
+    the review page again with the form, its answers and the reason."""
     review = _member_review(request, pk)
-    form = DeclarationForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            conflict_declare(review=review, member=request.user, conflicted=form.cleaned_data["conflicted"],
-                             details=form.cleaned_data["details"], request=request)
+            act(review=review, member=request.user, request=request, **form.cleaned_data)
         except ReviewError as error:
             form.add_error(None, str(error))
             messages.error(request, str(error))
         else:
-            messages.success(request, "Your declaration is recorded.")
+            messages.success(request, done)
             return redirect("review_detail", pk=review.pk)
-    return _review_page(request, review, declaration_form=form, status=400)
+    return _review_page(request, review, status=400, **{form_name: form})
+
+
+@require_POST
+@login_required
+def declare(request, pk):
+    return _member_act(request, pk, DeclarationForm, "declaration_form", conflict_declare,
+                       "Your declaration is recorded.")
 
 
 @require_POST
 @login_required
 def vote(request, pk):
-    review = _member_review(request, pk)
-    form = VoteForm(request.POST)
-    if form.is_valid():
-        try:
-            vote_cast(review=review, member=request.user, choice=form.cleaned_data["choice"],
-                      rationale=form.cleaned_data["rationale"], request=request)
-        except ReviewError as error:
-            form.add_error(None, str(error))
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "Your vote is recorded.")
-            return redirect("review_detail", pk=review.pk)
-    return _review_page(request, review, vote_form=form, status=400)
+    return _member_act(request, pk, VoteForm, "vote_form", vote_cast, "Your vote is recorded.")
 
 
 @require_POST
