@@ -92,8 +92,8 @@ class RecordSerializer(serializers.ModelSerializer):
         fields = ["number", "project", "issued_at", "snapshot_sha256", "supersedes", "pdf_sha256"]
 
     def get_pdf_sha256(self, record) -> str | None:
-        pdf = getattr(record, "pdf", None) if hasattr(record, "pdf") else None
-        return pdf.sha256 if pdf else None
+        # A record whose PDF is still being made has no `pdf` yet (hasattr is False).
+        return record.pdf.sha256 if hasattr(record, "pdf") else None
 
 
 class RecordDetailSerializer(RecordSerializer):
