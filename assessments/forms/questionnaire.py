@@ -6,6 +6,7 @@ Field names are question ids. Values convert to and from the exchange format
 """
 
 from django import forms
+from django.utils.text import capfirst
 
 UNKNOWN = "unknown"
 BOOL_CHOICES = [("true", "Yes"), ("false", "No")]
@@ -48,7 +49,8 @@ def _field(question, sources_note):
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             **common,
         )
-    choices = BOOL_CHOICES if question.type == "bool" else [(v, label) for v, label in question.options]
+    # Option labels are lower case so that rule sentences read well; as choices they start a line.
+    choices = BOOL_CHOICES if question.type == "bool" else [(v, capfirst(label)) for v, label in question.options]
     choices = choices + [(UNKNOWN, unknown_label(question))]
     if question.type == "multi":
         return MultiAnswerField(
@@ -129,5 +131,5 @@ def display_answer(question, answer):
         return str(answer)
     labels = dict(question.options)
     if question.type == "multi":
-        return ", ".join(labels.get(v, v) for v in answer)
-    return labels.get(answer, answer)
+        return capfirst(", ".join(labels.get(v, v) for v in answer))
+    return capfirst(labels.get(answer, answer))

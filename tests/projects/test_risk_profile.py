@@ -236,9 +236,9 @@ class TestRiskProfileE2:
         _, html = _page(login(auditor), e2)
         data = _between(html, 'id="why-data"')
         lower = _text(_between(data, 'class="lower-by"', "</ul>"))
-        assert "Linkage design (project): currently “cross-custodian through a trusted third party”" in lower
-        assert "Identifiability (GP records): currently “pseudonymised”" in lower
-        assert "Special categories (GP records): currently “health”" in lower
+        assert "Linkage design (project): currently “Cross-custodian through a trusted third party”" in lower
+        assert "Identifiability (GP records): currently “Pseudonymised”" in lower
+        assert "Special categories (GP records): currently “Health”" in lower
         assert "Identifiability (Census and education)" in lower
         outputs = _text(_between(_between(html, 'id="why-outputs"'), 'class="lower-by"', "</ul>"))
         assert "Small-area or rare-outcome outputs (project): currently “Yes”" in outputs
@@ -263,9 +263,9 @@ class TestRiskProfileE2:
         table = _between(html, 'class="table table-sm risk-answers"', "</table>")
         assert "<caption>" in table
         pr7 = _text(_element(table, "tr", "data-question", "PR7"))
-        assert pr7 == "PR7 Linkage design Project-wide: cross-custodian through a trusted third party"
+        assert pr7 == "PR7 Linkage design Project-wide: Cross-custodian through a trusted third party"
         da1 = _text(_element(table, "tr", "data-question", "DA1"))
-        assert da1 == "DA1 Identifiability pseudonymised pseudonymised aggregate only"  # Census, GP, Met
+        assert da1 == "DA1 Identifiability Pseudonymised Pseudonymised Aggregate only"  # Census, GP, Met
         assert "Assumed worst" not in table
         assert "five-safes@1" in html
         assert evaluation.result["framework"]["sha256"] in html
@@ -349,7 +349,7 @@ def test_unknown_answer_is_marked_assumed_worst(document_project, auditor, login
     # unknown = weak confidence → R-DA-05 raises data to 3
     assert result["tiers"]["data"] == 3
     listed = _text(_between(html, 'class="assumed-worst"', "</ul>"))
-    assert listed.endswith(f"Assumed worst Confidence against re-identification ({custodian}): evaluated as “weak”")
+    assert listed.endswith(f"Assumed worst Confidence against re-identification ({custodian}): evaluated as “Weak”")
     row = _element(html, "tr", "data-question", "DA2")
     assert "answer-assumed-worst" in row and "Assumed worst" in row
     assert "Unknown" in _text(row)
