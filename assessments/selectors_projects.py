@@ -132,6 +132,7 @@ def project_overview(project, user):
         "project_sections": project_sections,
         "project_complete": sum(s.complete for s in project_sections),
         "can_edit_project": permissions.can_edit_project_answers(user, project),
+        "can_read_audit": permissions.can_read_audit_trail(user),
         "evaluations": evaluations,
         "latest_evaluation": evaluations[0] if evaluations else None,
         "newer_frameworks": newer,

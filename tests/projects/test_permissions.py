@@ -109,3 +109,11 @@ def test_the_auditor_sees_no_edit_controls(project, login, auditor):
     gp = project.assessments.get(organisation__slug="north-thames-gp")
     html = login(auditor).get(reverse("assessment_detail", args=[project.pk, gp.pk])).content.decode()
     assert "Submit assessment" not in html and "Confirm project answers" not in html
+
+
+def test_auditors_find_the_projects_audit_history_from_its_page(project, login, auditor, custodian):
+    timeline = reverse("audit_project_timeline", args=[project.pk])
+    assert timeline in login(auditor).get(reverse("project_detail", args=[project.pk])).content.decode()
+    client = Client()
+    client.force_login(custodian)
+    assert timeline not in client.get(reverse("project_detail", args=[project.pk])).content.decode()
