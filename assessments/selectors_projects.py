@@ -114,8 +114,6 @@ def project_overview(project, user):
         ).exclude(pk=project.framework_version_id)
         if v.loaded_at > project.framework_version.loaded_at
     ]
-    from .forms.panels import SendToPanelForm
-
     reviews = list(project.reviews.select_related("panel").order_by("-sent_at"))
     visible_reviews = [
         r for r in reviews
@@ -126,7 +124,7 @@ def project_overview(project, user):
         "reviews": visible_reviews,
         "open_review": next((r for r in reviews if r.status == r.Status.OPEN), None),
         "records": list(project.records.order_by("-issued_at", "-pk").only("number", "issued_at", "supersedes")),
-        "send_form": SendToPanelForm() if permissions.can_send_to_panel(user, project) else None,
+        "can_send": permissions.can_send_to_panel(user, project),
         "assessments": assessments,
         "my_assessment_ids": mine,
         "project_sections": project_sections,

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from .. import permissions
 from ..errors import PriamError
+from ..forms.panels import SendToPanelForm
 from ..forms.projects import ProjectCreateForm, ProjectEditForm
 from ..selectors_frameworks import engine_framework, framework_version_get
 from ..selectors_projects import project_list, project_overview
@@ -59,6 +60,7 @@ def project_new(request):
 def project_detail(request, pk):
     project = permissions.project_for(request.user, pk)
     context = project_overview(project, request.user)
+    context["send_form"] = SendToPanelForm() if context["can_send"] else None
     _with_urls(context["project_sections"], project, None)
     return render(request, "projects/detail.html", context)
 
