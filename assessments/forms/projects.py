@@ -6,7 +6,12 @@ from ..services.projects import DETAIL_FIELDS
 
 
 class DateInput(forms.DateInput):
+    """A date input takes only ISO dates: the locale's 01/03/2027 would show as empty."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs=attrs, format=format)
 
 
 class ProjectDetailsForm(forms.ModelForm):
