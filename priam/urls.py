@@ -19,7 +19,7 @@ urlpatterns = [
     path("accounts/tokens/<int:pk>/revoke/", tokens.token_revoke_view, name="token_revoke"),
     # The admin's own sign-in, sign-out and password pages would bypass the audited,
     # transactional views above; send them there instead.
-    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/login/", accounts.admin_login),
     path("admin/logout/", accounts.LogoutView.as_view()),
     path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path("admin/", admin.site.urls),

@@ -1,7 +1,10 @@
 """Django's auth views, each in one transaction with the audit event it writes."""
 
+from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 
 from ..models import AuditAction
@@ -29,3 +32,16 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             request=self.request,
         )
         return response
+
+
+def admin_login(request):
+    """Where the admin sends anyone it will not serve.
+
+    The admin's own sign-in page would bypass the audited views, so it forwards to
+    ours; but ours forwards a signed-in person straight back to ?next=/admin/, and
+    someone who is not an administrator would bounce between the two forever.
+    """
+    if request.user.is_authenticated and not admin.site.has_permission(request):
+        return render(request, "403.html", {"admin_refused": True}, status=403)
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(reverse("login") + (f"?{query}" if query else ""))
