@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate demo test-fast bench clean
+.PHONY: run dev test setup migrate demo test-fast bench clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "PRIAM needs Python 3.11, found " + sys.version.split()[0]'
@@ -20,14 +20,21 @@ setup: $(BIN)/.installed
 migrate: setup
 	$(MANAGE) migrate --noinput
 
+# load_demo refuses with DEBUG off, as the embedded mode is; its demo is wanted there (README).
 demo: migrate
 	$(MANAGE) load_framework fixtures/frameworks/five-safes/v1
 	$(MANAGE) init_signing
-	$(MANAGE) load_demo
+	$(MANAGE) load_demo --force
 
+# The embedded mode, DEBUG off: safe for real use on this machine (README).
 run: demo
 	@echo "PRIAM is serving on http://$(HOST):$(PORT)/ – sign in with a demo login above."
-	$(MANAGE) runserver $(HOST):$(PORT)
+	$(MANAGE) runserver --noreload $(HOST):$(PORT)
+
+# Development: DEBUG on (Django's error pages, the development secret key) and autoreload.
+dev: demo
+	@echo "PRIAM (DEBUG on) is serving on http://$(HOST):$(PORT)/ – sign in with a demo login above."
+	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 # The whole suite twice: on PostgreSQL with Redis and a real Celery worker,
 # then on the embedded SQLite (tests that need the services are deselected there).

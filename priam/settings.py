@@ -1,11 +1,14 @@
 """PRIAM settings, driven by environment variables.
 
-With nothing set PRIAM runs in its embedded mode: SQLite under ./var, Celery
-tasks run eagerly in the web process, e-mail goes to the console and DEBUG is
-on. Production sets DEBUG=0 plus the variables named in the README.
+With nothing set PRIAM runs in its embedded mode, safe to use for real on one
+machine: SQLite under ./var, Celery tasks run eagerly in the web process, e-mail
+goes to the console, DEBUG is off and the secret key is generated once under
+./var. DEBUG=1 is for development; production sets DEBUG=0 plus the variables
+named in the README.
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,7 +58,33 @@ def env_secret(name, default=""):
     return env(name, default)
 
 
-DEBUG = envbool("DEBUG", True)
+def generated_secret_key(path):
+    """The key kept in `path`, made on first use and readable only by its owner."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write aside, then link into place: processes starting together (gunicorn
+        # workers, the Celery worker) all end up with the one key that got there first.
+        aside = path.with_name(f".{path.name}.{os.getpid()}")
+        with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write(secrets.token_urlsafe(64))
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty: delete it and PRIAM makes a new secret key.")
+    return key
+
+
+# DEBUG has three states. 1: development. 0: production, where the secret key and
+# host names must be configured. Unset: the embedded default, safe for real use on
+# one machine with nothing configured (DEBUG off, a key generated once under
+# DATA_DIR, only the local host names).
+DEBUG = envbool("DEBUG", False)
+PRODUCTION = not DEBUG and env("DEBUG") != ""
 DATA_DIR = Path(env("PRIAM_DATA_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = env_secret("SECRET_KEY")
@@ -63,6 +92,9 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS")
 if DEBUG:
     SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
+elif not PRODUCTION:
+    SECRET_KEY = SECRET_KEY or generated_secret_key(DATA_DIR / "secret_key")
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost"]
 else:
     if not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         raise ImproperlyConfigured(
@@ -184,11 +216,14 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG
+            if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
+# Production serves what collectstatic gathered; elsewhere WhiteNoise serves the
+# files where they lie, so `make run` needs no collectstatic even with DEBUG off.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = DATA_DIR / "media"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -213,7 +248,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
-if not DEBUG:
+# The embedded mode serves plain HTTP on 127.0.0.1, so HTTPS-only settings are for production.
+if PRODUCTION:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
@@ -238,7 +274,7 @@ AUDIT_EXPORT_STREAM_LIMIT = envint("AUDIT_EXPORT_STREAM_LIMIT", 50000)
 # or a PKCS#12 file plus a file holding its passphrase. TRUST_ROOTS_FILE lists
 # the CA certificates verification trusts (default: the top of the chain). With
 # none of these set and DEBUG on, the local test CA under DATA_DIR/signing is
-# used (`manage.py init_signing` creates it). The timestamp server is optional.
+# used (`manage.py init_signing` creates it), as in the embedded mode. The timestamp server is optional.
 PRIAM_SIGNING = {
     "KEY_FILE": env("PRIAM_SIGNING_KEY_FILE"),
     "CERT_FILE": env("PRIAM_SIGNING_CERT_FILE"),
@@ -247,7 +283,7 @@ PRIAM_SIGNING = {
     "PASSPHRASE_FILE": env("PRIAM_SIGNING_PASSPHRASE_FILE"),
     "TRUST_ROOTS_FILE": env("PRIAM_SIGNING_TRUST_ROOTS_FILE"),
     "TSA_URL": env("PRIAM_TSA_URL"),
-    "USE_TEST_CA": DEBUG,
+    "USE_TEST_CA": not PRODUCTION,
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -61,7 +61,7 @@ def test_the_embedded_mode_needs_nothing_set(tmp_path):
     ), PRIAM_DATA_DIR=str(tmp_path), DATABASE_URL="", CELERY_BROKER_URL="")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "True", "django.db.backends.sqlite3", "True", "django.core.mail.backends.console.EmailBackend"
+        "False", "django.db.backends.sqlite3", "True", "django.core.mail.backends.console.EmailBackend"
     ]
 
 
