@@ -207,6 +207,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
+# Times and dates read "30 Nov 2026, 00:11" everywhere people read them (priam/formats/en).
+FORMAT_MODULE_PATH = ["priam.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
