@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
-from .models import AuditAction, AuditEvent, Organisation
+from .models import AuditAction, AuditChainCheck, AuditEvent, Organisation
 
 FILTER_KEYS = ("project", "organisation", "user", "action", "date_from", "date_to")
 
@@ -78,3 +79,13 @@ def audit_events_filtered(*, filters):
     if date_to and date_to < date.max:  # the last representable day has no end to compute
         events = events.filter(timestamp__lt=_start_of(date_to + timedelta(days=1)))
     return events.order_by("sequence")
+
+
+def audit_chain_status():
+    """What /audit/ says about the chain: the newest stored check, whether it is overdue,
+    and the newest check that found it broken (a later clean check does not erase that)."""
+    latest = AuditChainCheck.objects.first()
+    last_broken = AuditChainCheck.objects.filter(intact=False).first()
+    interval = settings.CELERY_BEAT_SCHEDULE["verify-audit-chain"]["schedule"]
+    overdue = latest is not None and latest.checked_at < timezone.now() - 2 * interval
+    return {"latest": latest, "overdue": overdue, "last_broken": last_broken if last_broken != latest else None}

@@ -269,6 +269,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Run `celery -A priam beat` beside the workers. The embedded mode has no beat: cron
+# `manage.py verify_audit --record` instead (see README).
+CELERY_BEAT_SCHEDULE = {
+    "verify-audit-chain": {
+        "task": "assessments.tasks.audit_verify_chain_task",
+        "schedule": timedelta(minutes=envint("PRIAM_AUDIT_VERIFY_MINUTES", 60)),
+    },
+}
 AUDIT_EXPORT_STREAM_LIMIT = envint("AUDIT_EXPORT_STREAM_LIMIT", 50000)
 
 # Signing of decision records (see README).

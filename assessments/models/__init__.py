@@ -1,6 +1,6 @@
 from .accounts import Membership, Organisation, User
 from .frameworks import FrameworkVersion
-from .audit import AuditAction, AuditChainHead, AuditEvent, AuditExport
+from .audit import AuditAction, AuditChainCheck, AuditChainHead, AuditEvent, AuditExport
 from .panels import ConflictDeclaration, Decision, Panel, PanelMembership, PanelReview, Vote
 from .records import DecisionRecord, RecordPdf, RecordPdfJob
 from .projects import CustodianAssessment, Evaluation, Outcome, Project
@@ -12,6 +12,7 @@ __all__ = [
     "ConflictDeclaration",
     "Decision",
     "DecisionRecord",
+    "AuditChainCheck",
     "AuditChainHead",
     "AuditEvent",
     "AuditExport",

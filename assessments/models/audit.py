@@ -132,3 +132,27 @@ class AuditExport(models.Model):
     @property
     def percent(self):
         return 100 if not self.total else min(100, round(100 * self.done / self.total))
+
+
+class AuditChainCheck(models.Model):
+    """The outcome of one scheduled verification of the chain, shown to auditors on /audit/.
+
+    Not an audit event: an event would extend the very chain being checked, and an
+    hourly check would bury the trail's real actions under its own entries.
+    """
+
+    checked_at = models.DateTimeField(db_index=True)
+    intact = models.BooleanField()
+    events_checked = models.PositiveBigIntegerField(default=0)
+    records_checked = models.PositiveIntegerField(default=0)
+    head_sequence = models.PositiveBigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, blank=True)
+    first_bad_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    bad_record = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-pk"]
+
+    def __str__(self):
+        return f"{'intact' if self.intact else 'BROKEN'} at {self.checked_at:%Y-%m-%d %H:%M}"

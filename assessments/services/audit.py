@@ -160,6 +160,9 @@ class ChainReport:
     head_hash: str
     bad_sequence: int | None = None
     problem: str = ""
+    records_checked: int = 0
+    bad_record: str = ""  # the first decision record whose chain head the log contradicts
+    detail: str = ""  # where the change must lie, when the records narrow it down
 
 
 VERIFY_FIELDS = (
@@ -199,6 +202,59 @@ def _verify_rows(chunk_size):
 
 
 def audit_verify(*, chunk_size=10000):
+    """Walk the whole chain, then hold it against the chain heads signed into decision records.
+
+    The hashes alone cannot catch an intruder who changes an event and recomputes
+    every later hash and the head; the records' heads (also in their signed PDFs)
+    can, for every event up to the newest record's head.
+    """
+    report = _chain_verify(chunk_size)
+    if not report.ok:
+        return report
+    return _anchors_verify(report)
+
+
+def _short(digest):
+    return f"{digest[:16]}…"
+
+
+def _anchors_verify(report):
+    """The report, failed at the first record (in chain order) whose head the log contradicts."""
+    from ..models import DecisionRecord
+
+    anchors = list(
+        DecisionRecord.objects.order_by("audit_head_sequence", "pk")
+        .values_list("number", "audit_head_sequence", "audit_head_hash")
+    )
+    hashes = {}
+    sequences = sorted({sequence for _, sequence, _ in anchors})
+    for start in range(0, len(sequences), 500):
+        hashes.update(
+            AuditEvent.objects.filter(sequence__in=sequences[start:start + 500]).values_list("sequence", "hash")
+        )
+    hashes[0] = GENESIS_HASH
+    confirmed = None  # (number, sequence) of the last record the log agrees with
+    for checked, (number, sequence, anchored_hash) in enumerate(anchors):
+        found = hashes.get(sequence)
+        if found == anchored_hash:
+            confirmed = (number, sequence)
+            continue
+        now = "is missing" if found is None else f"now hashes to {_short(found)}"
+        detail = (
+            f"An event at or before event {sequence} was changed"
+            + (f", after event {confirmed[1]}, which {confirmed[0]} confirms." if confirmed else ".")
+        )
+        return ChainReport(
+            False, report.count, report.head_sequence, report.head_hash, sequence,
+            f"{number} was issued with the chain head at event {sequence} = {_short(anchored_hash)}, "
+            f"but event {sequence} {now}",
+            records_checked=checked + 1, bad_record=number, detail=detail,
+        )
+    return ChainReport(True, report.count, report.head_sequence, report.head_hash,
+                       records_checked=len(anchors))
+
+
+def _chain_verify(chunk_size):
     """Walk the whole chain in order and report the first event that does not fit."""
     expected_sequence, prev_hash, count = 1, GENESIS_HASH, 0
     # event_hash's canonical form, specialised to the stored column types (text

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from ..forms_audit import AuditFilterForm
 from ..models import AuditAction, AuditEvent, AuditExport, Organisation
 from ..permissions import require_audit_reader
-from ..selectors_audit import FILTER_KEYS, audit_events_filtered
+from ..selectors_audit import FILTER_KEYS, audit_chain_status, audit_events_filtered
 from ..services.audit import audit_head
 from ..services.audit_export import (
     audit_export_request, audit_export_rows, export_file_name, export_path,
@@ -63,6 +63,7 @@ def audit_events(request):
             "query": query,
             "head_sequence": head_sequence,
             "head_hash": head_hash,
+            "chain": audit_chain_status(),
         },
         status=200 if valid else 400,
     )
@@ -113,7 +114,7 @@ def audit_export(request):
             request,
             "audit/events.html",
             {"form": form, "page": None, "rows": [], "query": _filter_query(form),
-             "head_sequence": head_sequence, "head_hash": head_hash},
+             "head_sequence": head_sequence, "head_hash": head_hash, "chain": audit_chain_status()},
             status=400,
         )
     filters = form.cleaned_data
