@@ -48,9 +48,42 @@ def project_problems(project, assessments, *, scope):
         document["custodians"] = [{"name": "-", "answers": {}}]
     problems = engine.validate_document(framework, document)
     if scope == "project":
-        return [p for p in problems if p.custodian is None]
-    names = {a.organisation.name for a in assessments}
-    return [p for p in problems if p.custodian in names]
+        problems = [p for p in problems if p.custodian is None]
+    else:
+        names = {a.organisation.name for a in assessments}
+        problems = [p for p in problems if p.custodian in names]
+    return [QuestionProblem(p, framework.questions_by_id.get(p.question)) for p in problems]
+
+
+class QuestionProblem(engine.Problem):
+    """An engine problem as a person reads it: by its question's text, in the question's section.
+
+    The engine's ids and message stay for the API; pages show `str(problem)`.
+    """
+
+    __slots__ = ("question_text", "safe")
+
+    def __init__(self, problem, question):
+        super().__init__(problem.custodian, problem.question, problem.message)
+        self.question_text = question.text if question else None
+        self.safe = question.safe if question else None
+
+    @property
+    def description(self):
+        return "not answered yet" if self.message == "missing answer" else self.message
+
+    def __str__(self):
+        if self.question_text is None:
+            return super().__str__()
+        return f"{self.question_text}: {self.description}"
+
+
+def questions_missing(project, assessment, questions):
+    """The given questions still unanswered or invalid, ignoring those that do not apply."""
+    framework = engine_framework(project.framework_version)
+    own = project.answers if assessment is None else {**project.answers, **assessment.answers}
+    effective = engine.effective_answers(framework, own)
+    return [q for q in questions if not _question_done(framework, q, own, effective)]
 
 
 def latest_evaluation(project):

@@ -17,6 +17,11 @@ urlpatterns = [
         name="assessment_section",
     ),
     path(
+        "projects/<int:pk>/custodians/<int:aid>/check/",
+        questionnaire.assessment_check,
+        name="assessment_check",
+    ),
+    path(
         "projects/<int:pk>/custodians/<int:aid>/submit/",
         questionnaire.assessment_submit_view,
         name="assessment_submit",

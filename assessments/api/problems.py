@@ -26,7 +26,13 @@ def problem(status_code, title, detail, *, kind=None, errors=None, headers=None)
 
 
 def engine_errors(problems):
-    return [{"custodian": p.custodian, "question": p.question, "message": p.message} for p in problems]
+    errors = []
+    for p in problems:
+        error = {"custodian": p.custodian, "question": p.question, "message": p.message}
+        if getattr(p, "question_text", None):  # a project's problems name the question's text too
+            error["question_text"] = p.question_text
+        errors.append(error)
+    return errors
 
 
 def _field_errors(detail, prefix=""):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from .. import engine, permissions
 from ..forms.questionnaire import SectionForm, display_answer, section_initial, to_answer
 from ..selectors_frameworks import engine_framework
-from ..selectors_projects import project_problems, questionnaire_sections
+from ..selectors_projects import project_problems, questionnaire_sections, questions_missing
 from ..services.projects import (
     ConfirmationStale,
     ProjectLocked,
@@ -49,6 +49,17 @@ def _overview_url(project, assessment):
     if assessment is None:
         return reverse("project_detail", args=[project.pk])
     return reverse("assessment_detail", args=[project.pk, assessment.pk])
+
+
+def _check_url(project, assessment):
+    return reverse("assessment_check", args=[project.pk, assessment.pk])
+
+
+def _next_url(project, assessment, sections, position):
+    """Where "continue" goes: the next section, then a custodian's summary, else the project page."""
+    if position + 1 < len(sections):
+        return sections[position + 1].url
+    return _check_url(project, assessment) if assessment else _overview_url(project, assessment)
 
 
 def _with_urls(sections, project, assessment):
@@ -90,11 +101,9 @@ def _section(request, project, safe, assessment, editable):
                 messages.error(request, f"{error} Your answers below were not saved.")
                 editable, status = False, 409
             else:
-                messages.success(request, f"{section.label} saved as a draft.")
-                if "continue" in request.POST and position + 1 < len(sections):
-                    return redirect(_section_url(project, assessment, sections[position + 1].safe))
+                _saved_message(request, project, assessment, section)
                 if "continue" in request.POST:
-                    return redirect(_overview_url(project, assessment))
+                    return redirect(_next_url(project, assessment, sections, position))
                 return redirect(_section_url(project, assessment, safe))
         posted = {
             q.id: to_answer(q, form.cleaned_data.get(q.id)) if hasattr(form, "cleaned_data") else None
@@ -141,10 +150,27 @@ def _section(request, project, safe, assessment, editable):
             "editable": editable,
             "conflict": conflict,
             "overview_url": _overview_url(project, assessment),
+            "next_url": _next_url(project, assessment, sections, position),
+            "check_url": _check_url(project, assessment) if assessment else None,
             "locked": project.status == project.Status.WITH_PANEL or status == 409,
             "unsaved": status == 409,
         },
         status=status,
+    )
+
+
+def _saved_message(request, project, assessment, section):
+    # A draft may be incomplete; say what is left so "continue" does not hide it.
+    project.refresh_from_db()
+    if assessment is not None:
+        assessment.refresh_from_db()
+    missing = questions_missing(project, assessment, section.editable)
+    if not missing:
+        messages.success(request, f"{section.label} saved as a draft.")
+        return
+    messages.warning(
+        request,
+        f"{section.label} saved as a draft. Still to answer: {'; '.join(q.text for q in missing)}.",
     )
 
 
@@ -195,12 +221,70 @@ def _assessment_page(request, project, assessment, problems=None, status=200):
             "problems": problems or [],
             "project_answers_complete": not project_problem_list,
             "locked": project.status == project.Status.WITH_PANEL,
+            "check_url": _check_url(project, assessment),
         },
         status=status,
     )
 
 
-def _assessment_action(request, pk, aid, action, done_message, **extra):
+@login_required
+def assessment_check(request, pk, aid):
+    """Check your answers: every answer by safe, what is missing, and the final submit."""
+    project = permissions.project_for(request.user, pk)
+    assessment = permissions.assessment_for(request.user, project, aid)
+    return _check_page(request, project, assessment)
+
+
+def _check_page(request, project, assessment, status=200):
+    framework = engine_framework(project.framework_version)
+    sections = _with_urls(questionnaire_sections(project, assessment), project, assessment)
+    effective = engine.effective_answers(framework, {**project.answers, **assessment.answers})
+    changeable = permissions.can_edit_assessment(request.user, assessment) and project.status != project.Status.WITH_PANEL
+
+    def rows(questions, answers, url):
+        return [
+            {
+                "question": q,
+                "answer": display_answer(q, answers.get(q.id)),
+                "answered": q.id in answers,
+                "change_url": f"{url}#q-{q.id}" if url else None,
+            }
+            for q in questions
+            if not q.show_if or framework.is_visible(q, effective)
+        ]
+
+    urls = {s.safe: s.url for s in sections}
+    missing = [
+        {"problem": p, "url": f"{urls[p.safe]}#q-{p.question}" if p.safe in urls else None}
+        for p in project_problems(project, [assessment], scope="custodian")
+    ]
+    return render(
+        request,
+        "projects/check_answers.html",
+        {
+            "project": project,
+            "assessment": assessment,
+            "sections": sections,
+            "complete_count": sum(s.complete for s in sections),
+            "check_url": _check_url(project, assessment),
+            "on_check": True,
+            "groups": [
+                {
+                    "section": s,
+                    "own": rows(s.editable, assessment.answers, s.url if changeable else None),
+                    "project": rows(s.readonly, project.answers, None),
+                }
+                for s in sections
+            ],
+            "missing": missing,
+            "can_submit": changeable and not missing and not assessment.is_submitted,
+            "locked": project.status == project.Status.WITH_PANEL,
+        },
+        status=status,
+    )
+
+
+def _assessment_action(request, pk, aid, action, done_message, incomplete_page=None, **extra):
     project = permissions.project_for(request.user, pk)
     assessment = permissions.assessment_for(request.user, project, aid)
     if not permissions.can_edit_assessment(request.user, assessment):
@@ -209,6 +293,8 @@ def _assessment_action(request, pk, aid, action, done_message, **extra):
         _, evaluation = action(assessment=assessment, actor=request.user, request=request, **extra)
     except SubmissionIncomplete as error:
         messages.error(request, str(error))
+        if incomplete_page is not None:
+            return incomplete_page(request, project, assessment, status=400)
         return _assessment_page(request, project, assessment, problems=error.problems, status=400)
     except ConfirmationStale as error:
         messages.error(request, str(error))
@@ -226,7 +312,10 @@ def _assessment_action(request, pk, aid, action, done_message, **extra):
 @require_POST
 @login_required
 def assessment_submit_view(request, pk, aid):
-    return _assessment_action(request, pk, aid, assessment_submit, "Assessment submitted.")
+    # An incomplete submission goes back to the summary, which lists what is missing.
+    return _assessment_action(
+        request, pk, aid, assessment_submit, "Assessment submitted.", incomplete_page=_check_page
+    )
 
 
 @require_POST
