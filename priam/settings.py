@@ -358,3 +358,5 @@ CACHES = {
 # Public verification page: uploads per client address per minute.
 PRIAM_TOKEN_RATE = {"limit": envint("PRIAM_TOKEN_RATE_PER_HOUR", 20), "window_seconds": 3600}
 PRIAM_VERIFY_RATE = {"limit": envint("PRIAM_VERIFY_RATE_PER_MINUTE", 30), "window_seconds": 60}
+# Password-reset requests per hour, counted per client address and per e-mail address.
+PRIAM_PASSWORD_RESET_RATE = {"limit": envint("PRIAM_PASSWORD_RESET_RATE_PER_HOUR", 5), "window_seconds": 3600}

@@ -14,6 +14,8 @@ class AuditAction(models.TextChoices):
     AUTH_LOCKED_OUT = "auth.locked_out", "Locked out after repeated failed sign-ins"
     AUTH_LOGOUT = "auth.logout", "Signed out"
     AUTH_PASSWORD_CHANGED = "auth.password_changed", "Changed own password"
+    AUTH_PASSWORD_RESET_REQUESTED = "auth.password_reset_requested", "Password reset link requested"
+    AUTH_PASSWORD_RESET = "auth.password_reset", "Password reset with an e-mailed link"
     USER_CREATED = "user.created", "User created"
     USER_UPDATED = "user.updated", "User changed"
     USER_DELETED = "user.deleted", "User deleted"

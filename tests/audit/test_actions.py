@@ -105,6 +105,28 @@ def perform_password_changed(ctx):
     return {"actor": "custodian", "object_type": "user", "ip_address": "10.9.8.7"}
 
 
+def perform_password_reset_requested(ctx):
+    Client(HTTP_USER_AGENT="pytest-browser/1.0", REMOTE_ADDR="10.9.8.6").post(
+        reverse("password_reset"), {"email": "custodian@demo.priam.invalid"}
+    )
+    return {"actor": "anonymous", "object_type": "user", "ip_address": "10.9.8.6",
+            "data": {"email": "custodian@demo.priam.invalid"}}
+
+
+def perform_password_reset(ctx):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = User.objects.get(username="custodian")
+    client = Client(HTTP_USER_AGENT="pytest-browser/1.0", REMOTE_ADDR="10.9.8.7")
+    link = reverse("password_reset_confirm", args=[urlsafe_base64_encode(force_bytes(user.pk)),
+                                                   default_token_generator.make_token(user)])
+    form_url = client.get(link)["Location"]
+    client.post(form_url, {"new_password1": "another-long-secret-42", "new_password2": "another-long-secret-42"})
+    return {"actor": "custodian", "object_type": "user", "ip_address": "10.9.8.7"}
+
+
 def perform_user_created(ctx):
     _client(ctx["admin"]).post(reverse("admin:assessments_user_add"), {
         "username": "newbie", "password1": "a-long-new-password-1", "password2": "a-long-new-password-1",
@@ -306,6 +328,8 @@ PERFORMERS = {
     AuditAction.AUTH_LOCKED_OUT: perform_locked_out,
     AuditAction.AUTH_LOGOUT: perform_logout,
     AuditAction.AUTH_PASSWORD_CHANGED: perform_password_changed,
+    AuditAction.AUTH_PASSWORD_RESET_REQUESTED: perform_password_reset_requested,
+    AuditAction.AUTH_PASSWORD_RESET: perform_password_reset,
     AuditAction.USER_CREATED: perform_user_created,
     AuditAction.USER_UPDATED: perform_user_updated,
     AuditAction.USER_DELETED: perform_user_deleted,
