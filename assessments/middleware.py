@@ -1,15 +1,122 @@
-"""Refuse NUL characters before they reach a view.
+"""Refuse bad requests before a view, or anything else, reads them.
 
+BodySizeLimitMiddleware comes first: a body larger than the route accepts is
+refused with 413 before a byte of it is read, so an anonymous gigabyte never
+reaches the temporary folder. RejectNulMiddleware then refuses NUL characters:
 PRIAM never needs them, PostgreSQL cannot store them in text, and a query that
-carries one fails inside the database driver: without this, a stray %00 in a
-URL or "\\u0000" in a JSON body would be a server error instead of a 400.
+carries one fails inside the database driver, so without it a stray %00 in a URL
+or "\\u0000" in a JSON body would be a server error instead of a 400.
 """
 
 import json
 
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpResponse, JsonResponse
 
-MESSAGE = "The request contains a NUL character, which PRIAM does not accept in any field."
+NUL_MESSAGE = "The request contains a NUL character, which PRIAM does not accept in any field."
+TOO_DEEP_MESSAGE = "The JSON is nested too deeply."
+
+
+def refusal(request, status, kind, title, detail):
+    """Problem details under /api/, a short plain page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse(
+            {"type": f"https://priam.invalid/problems/{kind}", "title": title, "status": status,
+             "detail": detail},
+            status=status,
+        )
+        response["Content-Type"] = "application/problem+json"
+        return response
+    return HttpResponse(f"{title}. {detail}\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+# --- body size ---------------------------------------------------------------
+
+
+class BodyTooLarge(SuspiciousOperation):
+    """Raised by the capped stream; the middleware answers 413 wherever it surfaces."""
+
+
+def body_limit(path):
+    """The largest body the route accepts, in bytes."""
+    if any(path.startswith(prefix) for prefix in settings.PRIAM_MAX_UPLOAD_PATHS):
+        return settings.PRIAM_MAX_UPLOAD_BYTES
+    return settings.PRIAM_MAX_BODY_BYTES
+
+
+def _megabytes(size):
+    return f"{size / (1024 * 1024):g} MB"
+
+
+class _CappedStream:
+    """Reads the request stream but raises BodyTooLarge past the limit.
+
+    Django under WSGI already reads no further than the declared Content-Length
+    (and nothing without one); this covers a stream whose length was not
+    declared, e.g. a chunked body an ASGI server or a future handler hands on.
+    It reads at most one byte past the limit.
+    """
+
+    def __init__(self, stream, limit, request):
+        self._stream = stream
+        self._remaining = limit
+        self._request = request
+
+    def _check(self, data):
+        self._remaining -= len(data)
+        if self._remaining < 0:
+            self._request.body_too_large = True
+            raise BodyTooLarge("The request body is larger than this address accepts.")
+        return data
+
+    def _size(self, size):
+        allowed = self._remaining + 1
+        return allowed if size is None or size < 0 else min(size, allowed)
+
+    def read(self, size=-1, /):
+        return self._check(self._stream.read(self._size(size)))
+
+    def readline(self, size=-1, /):
+        return self._check(self._stream.readline(self._size(size)))
+
+    def close(self):
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+
+
+class BodySizeLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = body_limit(request.path_info)
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0  # Django reads nothing of a body with an unreadable length
+        if declared > limit:
+            return self._too_large(request, limit)
+        request._stream = _CappedStream(request._stream, limit, request)
+        try:
+            response = self.get_response(request)
+        except BodyTooLarge:
+            return self._too_large(request, limit)
+        # Deeper middleware turned BodyTooLarge into a 400 page already: say what it was.
+        if getattr(request, "body_too_large", False):
+            return self._too_large(request, limit)
+        return response
+
+    @staticmethod
+    def _too_large(request, limit):
+        return refusal(
+            request, 413, "too-large", "Request too large",
+            f"This address accepts at most {_megabytes(limit)} in one request.",
+        )
+
+
+# --- NUL characters and JSON nesting -----------------------------------------
 
 
 class RejectNulMiddleware:
@@ -17,16 +124,12 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._has_nul(request):
-            if request.path.startswith("/api/"):
-                response = JsonResponse(
-                    {"type": "https://priam.invalid/problems/nul", "title": "Invalid request",
-                     "status": 400, "detail": MESSAGE},
-                    status=400,
-                )
-                response["Content-Type"] = "application/problem+json"
-                return response
-            return HttpResponseBadRequest(MESSAGE)
+        try:
+            has_nul = self._has_nul(request)
+        except RecursionError:
+            return refusal(request, 400, "too-deep", "Invalid request", TOO_DEEP_MESSAGE)
+        if has_nul:
+            return refusal(request, 400, "nul", "Invalid request", NUL_MESSAGE)
         return self.get_response(request)
 
     @staticmethod
@@ -49,10 +152,16 @@ class RejectNulMiddleware:
 
 
 def _contains_nul(value):
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
+    """Whether any string in the parsed JSON holds a NUL; iterative, so any depth is safe."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False

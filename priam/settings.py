@@ -127,6 +127,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: refuses an oversized body before anything (RejectNul reads request.POST) reads it.
+    "assessments.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -140,6 +142,15 @@ MIDDLEWARE = [
     # Last, as django-axes requires, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Request bodies: uploads (a record PDF is at most 20 MB) on the listed paths, 1 MB
+# elsewhere. Larger bodies get 413 before they are read; the proxy in front should
+# refuse them first (README).
+PRIAM_MAX_UPLOAD_BYTES = envint("PRIAM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+PRIAM_MAX_BODY_BYTES = envint("PRIAM_MAX_BODY_BYTES", 1024 * 1024)
+PRIAM_MAX_UPLOAD_PATHS = ["/verify/", "/api/v1/verify/"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = PRIAM_MAX_BODY_BYTES  # form fields and JSON, never files
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger uploads spool to a temporary file
 
 ROOT_URLCONF = "priam.urls"
 WSGI_APPLICATION = "priam.wsgi.application"
@@ -320,7 +331,7 @@ REST_FRAMEWORK = {
         "assessments.api.auth.TokenScope",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PARSER_CLASSES": ["assessments.api.parsers.SafeJSONParser", "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "assessments.api.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
