@@ -2,14 +2,19 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..models import ApiToken, AuditAction
 from .audit import audit_record
 
 TOKEN_PREFIX = "priam_"
+# last_used_at is shown to the token's owner to the minute; recording every call
+# would make each API read a database write (on SQLite, a lock every writer queues on).
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def token_hash(token):
@@ -46,6 +51,26 @@ def token_revoke(*, api_token, actor, request=None):
     return api_token
 
 
+def token_mark_used(*, api_token, now=None):
+    """Record the token's use unless that was done within the last minute; True if it wrote.
+
+    The condition is in the UPDATE too, so concurrent requests that all read an old
+    time write once between them.
+    """
+    now = now or timezone.now()
+    cutoff = now - LAST_USED_PRECISION
+    if api_token.last_used_at is not None and api_token.last_used_at > cutoff:
+        return False
+    written = (
+        ApiToken.objects.filter(pk=api_token.pk)
+        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff))
+        .update(last_used_at=now)
+    )
+    if written:
+        api_token.last_used_at = now
+    return bool(written)
+
+
 def token_authenticate(token):
     """The active ApiToken for this token string, or None. Records when it was last used."""
     if not token.startswith(TOKEN_PREFIX):
@@ -57,5 +82,5 @@ def token_authenticate(token):
     )
     if api_token is not None:
         # Usage bookkeeping, not a state change anyone acts on: no audit event.
-        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
+        token_mark_used(api_token=api_token)
     return api_token
