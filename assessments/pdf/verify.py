@@ -20,6 +20,7 @@ expires; without revocation data that is the only meaningful moment, and a
 forger still needs a key certified by our CA.
 """
 
+import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -31,7 +32,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.errors import PathError, ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -53,17 +55,26 @@ NOT_OURS = (
     "This PDF was not signed by this PRIAM: its signing certificate was not issued by this "
     "PRIAM's certificate authority, so it is not a record issued by this PRIAM."
 )
+NOT_OURS_CERTIFICATE = (
+    "Its signing certificate was not issued by this PRIAM's certificate authority either."
+)
 
 
 @dataclass(frozen=True)
 class PdfVerification:
+    """What was found. A check that could not run (``readable``, ``signature_checked``,
+    ``chains_to_roots is None``) is "not checked", never a failure."""
+
     ok: bool = False
     is_pdf: bool = False
+    readable: bool = False  # parsed as a PDF, so its signatures could be looked for
     signed: bool = False
+    signature_checked: bool = False  # the signature could be read and validated
     intact: bool = False
     valid: bool = False
     covers_whole_file: bool = False
     trusted: bool = False
+    chains_to_roots: bool | None = None  # the signing certificate, whatever the signature's state
     signer: str = ""  # "Common Name (Organisation)"
     signer_common_name: str = ""
     signer_organisation: str = ""
@@ -175,6 +186,31 @@ def _name_attr(cert, attr):
     return str(value or "")
 
 
+def _chains_to_roots(sig, roots, moment):
+    """Does the signing certificate chain to our trust roots? None when it cannot be read.
+
+    pyHanko checks trust only for a valid signature, so a genuine record changed
+    after signing would otherwise read as "not signed by this PRIAM" and send the
+    reader looking for a forger. The chain says who signed; the signature check
+    says whether the content is still what they signed.
+    """
+    try:
+        cert = sig.signer_cert
+        carried = [c.chosen for c in sig.signed_data["certificates"] if c.name == "certificate"]
+    except Exception:
+        return None
+    context = ValidationContext(
+        trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment
+    )
+    validator = CertificateValidator(cert, intermediate_certs=carried, validation_context=context)
+    try:
+        asyncio.run(validator.async_validate_path())
+    except (PathError, ValidationError) as exc:
+        logger.info("verify_pdf: signing certificate does not chain to our roots: %s", exc)
+        return False
+    return True
+
+
 def verify_pdf(data: bytes) -> PdfVerification:
     """Check that ``data`` is a PDF signed by this PRIAM and unchanged since (see module doc)."""
     if len(data) > MAX_UPLOAD_BYTES:
@@ -190,6 +226,7 @@ def verify_pdf(data: bytes) -> PdfVerification:
     except Exception as exc:
         logger.info("verify_pdf: unreadable PDF: %s: %s", type(exc).__name__, exc)
         return PdfVerification(**base, problems=[DAMAGED])
+    base["readable"] = True
     if not signatures:
         return PdfVerification(**base, problems=[NOT_SIGNED])
 
@@ -201,6 +238,7 @@ def verify_pdf(data: bytes) -> PdfVerification:
         problems.append(SEVERAL_SIGNATURES)
     sig = signatures[0]
     fields_ = dict(base, signed=True)
+    claimed = None
 
     try:
         cert = sig.signer_cert
@@ -228,10 +266,15 @@ def verify_pdf(data: bytes) -> PdfVerification:
         )
     except Exception as exc:
         logger.info("verify_pdf: signature not validated: %s: %s", type(exc).__name__, exc)
-        return PdfVerification(**fields_, problems=problems + [UNREADABLE_SIGNATURE])
+        chains = _chains_to_roots(sig, roots, claimed)
+        return PdfVerification(**fields_, chains_to_roots=chains, trusted=bool(chains),
+                               problems=problems + [UNREADABLE_SIGNATURE])
 
     intact, valid = bool(status.intact), bool(status.valid)
-    trusted = bool(status.trusted)
+    # pyHanko's "trusted" also requires an intact, valid signature; for those it has
+    # checked the chain (and the key usage) already.
+    signature_ok = intact and valid
+    trusted = bool(status.trusted) if signature_ok else bool(_chains_to_roots(sig, roots, claimed))
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE and len(signatures) == 1
     ts = status.timestamp_validity
     if ts is not None and ts.intact and ts.valid:
@@ -255,7 +298,7 @@ def verify_pdf(data: bytes) -> PdfVerification:
             problems.append(altered)
             intact = False
     if not trusted:
-        problems.append(NOT_OURS)
+        problems.append(NOT_OURS if signature_ok else NOT_OURS_CERTIFICATE)
     elif status.validation_path is not None:
         # Every certificate carried in the signature must be one of the chain
         # validated against our roots: an altered copy of, say, the CA
@@ -271,6 +314,6 @@ def verify_pdf(data: bytes) -> PdfVerification:
             intact = False
     ok = intact and valid and whole and trusted and not problems
     return PdfVerification(
-        **fields_, ok=ok, intact=intact, valid=valid, covers_whole_file=whole,
-        trusted=trusted, problems=problems,
+        **fields_, ok=ok, signature_checked=True, intact=intact, valid=valid, covers_whole_file=whole,
+        trusted=trusted, chains_to_roots=trusted, problems=problems,
     )

@@ -18,6 +18,8 @@ class Command(BaseCommand):
             self.stderr.write(f"{file}: cannot read: {error}")
             raise SystemExit(1)
         result = record_verify(data)
+        for check in result.checks:
+            self.stdout.write(f"{check.label}: {check.answer}")
         if result.ok:
             self.stdout.write(result.summary())
             self.stdout.write(f"Signed by {result.pdf.signer}; SHA-256 {result.pdf.signed_sha256}")
