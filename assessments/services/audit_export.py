@@ -7,6 +7,9 @@ SHA-256 of the bytes.
 
 On PostgreSQL the CSV comes from `COPY (SELECT ...) TO STDOUT`, formatted in
 SQL so that it is byte-identical to the Python path used elsewhere.
+
+CSV cells that a spreadsheet would run as a formula are neutralised (CWE-1236);
+the JSON Lines export keeps every value exactly.
 """
 
 import csv
@@ -34,9 +37,26 @@ COLUMNS = (
 )
 # The model fields behind COLUMNS ("data" is the stored canonical data_json text).
 FIELDS = COLUMNS[:11] + ("data_json",) + COLUMNS[12:]
+# CSV injection, as OWASP recommends (https://owasp.org/www-community/attacks/CSV_Injection):
+# a cell starting with one of these characters is a formula to Excel, LibreOffice and
+# Google Sheets, so it gets a leading single quote, which they show as text. Only the
+# free-text columns can start with one: the others are numbers, ISO 8601 times, IP
+# addresses and hex digests. A user agent comes from anyone, signed in or not.
+FORMULA_TRIGGERS = frozenset(("=", "+", "-", "@", "\t", "\r"))
+FORMULA_COLUMNS = ("actor", "action", "object_type", "object_id", "user_agent", "data")
+_FORMULA_INDEXES = tuple(COLUMNS.index(name) for name in FORMULA_COLUMNS)
 CHUNK_ROWS = 5000
 FLUSH_BYTES = 1 << 16
 PROGRESS_EVERY = 5000
+
+
+def _pg_text(column):
+    """The text column as _csv_python writes it (formula triggers quoted), empty as NULL."""
+    return (
+        f"NULLIF(CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+        f"THEN '''' || {column} ELSE {column} END, '')"
+    )
+
 
 # One SQL expression per column, over the filtered sub-select aliased "e".
 # Timestamps are formatted exactly like datetime.isoformat(timespec="microseconds")
@@ -45,15 +65,15 @@ _PG_COLUMNS = (
     "e.sequence",
     """to_char(e.timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
     "e.actor_id",
-    "NULLIF(e.actor, '')",
-    "NULLIF(e.action, '')",
-    "NULLIF(e.object_type, '')",
-    "NULLIF(e.object_id, '')",
+    _pg_text("e.actor"),
+    _pg_text("e.action"),
+    _pg_text("e.object_type"),
+    _pg_text("e.object_id"),
     "e.organisation_id",
     "e.project_id",
     "e.ip_address",
-    "NULLIF(e.user_agent, '')",
-    "NULLIF(e.data_json, '')",
+    _pg_text("e.user_agent"),
+    _pg_text("e.data_json"),
     "NULLIF(e.prev_hash, '')",
     "NULLIF(e.hash, '')",
 )
@@ -107,6 +127,9 @@ def _csv_python(queryset, result, progress):
     for row in _python_rows(queryset):
         row = list(row)
         row[1] = row[1].isoformat(timespec="microseconds")
+        for index in _FORMULA_INDEXES:
+            if row[index][:1] in FORMULA_TRIGGERS:  # these columns are never NULL
+                row[index] = "'" + row[index]
         if "\r" in row[3] or "\r" in row[5] or "\r" in row[6] or "\r" in row[10]:
             cr_writer.writerow(row)
             buffer.seek(buffer.tell() - 2)
