@@ -15,7 +15,7 @@ from ..forms.panels import (
     VoteForm,
     conditions_from,
 )
-from ..models import PanelMembership, PanelReview
+from ..models import PanelMembership, PanelReview, Vote
 from ..services.panels import ReviewError, conflict_declare, quorum_of, review_decide, review_send, seat_of, vote_cast
 
 
@@ -125,20 +125,56 @@ def vote(request, pk):
 @require_POST
 @login_required
 def decide(request, pk):
+    """The decision form leads to a confirmation page that carries its values; only the
+    confirmation's "Issue" records the decision, and "Change" goes back with everything kept."""
     review = _member_review(request, pk)
     form = DecisionForm(request.POST)
     formset = ConditionFormSet(request.POST, prefix="conditions")
-    if form.is_valid() and formset.is_valid():
-        try:
-            record = review_decide(
-                review=review, chair=request.user, outcome=form.cleaned_data["outcome"],
-                conditions=conditions_from(formset), rationale=form.cleaned_data["rationale"],
-                dissent=form.cleaned_data["dissent"], questions=form.cleaned_data["questions"], request=request,
-            )
-        except ReviewError as error:
-            form.add_error(None, str(error))
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"Decision recorded as {record.number}. Its signed PDF is being made.")
-            return redirect("record_detail", number=record.number)
-    return _review_page(request, review, decision_form=form, condition_formset=formset, status=400)
+    if not (form.is_valid() and formset.is_valid()):
+        return _review_page(request, review, decision_form=form, condition_formset=formset, status=400)
+    conditions = conditions_from(formset)
+    if "change" in request.POST:
+        return _review_page(
+            request, review, decision_form=DecisionForm(initial=form.cleaned_data),
+            condition_formset=ConditionFormSet(prefix="conditions", initial=conditions),
+        )
+    if "confirm" not in request.POST:
+        return _decide_confirmation(request, review, form.cleaned_data, conditions)
+    try:
+        record = review_decide(
+            review=review, chair=request.user, outcome=form.cleaned_data["outcome"],
+            conditions=conditions, rationale=form.cleaned_data["rationale"],
+            dissent=form.cleaned_data["dissent"], questions=form.cleaned_data["questions"], request=request,
+        )
+    except ReviewError as error:
+        form.add_error(None, str(error))
+        messages.error(request, str(error))
+        return _review_page(request, review, decision_form=form, condition_formset=formset, status=400)
+    messages.success(request, f"Decision recorded as {record.number}. Its signed PDF is being made.")
+    return redirect("record_detail", number=record.number)
+
+
+def _decide_confirmation(request, review, decision, conditions):
+    carried = [(name, decision[name]) for name in ("outcome", "rationale", "dissent", "questions")]
+    carried += [
+        ("conditions-TOTAL_FORMS", len(conditions)), ("conditions-INITIAL_FORMS", 0),
+        ("conditions-MIN_NUM_FORMS", 0), ("conditions-MAX_NUM_FORMS", 1000),
+    ]
+    for i, condition in enumerate(conditions):
+        carried += [(f"conditions-{i}-text", condition["text"]), (f"conditions-{i}-rule", condition["rule"] or "")]
+        if condition["blocking"]:
+            carried.append((f"conditions-{i}-blocking", "on"))
+    return render(
+        request,
+        "panels/decide_confirm.html",
+        {
+            "review": review,
+            "project": review.project,
+            "outcome": Vote.Choice(decision["outcome"]),
+            "decision": decision,
+            "conditions": conditions,
+            "custodians": review.project.assessments.select_related("organisation").order_by("organisation__name"),
+            "quorum": quorum_of(review),
+            "carried": carried,
+        },
+    )

@@ -1,3 +1,6 @@
+import re
+from html import unescape
+
 from django.test import Client
 from django.urls import reverse
 
@@ -27,6 +30,31 @@ def vote(review, username, choice="approve", rationale="Risks are controlled."):
 
 def decide(review, outcome="approve_with_conditions", conditions=(), rationale="The panel agrees.",
            dissent="", questions="", username="chair"):
+    """Record a decision as the chair does: the form, then its confirmation page's "Issue" button."""
+    client = as_user(username)
+    response = decide_form(client, review, outcome, conditions, rationale, dissent, questions)
+    if response.status_code != 200:
+        return response  # refused before any confirmation
+    return confirm_decision(client, review, response.content.decode())
+
+
+def confirmation_fields(html):
+    """The values the confirmation page carries, as its form would post them."""
+    form = re.search(r'<form[^>]*id="decision-confirm".*?</form>', html, re.S).group(0)
+    fields = {}
+    for tag in re.findall(r'<input type="hidden"[^>]*>', form):
+        name = re.search(r'name="([^"]*)"', tag).group(1)
+        fields[name] = unescape(re.search(r'value="([^"]*)"', tag).group(1))
+    return fields
+
+
+def confirm_decision(client, review, html, button="confirm"):
+    return client.post(reverse("review_decide", args=[review.pk]), {**confirmation_fields(html), button: "1"})
+
+
+def decide_form(client, review, outcome="approve_with_conditions", conditions=(), rationale="The panel agrees.",
+                dissent="", questions=""):
+    """Post the decision form only: a valid one answers with the confirmation page."""
     data = {
         "outcome": outcome, "rationale": rationale, "dissent": dissent, "questions": questions,
         "conditions-TOTAL_FORMS": str(len(conditions)), "conditions-INITIAL_FORMS": "0",
@@ -37,4 +65,4 @@ def decide(review, outcome="approve_with_conditions", conditions=(), rationale="
         data[f"conditions-{i}-rule"] = condition.get("rule") or ""
         if condition.get("blocking"):
             data[f"conditions-{i}-blocking"] = "on"
-    return as_user(username).post(reverse("review_decide", args=[review.pk]), data)
+    return client.post(reverse("review_decide", args=[review.pk]), data)
