@@ -4,9 +4,13 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from .. import display
 from ..charts import DEFAULT_TIER_NAMES, five_safes_svg
 
 register = template.Library()
+register.filter("possessive", display.possessive)
+# For times stored as ISO text (record snapshots); real datetimes need no filter.
+register.filter("when", display.readable_time)
 
 OUTCOME_LABELS = {
     "approve": "Approve",

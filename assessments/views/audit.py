@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from ..forms_audit import AuditFilterForm
-from ..models import AuditAction, AuditEvent, AuditExport, Organisation
+from ..models import AuditAction, AuditEvent, AuditExport, Organisation, User
 from ..permissions import require_audit_reader
 from ..selectors_audit import FILTER_KEYS, audit_chain_status, audit_events_filtered
 from ..services.audit import audit_head
@@ -32,11 +32,20 @@ def _filter_query(form):
     return urlencode([(key, form.data[key]) for key in FILTER_KEYS if form.data.get(key)])
 
 
+def _actor_names(actor_ids):
+    """{user id: name} for the actors still known; the event keeps the username it was made with."""
+    users = User.objects.filter(pk__in={i for i in actor_ids if i is not None})
+    return {user.pk: user.display_name for user in users.only("username", "first_name", "last_name")}
+
+
 def _rows(events):
-    """(event, action label, organisation name) for a page, with one organisation query."""
+    """(event, action label, organisation name, actor's name) for a page, with one query each."""
+    events = list(events)
     organisations = dict(Organisation.objects.values_list("id", "name"))
+    names = _actor_names(event.actor_id for event in events)
     return [
-        (event, ACTION_LABELS.get(event.action, event.action), organisations.get(event.organisation_id))
+        (event, ACTION_LABELS.get(event.action, event.action), organisations.get(event.organisation_id),
+         names.get(event.actor_id))
         for event in events
     ]
 
@@ -84,6 +93,7 @@ def audit_event(request, sequence):
             "event": event,
             "action_label": ACTION_LABELS.get(event.action, event.action),
             "organisation_name": organisation,
+            "actor_name": _actor_names([event.actor_id]).get(event.actor_id),
             "data_pretty": json.dumps(event.data, indent=2, sort_keys=True, ensure_ascii=False),
         },
     )
