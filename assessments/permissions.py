@@ -105,7 +105,22 @@ def editable_assessments(user, project):
 
 
 def can_send_to_panel(user, project):
-    return can_edit_project_answers(user, project) and project.status == Project.Status.ASSESSED
+    return can_edit_project_answers(user, project) and project.status in (
+        Project.Status.ASSESSED, Project.Status.REFERRED
+    )
+
+
+def can_request_amendment(user, project):
+    return can_edit_project_answers(user, project) and project.status == Project.Status.DECIDED
+
+
+def referral_reply_organisations(user, project):
+    """Who the user may reply to a referral as: [None] for the coordinator, plus their custodian
+    organisations on this project. Empty: the user only reads the replies."""
+    if not user.is_authenticated:
+        return []
+    as_coordinator = [None] if project.coordinator_id == user.pk else []
+    return as_coordinator + [a.organisation for a in editable_assessments(user, project)]
 
 
 def review_for(user, pk):

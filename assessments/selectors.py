@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from django.db import models
+
 from .models import Membership, PanelMembership
 
 
@@ -49,14 +51,28 @@ def assessments_waiting_for(user):
 
     candidates = (
         CustodianAssessment.objects.filter(organisation__memberships__user=user)
-        .exclude(project__status=Project.Status.WITH_PANEL)
+        .exclude(project__status__in=[Project.Status.WITH_PANEL, Project.Status.DECIDED])
         .select_related("project", "organisation")
         .order_by("project__title", "organisation__name")
     )
     return [
         a for a in candidates
-        if not a.is_submitted or a.confirmed_version != a.project.answers_version
+        if not a.is_submitted or not a.is_confirmed
     ]
+
+
+def referrals_waiting_for(user):
+    """Projects the panel referred back that the user coordinates or holds data for: they reply."""
+    from .models import CustodianAssessment, Project
+
+    return list(
+        Project.objects.filter(status=Project.Status.REFERRED)
+        .filter(
+            models.Q(coordinator=user)
+            | models.Q(pk__in=CustodianAssessment.objects.filter(organisation__memberships__user=user).values("project_id"))
+        )
+        .order_by("title")
+    )
 
 
 def projects_coordinated_by(user):

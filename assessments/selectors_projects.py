@@ -1,6 +1,7 @@
 """Reads for projects: lists, exchange-format documents, completeness."""
 
 from django.db.models import Prefetch
+from django.utils.text import capfirst
 
 from . import engine
 from .models import CustodianAssessment, Project
@@ -86,6 +87,100 @@ def questions_missing(project, assessment, questions):
     return [q for q in questions if not _question_done(framework, q, own, effective)]
 
 
+def project_record_in_force(project):
+    """The decision record that governs the project now: its latest final decision.
+
+    A referral's record asks questions and decides nothing, so it never replaces one in force;
+    an amendment's record does, once issued.
+    """
+    return (
+        project.records.exclude(decision__outcome="refer_back")
+        .select_related("decision")
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+
+
+def project_standing(project):
+    """Where a project stands beyond its status: the record in force while an amendment is
+    under way, and the referral questions waiting for replies."""
+    from .models import Decision, ReferralQuestion
+
+    in_force = project_record_in_force(project)
+    referral = None
+    questions = []
+    if project.status == Project.Status.REFERRED:
+        referral = (
+            Decision.objects.filter(review__project=project, outcome="refer_back")
+            .select_related("review__panel", "decided_by")
+            .order_by("-decided_at", "-pk")
+            .first()
+        )
+        if referral is not None:
+            questions = list(
+                ReferralQuestion.objects.filter(decision=referral).prefetch_related("replies__author", "replies__organisation")
+            )
+    return {
+        "record_in_force": in_force,
+        "amendment_in_progress": in_force is not None and project.status != Project.Status.DECIDED,
+        "referral": referral,
+        "questions": questions,
+        "unanswered": [q for q in questions if not q.replies.all()],
+    }
+
+
+def referral_history(review):
+    """The project's referrals up to this review (its own included), each with its questions and replies,
+    so the panel reads the replies beside its questions."""
+    from .models import Decision
+
+    decisions = (
+        Decision.objects.filter(review__project_id=review.project_id, outcome="refer_back", review__sent_at__lte=review.sent_at)
+        .select_related("review__panel", "decided_by")
+        .prefetch_related("referral_questions__replies__author", "referral_questions__replies__organisation")
+        .order_by("-decided_at", "-pk")
+    )
+    return list(decisions)
+
+
+def confirmation_changes(assessment):
+    """What changed since the custodian confirmed: project-wide answers and details (which lapse the
+    confirmation) and other custodians' own answers (which do not). Raw values; pages format them."""
+    snapshot = assessment.confirmed_snapshot or {}
+    project = assessment.project
+    framework = engine_framework(project.framework_version)
+    then = snapshot.get("project", {})
+    now = project.confirmation_content()
+    order = {qid: question.index for qid, question in framework.questions_by_id.items()}
+
+    def answer_changes(before, after):
+        return [
+            {"question": framework.questions_by_id.get(qid), "qid": qid, "before": before.get(qid), "after": after.get(qid)}
+            for qid in sorted(set(before) | set(after), key=lambda q: (order.get(q, len(order)), q))
+            if before.get(qid) != after.get(qid)
+        ]
+
+    details = [
+        {"field": field, "label": capfirst(Project._meta.get_field(field).verbose_name),
+         "before": then.get("details", {}).get(field), "after": now["details"][field]}
+        for field in Project.DETAIL_FIELDS
+        if then and then.get("details", {}).get(field) != now["details"][field]
+    ]
+    others = []
+    if snapshot:
+        for other in project.assessments.select_related("organisation").exclude(pk=assessment.pk):
+            before = snapshot.get("custodians", {}).get(other.organisation.name, {})
+            for change in answer_changes(before, other.answers):
+                others.append({"custodian": other.organisation.name, **change})
+    return {
+        "confirmed": bool(snapshot),
+        "framework_changed": bool(then) and then.get("framework_version") != now["framework_version"],
+        "answers": answer_changes(then.get("answers", {}), now["answers"]) if then else [],
+        "details": details,
+        "other_custodians": others,
+    }
+
+
 def latest_evaluation(project):
     return project.evaluations.select_related("framework_version").order_by("-revision").first()
 
@@ -156,7 +251,12 @@ def project_overview(project, user):
         "project": project,
         "reviews": visible_reviews,
         "open_review": next((r for r in reviews if r.status == r.Status.OPEN), None),
-        "records": list(project.records.order_by("-issued_at", "-pk").only("number", "issued_at", "supersedes")),
+        "records": list(
+            project.records.select_related("decision").order_by("-issued_at", "-pk")
+            .only("number", "issued_at", "supersedes", "decision__outcome")
+        ),
+        "record_in_force": project_record_in_force(project),
+        "can_amend": permissions.can_request_amendment(user, project),
         "can_send": permissions.can_send_to_panel(user, project),
         "assessments": assessments,
         "my_assessment_ids": mine,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import home, panels, projects, questionnaire, records
+from .views import home, panels, projects, questionnaire, records, referrals
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),
     path("projects/<int:pk>/framework/", projects.project_framework, name="project_framework"),
+    path("projects/<int:pk>/amend/", projects.project_amend, name="project_amend"),
+    path("projects/<int:pk>/referral/", referrals.project_referral, name="project_referral"),
     path("projects/<int:pk>/questions/<slug:safe>/", questionnaire.project_section, name="project_section"),
     path("projects/<int:pk>/custodians/<int:aid>/", questionnaire.assessment_detail, name="assessment_detail"),
     path(

@@ -22,7 +22,7 @@ class CustodianSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "organisation", "status", "submitted_at", "confirmed"]
 
     def get_confirmed(self, assessment) -> bool:
-        return assessment.confirmed_version == assessment.project.answers_version
+        return assessment.is_confirmed
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -79,7 +79,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "organisation", "status", "answers", "submitted_at", "confirmed", "confirmed_at"]
 
     def get_confirmed(self, assessment) -> bool:
-        return assessment.confirmed_version == assessment.project.answers_version
+        return assessment.is_confirmed
 
 
 class RecordSerializer(serializers.ModelSerializer):

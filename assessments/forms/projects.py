@@ -72,3 +72,12 @@ class ProjectEditForm(ProjectDetailsForm):
         self.fields["add_custodians"].queryset = Organisation.objects.exclude(
             pk__in=self.instance.assessments.values("organisation_id")
         )
+
+
+class AmendmentForm(forms.Form):
+    reason = forms.CharField(
+        label="What will the amendment change, and why?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The custodians and the panel read this. At most 2,000 characters.",
+    )

@@ -5,7 +5,7 @@ class Migration(migrations.Migration):
     """Password resets by e-mail are audited."""
 
     dependencies = [
-        ("assessments", "0008_panel_quorum_at_least_one"),
+        ("assessments", "0009_amendments_referrals_deputies"),
     ]
 
     operations = [

@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("assessments", "0009_amendments_referrals_deputies"),
+        ("assessments", "0010_password_reset_actions"),
     ]
 
     operations = [

@@ -1,7 +1,16 @@
 from .accounts import Membership, Organisation, User
 from .frameworks import FrameworkVersion
 from .audit import AuditAction, AuditChainCheck, AuditChainHead, AuditEvent, AuditExport
-from .panels import ConflictDeclaration, Decision, Panel, PanelMembership, PanelReview, Vote
+from .panels import (
+    ConflictDeclaration,
+    Decision,
+    Panel,
+    PanelMembership,
+    PanelReview,
+    ReferralQuestion,
+    ReferralReply,
+    Vote,
+)
 from .records import DecisionRecord, RecordPdf, RecordPdfJob
 from .projects import CustodianAssessment, Evaluation, Outcome, Project
 from .tokens import ApiToken
@@ -27,6 +36,8 @@ __all__ = [
     "PanelReview",
     "Project",
     "RecordPdf",
+    "ReferralQuestion",
+    "ReferralReply",
     "RecordPdfJob",
     "User",
     "Vote",

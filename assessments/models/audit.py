@@ -35,6 +35,8 @@ class AuditAction(models.TextChoices):
     ASSESSMENT_ANSWERS_SAVED = "assessment.answers_saved", "Custodian answers saved"
     ASSESSMENT_SUBMITTED = "assessment.submitted", "Custodian assessment submitted"
     ASSESSMENT_CONFIRMED = "assessment.confirmed", "Project-scope answers confirmed by a custodian"
+    PROJECT_AMENDMENT_REQUESTED = "project.amendment_requested", "Amendment of a decided project requested"
+    REFERRAL_REPLIED = "referral.replied", "Reply to a panel's referral question"
     REVIEW_SENT = "review.sent", "Project sent to an approval panel"
     REVIEW_CONFLICT_DECLARED = "review.conflict_declared", "Conflict of interest declared"
     REVIEW_VOTED = "review.voted", "Panel member voted"

@@ -28,6 +28,8 @@ class PanelMembership(models.Model):
     class Role(models.TextChoices):
         MEMBER = "member", "Member"
         CHAIR = "chair", "Chair"
+        # Decides in the chair's place when the chair has declared a conflict of interest.
+        DEPUTY = "deputy", "Deputy chair"
 
     panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="seats")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="panel_seats")
@@ -38,6 +40,9 @@ class PanelMembership(models.Model):
             models.UniqueConstraint(fields=["panel", "user"], name="one_seat_per_panel"),
             models.UniqueConstraint(
                 fields=["panel"], condition=models.Q(role="chair"), name="one_chair_per_panel"
+            ),
+            models.UniqueConstraint(
+                fields=["panel"], condition=models.Q(role="deputy"), name="one_deputy_chair_per_panel"
             ),
         ]
 
@@ -118,4 +123,40 @@ class Decision(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("A decision is final; a later decision supersedes it.")
+        super().save(*args, **kwargs)
+
+
+class ReferralQuestion(models.Model):
+    """One of the panel's questions when it refers a project back; replies answer it."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="referral_questions")
+    number = models.PositiveSmallIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["decision", "number"]
+        constraints = [models.UniqueConstraint(fields=["decision", "number"], name="one_question_number")]
+
+    def __str__(self):
+        return f"Question {self.number}: {self.text}"
+
+
+class ReferralReply(models.Model):
+    """A reply by the coordinator or a custodian to a referral question. Never edited: add another."""
+
+    question = models.ForeignKey(ReferralQuestion, on_delete=models.PROTECT, related_name="replies")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # The custodian organisation the author replied for; empty for the coordinator.
+    organisation = models.ForeignKey(
+        "assessments.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("A reply is never edited; add another.")
         super().save(*args, **kwargs)

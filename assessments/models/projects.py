@@ -12,7 +12,14 @@ class Project(models.Model):
         ASSESSING = "assessing", "Being assessed"
         ASSESSED = "assessed", "Assessed: risk profile ready"
         WITH_PANEL = "with_panel", "With the approval panel"
+        REFERRED = "referred", "Referred back with questions"
         DECIDED = "decided", "Decided"
+
+    # What a custodian's confirmation covers, besides the project-scope answers.
+    DETAIL_FIELDS = (
+        "title", "summary", "lead_researcher", "lead_organisation", "purpose",
+        "public_benefit", "start_date", "end_date",
+    )
 
     title = models.CharField(max_length=200)
     summary = models.TextField()
@@ -40,7 +47,8 @@ class Project(models.Model):
     revision = models.PositiveIntegerField(default=1)
     # Project-scope answers, keyed by question id, as in the exchange format.
     answers = models.JSONField(default=dict, blank=True)
-    # Bumped whenever a project-scope answer changes: custodians confirm a version.
+    # Bumped whenever a project-scope answer or a detail changes: the confirmation
+    # form carries it, so a custodian confirms only what was on their screen.
     answers_version = models.PositiveIntegerField(default=0)
     # Per section: {"people": {"version": 3, "saved_by": "cara", "saved_at": "..."}}.
     sections = models.JSONField(default=dict, blank=True)
@@ -52,6 +60,22 @@ class Project(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_locked(self):
+        """With the panel, or decided: nothing changes (a decided project only through an amendment)."""
+        return self.status in (self.Status.WITH_PANEL, self.Status.DECIDED)
+
+    def confirmation_content(self):
+        """What a custodian confirms: the project-wide answers and details, under this framework version.
+
+        Another custodian's own answers are not part of it, so they never lapse a confirmation.
+        """
+        return {
+            "framework_version": self.framework_version_id,
+            "answers": dict(self.answers),
+            "details": {field: str(getattr(self, field)) for field in self.DETAIL_FIELDS},
+        }
 
 
 class CustodianAssessment(models.Model):
@@ -70,9 +94,12 @@ class CustodianAssessment(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # The project.answers_version this custodian confirmed; confirmation lapses
-    # as soon as the coordinator changes a project-scope answer.
+    # The project.answers_version this custodian confirmed (what was on their screen).
     confirmed_version = models.PositiveIntegerField(null=True, blank=True)
+    # What they confirmed: {"project": project.confirmation_content(), "custodians": {name: answers}}.
+    # The confirmation stands while the project part is unchanged; the rest shows a custodian
+    # what changed in other custodians' answers since, without lapsing anything.
+    confirmed_snapshot = models.JSONField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -93,7 +120,13 @@ class CustodianAssessment(models.Model):
 
     @property
     def is_confirmed(self):
-        return self.confirmed_version is not None and self.confirmed_version == self.project.answers_version
+        return bool(self.confirmed_snapshot) and (
+            self.confirmed_snapshot.get("project") == self.project.confirmation_content()
+        )
+
+    @property
+    def confirmation_lapsed(self):
+        return bool(self.confirmed_snapshot) and not self.is_confirmed
 
 
 class Outcome(models.TextChoices):

@@ -11,18 +11,20 @@ from ..errors import PriamError
 from ..models import (
     AuditAction,
     ConflictDeclaration,
-    CustodianAssessment,
     Decision,
     DecisionRecord,
     PanelMembership,
     PanelReview,
     Project,
     RecordPdfJob,
+    ReferralQuestion,
+    ReferralReply,
     Vote,
 )
 from ..selectors_records import record_snapshot
 from .audit import audit_head, audit_record
-from .projects import _evaluation_summary
+from ..selectors_projects import project_record_in_force
+from .projects import _evaluation_summary, _has_evaluation
 
 
 class ReviewError(PriamError):
@@ -68,10 +70,72 @@ def seat_of(review, user):
     return PanelMembership.objects.filter(panel=review.panel, user=user).first()
 
 
+@dataclass(frozen=True)
+class Decider:
+    """Who records this review's decision now, or why nobody can yet."""
+
+    user: object  # the chair or deputy chair free to decide, or None
+    role: str  # "chair" or "deputy": whose turn it is, even if they must declare first
+    blocked: str  # why user is None, in words a panel member can act on
+
+    def can_decide(self, user):
+        return self.user is not None and self.user.pk == user.pk
+
+
+def decider_of(review):
+    """The chair decides; when the chair declares a conflict, the deputy chair does.
+
+    Whoever decides must first declare no conflict of interest.
+    """
+    seats = {seat.role: seat.user for seat in review.panel.seats.select_related("user").exclude(role="member")}
+    declared = {d.member_id: d.conflicted for d in review.declarations.all()}
+    chair, deputy = seats.get(PanelMembership.Role.CHAIR), seats.get(PanelMembership.Role.DEPUTY)
+    fix = "An administrator of PRIAM can assign a deputy chair (or another chair) to the panel at /admin/."
+    if chair is None:
+        candidate, role = deputy, "deputy"
+        if deputy is None:
+            return Decider(None, "chair", f"{review.panel.name} has no chair or deputy chair. {fix}")
+    elif declared.get(chair.pk) is not True:
+        if chair.pk not in declared:
+            return Decider(
+                None, "chair",
+                f"The chair, {chair.display_name}, must declare any conflict of interest before deciding.",
+            )
+        return Decider(chair, "chair", "")
+    else:
+        candidate, role = deputy, "deputy"
+        if deputy is None:
+            return Decider(
+                None, "deputy",
+                f"The chair, {chair.display_name}, has declared a conflict of interest and the panel has "
+                f"no deputy chair, so nobody can record the decision. {fix}",
+            )
+    if candidate.pk not in declared:
+        return Decider(
+            None, role,
+            f"The chair has declared a conflict of interest, so the deputy chair, {candidate.display_name}, "
+            "decides once they have declared any conflict of interest.",
+        )
+    if declared[candidate.pk]:
+        return Decider(
+            None, role,
+            f"Both the chair and the deputy chair, {candidate.display_name}, have declared a conflict of "
+            f"interest, so nobody can record the decision. {fix}",
+        )
+    return Decider(candidate, role, "")
+
+
 def review_send(*, project, panel, actor, note="", request=None):
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        if project.status != Project.Status.ASSESSED:
+        if project.status == Project.Status.REFERRED:
+            _check_referral_replied(project)
+            if not _has_evaluation(project):
+                raise ReviewError(
+                    f"Revision {project.revision} changed answers: every custodian must submit and confirm it "
+                    "before it goes back to the panel."
+                )
+        elif project.status != Project.Status.ASSESSED:
             raise ReviewError(
                 "Only a project whose custodians have all submitted and confirmed can go to a panel "
                 f"(this one is “{project.get_status_display()}”)."
@@ -148,14 +212,15 @@ def vote_cast(*, review, member, choice, rationale, request=None):
 
 
 def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", questions="", request=None):
-    """The chair records the decision; a decision record and its PDF job are made with it."""
+    """The chair (or, when the chair is conflicted, the deputy chair) records the decision;
+    a decision record and its PDF job are made with it."""
     from ..tasks import record_pdf_task
 
     with transaction.atomic():
         review = PanelReview.objects.select_for_update().select_related("panel", "project").get(pk=review.pk)
         seat = seat_of(review, chair)
-        if seat is None or seat.role != PanelMembership.Role.CHAIR:
-            raise ReviewError("Only the panel's chair records the decision.")
+        if seat is None or seat.role == PanelMembership.Role.MEMBER:
+            raise ReviewError("Only the panel's chair (or its deputy chair) records the decision.")
         if review.status != PanelReview.Status.OPEN:
             raise ReviewError("This review has already been decided.")
         quorum = quorum_of(review)
@@ -164,6 +229,9 @@ def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", 
                 "Every member of the panel has declared a conflict of interest, so it cannot decide: "
                 "an administrator must add members without a conflict."
             )
+        decider = decider_of(review)
+        if not decider.can_decide(chair):
+            raise ReviewError(decider.blocked or "The chair, not the deputy chair, records this decision.")
         if not quorum.met:
             raise ReviewError(
                 f"The panel is not quorate: {quorum.votes} of the {quorum.needed} votes needed "
@@ -173,7 +241,8 @@ def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", 
             raise ReviewError("Give the panel's rationale for the decision.")
         if outcome == Vote.Choice.APPROVE_WITH_CONDITIONS and not conditions:
             raise ReviewError("An approval with conditions needs at least one condition.")
-        if outcome == Vote.Choice.REFER_BACK and not questions.strip():
+        referral_questions = [line.strip() for line in questions.splitlines() if line.strip()]
+        if outcome == Vote.Choice.REFER_BACK and not referral_questions:
             raise ReviewError("A referral needs the panel's questions for the custodians.")
         project = Project.objects.select_for_update().get(pk=review.project_id)
         decision = Decision.objects.create(
@@ -185,11 +254,13 @@ def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", 
         )
         review.save(update_fields=["status"])
         if outcome == Vote.Choice.REFER_BACK:
-            # Back to the custodians: a new revision that each of them resubmits and confirms.
-            project.status = Project.Status.ASSESSING
-            project.revision += 1
-            project.answers_version += 1
-            CustodianAssessment.objects.filter(project=project).update(status=CustodianAssessment.Status.DRAFT)
+            # Back to the coordinator and custodians with questions. Submissions and confirmations
+            # stand; a changed answer opens a new revision as usual. Replies go back with the project.
+            project.status = Project.Status.REFERRED
+            ReferralQuestion.objects.bulk_create(
+                ReferralQuestion(decision=decision, number=n, text=text)
+                for n, text in enumerate(referral_questions, 1)
+            )
         else:
             project.status = Project.Status.DECIDED
         project.save()
@@ -210,7 +281,14 @@ def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", 
 
 
 def _issue_record(*, review, decision, project):
-    previous = project.records.filter(superseded_by__isnull=True).order_by("-issued_at", "-pk").first()
+    # A final decision supersedes the record in force or, when none is (a first review), the referral
+    # that came before it. A referral decides nothing, so it supersedes nothing: during an amendment
+    # the record in force stays in force.
+    previous = None
+    if decision.outcome != Vote.Choice.REFER_BACK:
+        previous = project_record_in_force(project) or (
+            project.records.filter(superseded_by__isnull=True).order_by("-issued_at", "-pk").first()
+        )
     issued_at = timezone.now()
     head_sequence, head_hash = audit_head()
     for _ in range(5):
@@ -243,3 +321,47 @@ def _next_number(when: datetime.datetime):
         .first()
     )
     return f"{prefix}{(int(last.rsplit('-', 1)[1]) if last else 0) + 1:04d}"
+
+
+def open_referral(project):
+    """The referral the project is answering: the questions of its latest referral, while referred."""
+    if project.status != Project.Status.REFERRED:
+        return None
+    return (
+        Decision.objects.filter(review__project=project, outcome=Vote.Choice.REFER_BACK)
+        .select_related("review__panel", "decided_by")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
+def _check_referral_replied(project):
+    referral = open_referral(project)
+    if referral is None:
+        return
+    unanswered = [q for q in referral.referral_questions.all() if not q.replies.exists()]
+    if unanswered:
+        listed = "; ".join(f"{q.number}. {q.text}" for q in unanswered)
+        raise ReviewError(
+            f"Reply to every question of the panel before sending the project back. Still unanswered: {listed}"
+        )
+
+
+def referral_reply(*, question, author, text, organisation=None, request=None):
+    """The coordinator (organisation None) or a custodian replies to one referral question."""
+    text = text.strip()
+    if not text:
+        raise ReviewError(f"Write a reply to question {question.number}.")
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=question.decision.review.project_id)
+        referral = open_referral(project)
+        if referral is None or referral.pk != question.decision_id:
+            raise ReviewError("The panel is no longer waiting for replies to these questions.")
+        reply = ReferralReply.objects.create(question=question, author=author, organisation=organisation, text=text)
+        audit_record(
+            action=AuditAction.REFERRAL_REPLIED, actor=author, obj=reply, project=project,
+            organisation=organisation, request=request,
+            data={"question": question.number, "question_text": question.text, "reply": text,
+                  "record": getattr(getattr(referral, "record", None), "number", None)},
+        )
+    return reply

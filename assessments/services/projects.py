@@ -10,18 +10,46 @@ from .. import engine
 from ..errors import PriamError
 from ..models import AuditAction, CustodianAssessment, Evaluation, Project
 from ..selectors_frameworks import engine_framework
-from ..selectors_projects import project_document, project_problems
+from ..selectors_projects import project_document, project_problems, project_record_in_force
 from .audit import audit_record
 
 PROJECT, CUSTODIAN = "project", "custodian"
-DETAIL_FIELDS = (
-    "title", "summary", "lead_researcher", "lead_organisation", "purpose",
-    "public_benefit", "start_date", "end_date",
-)
+DETAIL_FIELDS = Project.DETAIL_FIELDS
 
 
 class ProjectLocked(PriamError):
     pass
+
+
+def ensure_changeable(project):
+    """Refuse any change to a project the panel holds or has decided (the one shared guard).
+
+    A decided project changes only through an amendment, which its coordinator requests.
+    """
+    if project.status == Project.Status.WITH_PANEL:
+        raise ProjectLocked(
+            "The project is with the approval panel: its details and answers are locked until the "
+            "panel decides or refers it back."
+        )
+    if project.status == Project.Status.DECIDED:
+        raise ProjectLocked(
+            "The project has been decided, so its details, answers and confirmations no longer change. "
+            "To change anything, its coordinator requests an amendment from the project page."
+        )
+
+
+def _has_evaluation(project):
+    return project.evaluations.filter(revision=project.revision).exists()
+
+
+def _open_new_revision(project):
+    """A change after this revision was evaluated: the next revision, assessed again.
+
+    A referred project stays referred (with its questions) until it goes back to the panel.
+    """
+    project.revision += 1
+    if project.status == Project.Status.ASSESSED:
+        project.status = Project.Status.ASSESSING
 
 
 class SubmissionIncomplete(PriamError):
@@ -93,20 +121,18 @@ def project_update_details(*, project, actor, add_custodians=(), request=None, *
         added = [org for org in add_custodians if org.pk not in present]
         if not changed and not added:
             return project
-        if project.status == Project.Status.WITH_PANEL:
-            raise ProjectLocked(
-                "The project is with the approval panel: its details are locked until the panel decides "
-                "or refers it back."
-            )
+        ensure_changeable(project)
         data = {"before": {f: before[f] for f in changed}, "after": {f: after[f] for f in changed}}
+        if changed:
+            project.answers_version += 1  # custodians confirmed the details too
         if added:
             CustodianAssessment.objects.bulk_create(
                 CustodianAssessment(project=project, organisation=org) for org in added
             )
-            if project.status in (Project.Status.ASSESSED, Project.Status.DECIDED):
-                project.revision += 1
-                project.status = Project.Status.ASSESSING
-                project.answers_version += 1  # the new revision is confirmed afresh
+        if _has_evaluation(project):
+            _open_new_revision(project)
+            data.update(revision=project.revision, reopened=True)
+        if added:
             data.update(custodians_added=sorted(org.name for org in added), revision=project.revision)
         project.save()
         audit_record(
@@ -171,11 +197,7 @@ def _etag_matches(if_match, etag):
 
 def _lock(project, assessment):
     project = Project.objects.select_for_update().get(pk=project.pk)
-    if project.status == Project.Status.WITH_PANEL:
-        raise ProjectLocked(
-            "The project is with the approval panel: its answers are locked until the panel "
-            "decides or refers it back."
-        )
+    ensure_changeable(project)
     if assessment is None:
         return project, project
     return project, CustodianAssessment.objects.select_for_update().select_related("organisation").get(pk=assessment.pk)
@@ -199,7 +221,7 @@ def _apply_answers(project, owner, assessment, updates, safes, actor, request, d
     if not changed:
         return False
 
-    reopened = project.status in (Project.Status.ASSESSED, Project.Status.DECIDED)
+    reopened = _has_evaluation(project)
     before = {q: owner.answers.get(q) for q in changed}
     owner.answers = merged
     stamp = {"saved_by": actor.username, "saved_at": timezone.now().isoformat()}
@@ -209,18 +231,16 @@ def _apply_answers(project, owner, assessment, updates, safes, actor, request, d
     }
     withdrawn = False
     if assessment is None:
-        # Every custodian's confirmation was of the old answers; it lapses.
+        # What every custodian confirmed changed: their confirmations lapse, and each sees the change.
         project.answers_version += 1
     else:
+        # Only this custodian's own submission is withdrawn; the others' confirmations of the
+        # project-wide answers stand, since those did not change.
         withdrawn = owner.status == CustodianAssessment.Status.SUBMITTED
         owner.status = CustodianAssessment.Status.DRAFT
         owner.save(update_fields=["answers", "sections", "status"])
     if reopened:
-        # A new revision: every custodian confirms it again, whoever's answer changed.
-        project.revision += 1
-        project.status = Project.Status.ASSESSING
-        if assessment is not None:
-            project.answers_version += 1
+        _open_new_revision(project)
     project.save()
 
     audit_record(
@@ -304,9 +324,15 @@ def assessment_confirm(*, assessment, actor, answers_version=None, if_match=None
                 "review them again, then confirm."
             )
         assessment.confirmed_version = project.answers_version
+        assessment.confirmed_snapshot = {
+            "project": project.confirmation_content(),
+            "custodians": {
+                a.organisation.name: a.answers for a in project.assessments.select_related("organisation")
+            },
+        }
         assessment.confirmed_at = timezone.now()
         assessment.confirmed_by = actor
-        assessment.save(update_fields=["confirmed_version", "confirmed_at", "confirmed_by"])
+        assessment.save(update_fields=["confirmed_version", "confirmed_snapshot", "confirmed_at", "confirmed_by"])
         evaluation = _evaluate_if_complete(project)
         audit_record(
             action=AuditAction.ASSESSMENT_CONFIRMED,
@@ -328,10 +354,14 @@ def assessment_confirm(*, assessment, actor, answers_version=None, if_match=None
 def _evaluate_if_complete(project):
     """When every custodian has submitted and confirmed, evaluate this revision once."""
     assessments = list(project.assessments.select_related("organisation"))
-    complete = assessments and all(
-        a.is_submitted and a.confirmed_version == project.answers_version for a in assessments
-    )
-    if not complete or project.status != Project.Status.ASSESSING:
+    for a in assessments:
+        a.project = project  # the locked instance, with any change not yet saved
+    complete = assessments and all(a.is_submitted and a.is_confirmed for a in assessments)
+    if (
+        not complete
+        or project.status not in (Project.Status.ASSESSING, Project.Status.REFERRED)
+        or _has_evaluation(project)
+    ):
         return None
     framework = engine_framework(project.framework_version)
     document = project_document(project, assessments)
@@ -346,8 +376,9 @@ def _evaluate_if_complete(project):
         overall=result["overall"],
         outcome=result["outcome"],
     )
-    project.status = Project.Status.ASSESSED
-    project.save(update_fields=["status", "updated_at"])
+    if project.status == Project.Status.ASSESSING:
+        project.status = Project.Status.ASSESSED
+        project.save(update_fields=["status", "updated_at"])
     return evaluation
 
 
@@ -400,8 +431,7 @@ def project_apply_framework(*, project, version, actor, request=None):
     """Move the project to a newer framework version: a new revision, confirmed afresh."""
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        if project.status == Project.Status.WITH_PANEL:
-            raise ProjectLocked("The project is with the approval panel.")
+        ensure_changeable(project)
         if version.framework_id != project.framework_version.framework_id or version.loaded_at <= project.framework_version.loaded_at:
             raise PriamError(f"{version.spec} is not a newer version of {project.framework_version.spec}.")
         before = project.framework_version.spec
@@ -409,7 +439,8 @@ def project_apply_framework(*, project, version, actor, request=None):
         project.framework_version = version
         project.revision += 1
         project.answers_version += 1  # every custodian confirms again under the new version
-        project.status = Project.Status.ASSESSING
+        if project.status == Project.Status.ASSESSED:
+            project.status = Project.Status.ASSESSING
         project.save()
         # Submissions stand only where the custodian's answers are still complete.
         withdrawn = []
@@ -431,6 +462,44 @@ def project_apply_framework(*, project, version, actor, request=None):
                 "submissions_withdrawn": withdrawn,
                 "tiers_before": (preview["before"] or {}).get("tiers"),
                 "tiers_after": (preview["after"] or {}).get("tiers"),
+            },
+        )
+    return project
+
+
+def project_request_amendment(*, project, actor, reason, request=None):
+    """Open a decided project for change: a new draft revision, assessed and reviewed like the first.
+
+    The decision record in force stays in force until the amendment's own record supersedes it.
+    Every custodian submits again; a confirmation stands while what it covers is unchanged.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise PriamError("Say what the amendment changes and why, so the custodians and the panel know.")
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        if project.status != Project.Status.DECIDED:
+            raise ProjectLocked(
+                f"Only a decided project is amended; this one is “{project.get_status_display()}”, "
+                "so change it directly."
+            )
+        in_force = project_record_in_force(project)
+        project.revision += 1
+        project.status = Project.Status.ASSESSING
+        project.save()
+        withdrawn = list(
+            project.assessments.filter(status=CustodianAssessment.Status.SUBMITTED)
+            .order_by("organisation__name").values_list("organisation__name", flat=True)
+        )
+        project.assessments.update(status=CustodianAssessment.Status.DRAFT)
+        audit_record(
+            action=AuditAction.PROJECT_AMENDMENT_REQUESTED, actor=actor, obj=project, project=project,
+            request=request,
+            data={
+                "reason": reason,
+                "revision": project.revision,
+                "record_in_force": in_force.number if in_force else None,
+                "submissions_withdrawn": withdrawn,
             },
         )
     return project

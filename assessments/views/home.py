@@ -1,7 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from ..selectors import assessments_waiting_for, projects_coordinated_by, reviews_waiting_for, roles_of
+from ..selectors import (
+    assessments_waiting_for,
+    projects_coordinated_by,
+    referrals_waiting_for,
+    reviews_waiting_for,
+    roles_of,
+)
 
 
 @login_required
@@ -13,6 +19,7 @@ def home(request):
         {
             "roles": roles,
             "waiting": assessments_waiting_for(request.user) if roles.is_custodian else [],
+            "referrals": referrals_waiting_for(request.user) if roles.is_custodian else [],
             "coordinated": projects_coordinated_by(request.user) if roles.is_coordinator else [],
             "reviews": reviews_waiting_for(request.user) if roles.is_panel_member else [],
         },

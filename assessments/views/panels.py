@@ -16,7 +16,17 @@ from ..forms.panels import (
     conditions_from,
 )
 from ..models import PanelMembership, PanelReview, Vote
-from ..services.panels import ReviewError, conflict_declare, quorum_of, review_decide, review_send, seat_of, vote_cast
+from ..selectors_projects import project_standing, referral_history
+from ..services.panels import (
+    ReviewError,
+    conflict_declare,
+    decider_of,
+    quorum_of,
+    review_decide,
+    review_send,
+    seat_of,
+    vote_cast,
+)
 
 
 @require_POST
@@ -52,7 +62,9 @@ def _review_page(request, review, *, declaration_form=None, vote_form=None, deci
     seat = seat_of(review, request.user)
     declaration = review.declarations.filter(member=request.user).first() if seat else None
     vote = review.votes.filter(member=request.user).first() if seat else None
-    is_chair = seat is not None and seat.role == PanelMembership.Role.CHAIR
+    decider = decider_of(review)
+    # "is_chair": whoever records the decision now — the chair, or the deputy chair in its place.
+    is_chair = seat is not None and decider.can_decide(request.user)
     is_open = review.status == PanelReview.Status.OPEN
     if is_chair and is_open and condition_formset is None:
         engine_conditions = review.evaluation.result.get("conditions", [])
@@ -80,6 +92,9 @@ def _review_page(request, review, *, declaration_form=None, vote_form=None, deci
             "decision_form": decision_form or DecisionForm(),
             "condition_formset": condition_formset,
             "decision": getattr(review, "decision", None) if not is_open else None,
+            "decider": decider,
+            "is_chair_seat": seat is not None and seat.role != PanelMembership.Role.MEMBER,
+            "referrals": referral_history(review),
         },
         status=status,
     )
@@ -175,6 +190,7 @@ def _decide_confirmation(request, review, decision, conditions):
             "conditions": conditions,
             "custodians": review.project.assessments.select_related("organisation").order_by("organisation__name"),
             "quorum": quorum_of(review),
+            "decider": decider_of(review),
             "carried": carried,
         },
     )

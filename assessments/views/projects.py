@@ -8,14 +8,15 @@ from django.shortcuts import redirect, render
 from .. import permissions
 from ..errors import PriamError
 from ..forms.panels import SendToPanelForm
-from ..forms.projects import ProjectCreateForm, ProjectEditForm
+from ..forms.projects import AmendmentForm, ProjectCreateForm, ProjectEditForm
 from ..selectors_frameworks import engine_framework, framework_version_get
-from ..selectors_projects import project_list, project_overview
+from ..selectors_projects import project_list, project_overview, project_standing
 from ..services.projects import (
     DETAIL_FIELDS,
     framework_change_preview,
     project_apply_framework,
     project_create,
+    project_request_amendment,
     project_update_details,
 )
 from .questionnaire import _with_urls
@@ -60,7 +61,12 @@ def project_new(request):
 def project_detail(request, pk):
     project = permissions.project_for(request.user, pk)
     context = project_overview(project, request.user)
-    context["send_form"] = SendToPanelForm() if context["can_send"] else None
+    if context["can_send"]:
+        # A referred project goes back to the panel that asked the questions, unless the coordinator says otherwise.
+        referral = project_standing(project)["referral"] if project.status == project.Status.REFERRED else None
+        context["send_form"] = SendToPanelForm(initial={"panel": referral.review.panel_id} if referral else None)
+    else:
+        context["send_form"] = None
     _with_urls(context["project_sections"], project, None)
     return render(request, "projects/detail.html", context)
 
@@ -88,6 +94,38 @@ def project_edit(request, pk):
             messages.success(request, "Project details saved.")
             return redirect("project_detail", pk=project.pk)
     return render(request, "projects/edit.html", {"form": form, "project": project})
+
+
+@login_required
+def project_amend(request, pk):
+    """Confirm, then open a decided project for change as a new revision (the record stays in force)."""
+    project = permissions.project_for(request.user, pk)
+    if not permissions.can_request_amendment(request.user, project):
+        if permissions.can_edit_project_answers(request.user, project):
+            messages.error(request, "Only a decided project needs an amendment; this one can be changed directly.")
+            return redirect("project_detail", pk=project.pk)
+        raise Http404("Only the project's coordinator requests an amendment.")
+    form = AmendmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project_request_amendment(
+                project=project, actor=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except PriamError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Amendment opened as revision {project.revision + 1}. The decision in force stays in force "
+                "until the panel decides on the amended project.",
+            )
+            return redirect("project_detail", pk=project.pk)
+    return render(
+        request,
+        "projects/amend.html",
+        {"project": project, "form": form, "assessments": project.assessments.select_related("organisation")},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

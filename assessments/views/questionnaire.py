@@ -152,7 +152,7 @@ def _section(request, project, safe, assessment, editable):
             "overview_url": _overview_url(project, assessment),
             "next_url": _next_url(project, assessment, sections, position),
             "check_url": _check_url(project, assessment) if assessment else None,
-            "locked": project.status == project.Status.WITH_PANEL or status == 409,
+            "locked": project.is_locked or status == 409,
             "unsaved": status == 409,
         },
         status=status,
@@ -220,7 +220,7 @@ def _assessment_page(request, project, assessment, problems=None, status=200):
             "editable": permissions.can_edit_assessment(request.user, assessment),
             "problems": problems or [],
             "project_answers_complete": not project_problem_list,
-            "locked": project.status == project.Status.WITH_PANEL,
+            "locked": project.is_locked,
             "check_url": _check_url(project, assessment),
         },
         status=status,
@@ -239,7 +239,7 @@ def _check_page(request, project, assessment, status=200):
     framework = engine_framework(project.framework_version)
     sections = _with_urls(questionnaire_sections(project, assessment), project, assessment)
     effective = engine.effective_answers(framework, {**project.answers, **assessment.answers})
-    changeable = permissions.can_edit_assessment(request.user, assessment) and project.status != project.Status.WITH_PANEL
+    changeable = permissions.can_edit_assessment(request.user, assessment) and not project.is_locked
 
     def rows(questions, answers, url):
         return [
@@ -278,7 +278,7 @@ def _check_page(request, project, assessment, status=200):
             ],
             "missing": missing,
             "can_submit": changeable and not missing and not assessment.is_submitted,
-            "locked": project.status == project.Status.WITH_PANEL,
+            "locked": project.is_locked,
         },
         status=status,
     )

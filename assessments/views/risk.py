@@ -42,6 +42,8 @@ def risk_profile(request, pk, revision=None):
     context["evaluations"] = evaluations
     context["is_latest"] = evaluation.revision == evaluations[0].revision
     context["newer_revision_pending"] = project.revision > evaluations[0].revision
+    # A custodian sees what other custodians changed since it confirmed (which lapses nothing).
+    context["my_assessments"] = [a for a in permissions.editable_assessments(request.user, project) if a.confirmed_snapshot]
     return render(request, "projects/risk_profile.html", context)
 
 
@@ -51,8 +53,7 @@ def _empty_context(project):
     waiting = []
     for a in assessments:
         submitted = a.is_submitted
-        # Compared here rather than with a.is_confirmed, which would query the project again.
-        confirmed = a.confirmed_version is not None and a.confirmed_version == project.answers_version
+        confirmed = a.is_confirmed
         if not (submitted and confirmed):
             waiting.append({"name": a.organisation.name, "submitted": submitted, "confirmed": confirmed})
     return {

@@ -358,6 +358,8 @@ PERFORMED_ELSEWHERE = {
     AuditAction.REVIEW_DECIDED: "tests/panels/test_review_flow.py",
     AuditAction.RECORD_PDF_SIGNED: "tests/panels/test_review_flow.py",
     AuditAction.RECORD_EXPORTED: "tests/records/test_commands.py",
+    AuditAction.PROJECT_AMENDMENT_REQUESTED: "tests/projects/test_decision_integrity.py",
+    AuditAction.REFERRAL_REPLIED: "tests/projects/test_decision_integrity.py",
 }
 
 

@@ -124,6 +124,7 @@ def test_the_decision_form_is_prefilled_with_the_engines_conditions(example_proj
     project = example_project("E4b")
     send(project, panel_body)
     review = PanelReview.objects.get(project=project)
+    declare(review, "chair")  # the chair declares before deciding
     page = as_user("chair").get(reverse("review_detail", args=[review.pk]))
     initial = [form.initial for form in page.context["condition_formset"].initial_forms] or page.context["condition_formset"].initial
     assert [c["rule"] for c in initial] == ["R-PE-04"]
@@ -200,21 +201,21 @@ def test_refer_back_returns_the_project_and_a_later_decision_supersedes(review, 
         response = decide(review, outcome="refer_back", questions="How are linkage keys held?", rationale="Unclear.")
     assert response.status_code == 302
     project = Project.objects.get(pk=review.project_id)
-    assert (project.status, project.revision) == (Project.Status.ASSESSING, 2)
-    assert set(project.assessments.values_list("status", flat=True)) == {CustodianAssessment.Status.DRAFT}
+    # Referred back with its questions; submissions and confirmations stand until an answer changes.
+    assert (project.status, project.revision) == (Project.Status.REFERRED, 1)
+    assert set(project.assessments.values_list("status", flat=True)) == {CustodianAssessment.Status.SUBMITTED}
     first = DecisionRecord.objects.get()
     assert first.snapshot["decision"]["questions"] == "How are linkage keys held?"
 
-    # The custodians resubmit and confirm; the project goes back to the panel.
-    for assessment in project.assessments.select_related("organisation"):
-        member = assessment.organisation.members.first()
-        client = as_user(member.username)
-        client.post(reverse("assessment_submit", args=[project.pk, assessment.pk]))
-        confirm(client, project, assessment)
-    project.refresh_from_db()
-    assert project.status == Project.Status.ASSESSED
+    # The coordinator replies, then sends the project back to the panel.
+    question = first.decision.referral_questions.get()
+    reply = as_user("coordinator").post(
+        reverse("project_referral", args=[project.pk]), {"question": question.pk, "text": "In the TRE's key vault."}
+    )
+    assert reply.status_code == 302
     send(project, panel_body)
     second_review = PanelReview.objects.get(project=project, status="open")
+    assert "In the TRE&#x27;s key vault." in as_user("panel").get(reverse("review_detail", args=[second_review.pk])).content.decode()
     for member in ("chair", "panel", "panel2"):
         declare(second_review, member)
         vote(second_review, member)

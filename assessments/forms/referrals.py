@@ -1,0 +1,26 @@
+from django import forms
+
+
+class ReferralReplyForm(forms.Form):
+    question = forms.IntegerField(widget=forms.HiddenInput)
+    text = forms.CharField(
+        label="Your reply", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="At most 5,000 characters. Replies are kept as they are; add another to correct one.",
+    )
+
+    def __init__(self, *args, reply_as=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # Someone who is both coordinator and custodian says which hat they reply in.
+        if len(reply_as) > 1:
+            self.fields["reply_as"] = forms.ChoiceField(
+                label="Reply as",
+                choices=[("", "The project's coordinator") if org is None else (str(org.pk), org.name) for org in reply_as],
+                required=False,
+            )
+        self.speakers = list(reply_as)
+
+    def organisation(self):
+        if len(self.speakers) == 1:
+            return self.speakers[0]
+        chosen = self.cleaned_data.get("reply_as") or ""
+        return next((org for org in self.speakers if org is not None and str(org.pk) == chosen), None)
