@@ -6,10 +6,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from .. import ratelimit
 from ..services.tokens import token_create, token_revoke
+
+
+# The new token waits in the session for the page the creation redirects to, which pops it:
+# shown once, and reloading that page cannot post the form again.
+NEW_TOKEN_SESSION_KEY = "priam_new_token"
 
 
 class TokenForm(forms.Form):
@@ -26,22 +31,32 @@ def tokens(request):
             messages.error(request, "You have created many tokens in the last hour; wait before creating more.")
             status = 429
         elif form.is_valid():
-            _, new_token = token_create(user=request.user, name=form.cleaned_data["name"],
-                                        read_only=form.cleaned_data["read_only"], request=request)
-            form = TokenForm()
+            _, request.session[NEW_TOKEN_SESSION_KEY] = token_create(
+                user=request.user, name=form.cleaned_data["name"],
+                read_only=form.cleaned_data["read_only"], request=request,
+            )
+            return redirect("tokens")
         else:
             status = 400
+    else:
+        new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     return render(request, "accounts/tokens.html", {
         "form": form, "new_token": new_token, "tokens": request.user.api_tokens.all(),
     }, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def token_revoke_view(request, pk):
+    """GET asks whether to revoke (it cannot be undone); POST revokes."""
     api_token = request.user.api_tokens.filter(pk=pk).first()
     if api_token is None:
         raise Http404("No such token.")
+    if not api_token.is_active:
+        messages.info(request, f"Token “{api_token.name}” was already revoked.")
+        return redirect("tokens")
+    if request.method == "GET":
+        return render(request, "accounts/token_revoke.html", {"api_token": api_token})
     token_revoke(api_token=api_token, actor=request.user, request=request)
     messages.success(request, f"Token “{api_token.name}” revoked: it no longer works.")
     return redirect("tokens")
