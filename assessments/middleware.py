@@ -1,4 +1,4 @@
-"""Refuse bad requests before a view, or anything else, reads them.
+"""Request hardening: refuse bad requests before anything reads them; keep signed-in pages private.
 
 BodySizeLimitMiddleware comes first: a body larger than the route accepts is
 refused with 413 before a byte of it is read, so an anonymous gigabyte never
@@ -11,8 +11,11 @@ or "\\u0000" in a JSON body would be a server error instead of a 400.
 import json
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 NUL_MESSAGE = "The request contains a NUL character, which PRIAM does not accept in any field."
 TOO_DEEP_MESSAGE = "The JSON is nested too deeply."
@@ -165,3 +168,56 @@ def _contains_nul(value):
         elif isinstance(item, list):
             pending.extend(item)
     return False
+
+
+# --- caching and idle sessions -----------------------------------------------
+
+
+class NoStoreMiddleware:
+    """Nothing a signed-in person sees, and no API response, is kept by a browser or proxy.
+
+    A shared computer's back button or history would otherwise show a custodian's
+    answers after they sign out. Static files (served before this) and the pages an
+    anonymous visitor sees stay cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # an API token's user too: DRF sets it here
+        if request.path_info.startswith("/api/") or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
+        return response
+
+
+IDLE_STAMP = "_priam_active_at"
+MAX_REFRESH_SECONDS = 5 * 60
+
+
+class SessionIdleTimeoutMiddleware:
+    """Keep a signed-in session alive while it is used, at most one write every few minutes.
+
+    SESSION_COOKIE_AGE is the idle limit: each save moves the session's expiry (in
+    the store and in the cookie) that far ahead. SESSION_SAVE_EVERY_REQUEST would
+    do the same with a write on every request, which on SQLite queues every reader
+    behind the one writer; this saves only when the last save is older than a tenth
+    of the limit (at most five minutes), so a session may end that much earlier than
+    the limit, never later.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # No cookie, or not signed in (an API token call, a signed-out visitor): nothing to keep.
+        if session is None or session.session_key is None or SESSION_KEY not in session:
+            return response
+        now = int(timezone.now().timestamp())
+        interval = min(MAX_REFRESH_SECONDS, settings.SESSION_COOKIE_AGE // 10)
+        if session.modified or now - session.get(IDLE_STAMP, 0) >= interval:
+            session[IDLE_STAMP] = now  # marks it modified: SessionMiddleware saves it after us
+        return response

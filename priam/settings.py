@@ -137,6 +137,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Both act on the response, inside the session middleware so its save sees the refresh.
+    "assessments.middleware.SessionIdleTimeoutMiddleware",
+    "assessments.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires, so it sees the outcome of authentication.
@@ -261,6 +264,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Idle sign-out: a session unused this long ends. SessionIdleTimeoutMiddleware moves the
+# expiry forward at most every few minutes instead of saving on every request.
+SESSION_COOKIE_AGE = envint("PRIAM_SESSION_IDLE_MINUTES", 8 * 60) * 60
+SESSION_SAVE_EVERY_REQUEST = False
 # The embedded mode serves plain HTTP on 127.0.0.1, so HTTPS-only settings are for production.
 if PRODUCTION:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
