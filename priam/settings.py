@@ -183,9 +183,20 @@ if not env("DATABASE_URL"):
     # The embedded database lives in the data folder, which a fresh clone lacks.
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Writers wait for each other instead of failing with "database is locked".
+    # Writers queue for the write lock when their transaction starts (IMMEDIATE),
+    # waiting up to 20 s, instead of failing with "database is locked" half-way
+    # through; with WAL, readers never wait for a writer nor block one, and a commit
+    # syncs the log but not the database file (NORMAL is still safe against
+    # corruption; a power cut may lose the last commits, never half of one).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; "
+                "PRAGMA cache_size=-32000; PRAGMA mmap_size=268435456"
+            ),
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -112,3 +112,12 @@ def test_a_server_error_shows_the_branded_500_page(client):
         response = client.get("/explode/")
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+def test_the_embedded_database_runs_in_wal_mode_and_queues_writers(tmp_path):
+    out = _embedded(tmp_path, (
+        "from django.db import connection; c = connection.cursor(); "
+        "print(*[c.execute(f'PRAGMA {p}').fetchone()[0] for p in ('journal_mode', 'synchronous', 'busy_timeout')], "
+        "connection.transaction_mode)"
+    ))
+    assert out == ["wal", "1", "20000", "IMMEDIATE"]  # synchronous 1 is NORMAL
