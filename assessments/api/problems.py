@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from ..errors import PriamError
+from ..limits import TextTooLong
 
 PROBLEM_TYPE = "https://priam.invalid/problems/"
 
@@ -56,6 +57,9 @@ def problem_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, TextTooLong):  # bad input, not a conflict with the project's state
+        return problem(400, "Invalid request", str(exc), kind="validation",
+                       errors=[{"field": exc.field, "message": str(exc)}])
     if isinstance(exc, PriamError):
         return problem(status.HTTP_409_CONFLICT, "The request conflicts with the project's state", str(exc),
                        kind="conflict")

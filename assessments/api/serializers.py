@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from .. import limits
 from ..models import AuditEvent, CustodianAssessment, DecisionRecord, FrameworkVersion, Organisation, Project
 from ..services.projects import DETAIL_FIELDS
 
@@ -51,6 +52,9 @@ class ProjectCreateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Project
         fields = [*DETAIL_FIELDS, "custodians", "coordinating_organisation"]
+        extra_kwargs = limits.serializer_limits(
+            Project, "title", "summary", "lead_researcher", "lead_organisation", "purpose", "public_benefit"
+        )
 
     def validate_custodians(self, custodians):
         slugs = [org.slug for org in custodians]

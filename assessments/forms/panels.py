@@ -1,12 +1,13 @@
 from django import forms
 
+from .. import limits
 from ..models import Panel, Vote
 
 
 class SendToPanelForm(forms.Form):
     panel = forms.ModelChoiceField(queryset=Panel.objects.all(), label="Approval panel")
-    note = forms.CharField(
-        label="Covering note to the panel", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    note = limits.text_field(
+        "Covering note to the panel", limits.NOTE, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
@@ -17,8 +18,8 @@ class DeclarationForm(forms.Form):
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
     )
-    details = forms.CharField(
-        label="Details of the conflict", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    details = limits.text_field(
+        "Details of the conflict", limits.NOTE, required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required if you have a conflict. A conflicted member does not vote.",
     )
 
@@ -31,17 +32,19 @@ class DeclarationForm(forms.Form):
 
 class VoteForm(forms.Form):
     choice = forms.ChoiceField(label="Your vote", choices=Vote.Choice.choices, widget=forms.RadioSelect)
-    rationale = forms.CharField(label="Rationale", widget=forms.Textarea(attrs={"rows": 3}))
+    rationale = limits.text_field("Rationale", limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(label="Decision", choices=Vote.Choice.choices, widget=forms.RadioSelect)
-    rationale = forms.CharField(label="The panel's rationale", widget=forms.Textarea(attrs={"rows": 4}))
-    dissent = forms.CharField(
-        label="Dissent (if any)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    rationale = limits.text_field("The panel's rationale", limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 4}))
+    dissent = limits.text_field(
+        "Dissent (if any)", limits.LONG_TEXT, noun="Dissent", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    questions = forms.CharField(
-        label="Questions for the custodians (when referring back)",
+    questions = limits.text_field(
+        "Questions for the custodians (when referring back)",
+        limits.LONG_TEXT,
+        noun="Questions for the custodians",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -54,8 +57,8 @@ class DecisionForm(forms.Form):
 
 
 class ConditionForm(forms.Form):
-    text = forms.CharField(label="Condition", required=False, widget=forms.TextInput)
-    rule = forms.CharField(label="From rule", required=False, widget=forms.HiddenInput)
+    text = limits.text_field("Condition", limits.CONDITION, required=False, widget=forms.TextInput)
+    rule = forms.CharField(label="From rule", required=False, max_length=limits.IDENTIFIER, widget=forms.HiddenInput)
     blocking = forms.BooleanField(label="Blocking (must be met before access)", required=False)
 
 

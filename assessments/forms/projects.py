@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 
+from .. import limits
 from ..models import Organisation, Project
 from ..services.projects import DETAIL_FIELDS
 
@@ -25,6 +26,9 @@ class ProjectDetailsForm(forms.ModelForm):
             "purpose": forms.Textarea(attrs={"rows": 3}),
             "public_benefit": forms.Textarea(attrs={"rows": 3}),
         }
+        error_messages = limits.model_form_messages(
+            Project, "title", "summary", "lead_researcher", "lead_organisation", "purpose", "public_benefit"
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,7 @@
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from .. import limits
 from .accounts import User
 
 
@@ -8,7 +9,7 @@ class Panel(models.Model):
     """A named approval panel. Members vote; the chair records the decision."""
 
     name = models.CharField(max_length=200, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=limits.NOTE)
     quorum = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -65,7 +66,7 @@ class PanelReview(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     sent_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True, help_text="The coordinator's covering note to the panel.")
+    note = models.TextField(blank=True, max_length=limits.NOTE, help_text="The coordinator's covering note to the panel.")
 
     class Meta:
         ordering = ["-sent_at"]
@@ -83,7 +84,7 @@ class ConflictDeclaration(models.Model):
     review = models.ForeignKey(PanelReview, on_delete=models.CASCADE, related_name="declarations")
     member = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     conflicted = models.BooleanField()
-    details = models.TextField(blank=True)
+    details = models.TextField(blank=True, max_length=limits.NOTE)
     declared_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -100,7 +101,7 @@ class Vote(models.Model):
     review = models.ForeignKey(PanelReview, on_delete=models.CASCADE, related_name="votes")
     member = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     choice = models.CharField(max_length=30, choices=Choice.choices)
-    rationale = models.TextField()
+    rationale = models.TextField(max_length=limits.LONG_TEXT)
     cast_at = models.DateTimeField()
 
     class Meta:
@@ -114,9 +115,11 @@ class Decision(models.Model):
     review = models.OneToOneField(PanelReview, on_delete=models.PROTECT, related_name="decision")
     outcome = models.CharField(max_length=30, choices=Vote.Choice.choices)
     conditions = models.JSONField(default=list, help_text='[{"text": ..., "rule": ..., "blocking": ...}]')
-    rationale = models.TextField()
-    dissent = models.TextField(blank=True)
-    questions = models.TextField(blank=True, help_text="For a referral: the panel's questions to the custodians.")
+    rationale = models.TextField(max_length=limits.LONG_TEXT)
+    dissent = models.TextField(blank=True, max_length=limits.LONG_TEXT)
+    questions = models.TextField(
+        blank=True, max_length=limits.LONG_TEXT, help_text="For a referral: the panel's questions to the custodians."
+    )
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from .. import limits
 from .accounts import Organisation
 from .frameworks import FrameworkVersion
 
@@ -21,14 +22,14 @@ class Project(models.Model):
         "public_benefit", "start_date", "end_date",
     )
 
-    title = models.CharField(max_length=200)
-    summary = models.TextField()
+    title = models.CharField(max_length=limits.NAME)
+    summary = models.TextField(max_length=limits.LONG_TEXT)
     lead_researcher = models.CharField(max_length=200)
     lead_organisation = models.CharField(
         max_length=200, help_text="The lead researcher's employer; need not be a PRIAM organisation."
     )
-    purpose = models.TextField()
-    public_benefit = models.TextField("Public-benefit statement")
+    purpose = models.TextField(max_length=limits.LONG_TEXT)
+    public_benefit = models.TextField("Public-benefit statement", max_length=limits.LONG_TEXT)
     start_date = models.DateField("Planned start")
     end_date = models.DateField("Planned end")
     coordinator = models.ForeignKey(

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 
+from .. import limits
 from ..errors import PriamError
 from ..models import (
     AuditAction,
@@ -29,6 +30,14 @@ from .projects import _evaluation_summary, _has_evaluation
 
 class ReviewError(PriamError):
     pass
+
+
+def _check_lengths(model, **values):
+    """Text over its limit is refused like any other review error, naming the field and the limit."""
+    try:
+        limits.check_model_text(model, **values)
+    except limits.TextTooLong as error:
+        raise ReviewError(str(error)) from error
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,7 @@ def decider_of(review):
 
 
 def review_send(*, project, panel, actor, note="", request=None):
+    _check_lengths(PanelReview, note=note)
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
         if project.status == Project.Status.REFERRED:
@@ -164,6 +174,7 @@ def _open_review_for_member(review, member):
 
 
 def conflict_declare(*, review, member, conflicted, details="", request=None):
+    _check_lengths(ConflictDeclaration, details=details)
     with transaction.atomic():
         review = _open_review_for_member(review, member)
         if conflicted and not details.strip():
@@ -189,6 +200,7 @@ def conflict_declare(*, review, member, conflicted, details="", request=None):
 
 def vote_cast(*, review, member, choice, rationale, request=None):
     """Cast or change a vote while the review is open; a change keeps the old vote in the audit trail."""
+    _check_lengths(Vote, rationale=rationale)
     with transaction.atomic():
         review = _open_review_for_member(review, member)
         declaration = review.declarations.filter(member=member).first()
@@ -216,6 +228,10 @@ def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", 
     a decision record and its PDF job are made with it."""
     from ..tasks import record_pdf_task
 
+    _check_lengths(Decision, rationale=rationale, dissent=dissent, questions=questions)
+    for condition in conditions:
+        if len(condition.get("text") or "") > limits.CONDITION:
+            raise ReviewError(limits.too_long("Condition", limits.CONDITION, len(condition["text"])))
     with transaction.atomic():
         review = PanelReview.objects.select_for_update().select_related("panel", "project").get(pk=review.pk)
         seat = seat_of(review, chair)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from .. import engine
+from .. import engine, limits
 from ..errors import PriamError
 from ..models import AuditAction, CustodianAssessment, Evaluation, Project
 from ..selectors_frameworks import engine_framework
@@ -78,6 +78,7 @@ def project_create(*, actor, coordinating_organisation, custodians, framework_ve
     custodians = list({org.pk: org for org in custodians}.values())
     if not custodians:
         raise PriamError("A project needs at least one custodian organisation.")
+    _check_detail_lengths(details)
     with transaction.atomic():
         project = Project.objects.create(
             coordinator=actor,
@@ -104,12 +105,17 @@ def project_create(*, actor, coordinating_organisation, custodians, framework_ve
     return project
 
 
+def _check_detail_lengths(details):
+    limits.check_model_text(Project, **{f: details[f] for f in DETAIL_FIELDS if isinstance(details.get(f), str)})
+
+
 def project_update_details(*, project, actor, add_custodians=(), request=None, **details):
     """Change the project's details and/or add custodian organisations, as one audited change.
 
     A new custodian has its own assessment to complete, so an assessed project
     goes back to being assessed, as a new revision.
     """
+    _check_detail_lengths(details)
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
         before = {field: str(getattr(project, field)) for field in DETAIL_FIELDS}

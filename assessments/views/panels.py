@@ -27,6 +27,7 @@ from ..services.panels import (
     seat_of,
     vote_cast,
 )
+from .projects import project_detail_page
 
 
 @require_POST
@@ -37,8 +38,9 @@ def send_to_panel(request, pk):
         raise Http404("Only the coordinator sends an assessed project to a panel.")
     form = SendToPanelForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose the panel to send the project to.")
-        return redirect("project_detail", pk=project.pk)
+        # The project page again, with the form and what was typed in it.
+        messages.error(request, "Nothing was sent: " + " ".join(e for errors in form.errors.values() for e in errors))
+        return project_detail_page(request, project, send_form=form, status=400)
     try:
         review = review_send(
             project=project, panel=form.cleaned_data["panel"], actor=request.user,

@@ -60,15 +60,19 @@ def project_new(request):
 @login_required
 def project_detail(request, pk):
     project = permissions.project_for(request.user, pk)
+    return project_detail_page(request, project)
+
+
+def project_detail_page(request, project, *, send_form=None, status=200):
+    """The project page; `send_form` is a refused send-to-panel form to show again with its input."""
     context = project_overview(project, request.user)
-    if context["can_send"]:
+    if context["can_send"] and send_form is None:
         # A referred project goes back to the panel that asked the questions, unless the coordinator says otherwise.
         referral = project_standing(project)["referral"] if project.status == project.Status.REFERRED else None
-        context["send_form"] = SendToPanelForm(initial={"panel": referral.review.panel_id} if referral else None)
-    else:
-        context["send_form"] = None
+        send_form = SendToPanelForm(initial={"panel": referral.review.panel_id} if referral else None)
+    context["send_form"] = send_form if context["can_send"] else None
     _with_urls(context["project_sections"], project, None)
-    return render(request, "projects/detail.html", context)
+    return render(request, "projects/detail.html", context, status=status)
 
 
 @login_required
