@@ -219,5 +219,9 @@ class SessionIdleTimeoutMiddleware:
         now = int(timezone.now().timestamp())
         interval = min(MAX_REFRESH_SECONDS, settings.SESSION_COOKIE_AGE // 10)
         if session.modified or now - session.get(IDLE_STAMP, 0) >= interval:
-            session[IDLE_STAMP] = now  # marks it modified: SessionMiddleware saves it after us
+            mark_session_active(session)  # marks it modified: SessionMiddleware saves it after us
         return response
+
+
+def mark_session_active(session):
+    session[IDLE_STAMP] = int(timezone.now().timestamp())

@@ -143,7 +143,7 @@ def referral_history(review):
     return list(decisions)
 
 
-def confirmation_changes(assessment):
+def confirmation_changes(assessment, document=None):
     """What changed since the custodian confirmed: project-wide answers and details (which lapse the
     confirmation) and other custodians' own answers (which do not). Raw values; pages format them."""
     snapshot = assessment.confirmed_snapshot or {}
@@ -168,10 +168,18 @@ def confirmation_changes(assessment):
     ]
     others = []
     if snapshot:
-        for other in project.assessments.select_related("organisation").exclude(pk=assessment.pk):
-            before = snapshot.get("custodians", {}).get(other.organisation.name, {})
-            for change in answer_changes(before, other.answers):
-                others.append({"custodian": other.organisation.name, **change})
+        # Against an evaluated document when given (what the risk profile shows), else the answers now.
+        if document is not None:
+            now_by_custodian = {c["name"]: c["answers"] for c in document["custodians"]}
+        else:
+            now_by_custodian = {
+                a.organisation.name: a.answers for a in project.assessments.select_related("organisation")
+            }
+        for name, answers in sorted(now_by_custodian.items()):
+            if name == assessment.organisation.name:
+                continue
+            for change in answer_changes(snapshot.get("custodians", {}).get(name, {}), answers):
+                others.append({"custodian": name, **change})
     return {
         "confirmed": bool(snapshot),
         "framework_changed": bool(then) and then.get("framework_version") != now["framework_version"],

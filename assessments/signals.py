@@ -4,6 +4,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from .middleware import mark_session_active
 from .models import AuditAction
 from .services.audit import audit_record
 
@@ -11,6 +12,9 @@ from .services.audit import audit_record
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
     audit_record(action=AuditAction.AUTH_LOGIN, actor=user, obj=user, request=request)
+    # Signing in is activity: the session is being written now anyway, so the first page after it need not.
+    if request is not None and hasattr(request, "session"):
+        mark_session_active(request.session)
 
 
 @receiver(user_logged_out)

@@ -79,9 +79,8 @@ class ProjectEditForm(ProjectDetailsForm):
 
 
 class AmendmentForm(forms.Form):
-    reason = forms.CharField(
-        label="What will the amendment change, and why?",
-        max_length=2000,
+    reason = limits.text_field(
+        "What will the amendment change, and why?", limits.NOTE, noun="The reason",
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="The custodians and the panel read this. At most 2,000 characters.",
+        help_text=f"The custodians and the panel read this. At most {limits.NOTE:,} characters.",
     )

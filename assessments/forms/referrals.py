@@ -1,11 +1,13 @@
 from django import forms
 
+from .. import limits
+
 
 class ReferralReplyForm(forms.Form):
     question = forms.IntegerField(widget=forms.HiddenInput)
-    text = forms.CharField(
-        label="Your reply", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="At most 5,000 characters. Replies are kept as they are; add another to correct one.",
+    text = limits.text_field(
+        "Your reply", limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"At most {limits.LONG_TEXT:,} characters. Replies are kept as they are; add another to correct one.",
     )
 
     def __init__(self, *args, reply_as=(), **kwargs):

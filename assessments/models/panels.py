@@ -134,7 +134,7 @@ class ReferralQuestion(models.Model):
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="referral_questions")
     number = models.PositiveSmallIntegerField()
-    text = models.TextField()
+    text = models.TextField(max_length=limits.LONG_TEXT)
 
     class Meta:
         ordering = ["decision", "number"]
@@ -153,7 +153,7 @@ class ReferralReply(models.Model):
     organisation = models.ForeignKey(
         "assessments.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    text = models.TextField()
+    text = models.TextField(max_length=limits.LONG_TEXT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -368,6 +368,7 @@ def referral_reply(*, question, author, text, organisation=None, request=None):
     text = text.strip()
     if not text:
         raise ReviewError(f"Write a reply to question {question.number}.")
+    limits.check_text(field="text", label="Your reply", value=text, limit=limits.LONG_TEXT)
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=question.decision.review.project_id)
         referral = open_referral(project)

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import engine, limits
+from ..display import possessive, readable_time
 from ..errors import PriamError
 from ..models import AuditAction, CustodianAssessment, Evaluation, Project
 from ..selectors_frameworks import engine_framework
@@ -69,7 +70,7 @@ class SectionConflict(PriamError):
 
     def __str__(self):
         return (
-            f"{self.saved_by} saved this section at {self.saved_at} while you were editing it. "
+            f"{self.saved_by} saved this section at {readable_time(self.saved_at)} while you were editing it. "
             "Your answers were not saved: compare them with theirs below, then save again."
         )
 
@@ -230,7 +231,7 @@ def _apply_answers(project, owner, assessment, updates, safes, actor, request, d
     reopened = _has_evaluation(project)
     before = {q: owner.answers.get(q) for q in changed}
     owner.answers = merged
-    stamp = {"saved_by": actor.username, "saved_at": timezone.now().isoformat()}
+    stamp = {"saved_by": actor.display_name, "saved_at": timezone.now().isoformat()}
     owner.sections = {
         **owner.sections,
         **{safe: {"version": owner.sections.get(safe, {"version": 0})["version"] + 1, **stamp} for safe in safes},
@@ -281,7 +282,7 @@ def assessment_submit(*, assessment, actor, request=None):
         problems = project_problems(project, [assessment], scope=CUSTODIAN)
         if problems:
             raise SubmissionIncomplete(
-                f"{assessment.organisation.name}'s assessment is not complete: "
+                f"{possessive(assessment.organisation.name)} assessment is not complete: "
                 f"{len(problems)} question(s) need an answer or a correction.",
                 problems,
             )
@@ -482,6 +483,7 @@ def project_request_amendment(*, project, actor, reason, request=None):
     reason = reason.strip()
     if not reason:
         raise PriamError("Say what the amendment changes and why, so the custodians and the panel know.")
+    limits.check_text(field="reason", label="The reason", value=reason, limit=limits.NOTE)
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
         if project.status != Project.Status.DECIDED:

@@ -43,8 +43,8 @@ def _readable(change):
 
 
 @register.inclusion_tag("projects/_confirmation_changes.html")
-def confirmation_changes_table(assessment, include_others=False):
-    changes = confirmation_changes(assessment)
+def confirmation_changes_table(assessment, include_others=False, document=None):
+    changes = confirmation_changes(assessment, document)
     return {
         "assessment": assessment,
         "confirmed": changes["confirmed"],

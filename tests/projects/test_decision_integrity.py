@@ -208,11 +208,19 @@ def test_a_deputy_chair_does_not_decide_while_the_chair_is_free(assessed_project
 
 
 def test_with_neither_chair_nor_deputy_free_the_page_says_who_can_fix_it(assessed_project, panel_body):
+    PanelMembership.objects.filter(panel=panel_body, role=PanelMembership.Role.DEPUTY).update(role="member")
     review = _quorate_review(assessed_project, panel_body, chair_conflicted=True)
     with pytest.raises(ReviewError, match="no deputy chair"):
         _decide_as(review, "chair")
     page = as_user("panel").get(reverse("review_detail", args=[review.pk])).content.decode()
     assert "no deputy chair" in page and "administrator" in page
+
+
+def test_with_chair_and_deputy_both_conflicted_nobody_decides(assessed_project, panel_body):
+    review = _quorate_review(assessed_project, panel_body, chair_conflicted=True, deputy="panel2", deputy_conflicted=True)
+    for username in ("chair", "panel2"):
+        with pytest.raises(ReviewError, match="Both the chair and the deputy chair"):
+            _decide_as(review, username)
 
 
 # 3. Confirmations bind to what they covered ----------------------------------------------------

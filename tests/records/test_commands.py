@@ -102,12 +102,10 @@ def test_verify_record_says_when_a_record_is_superseded(assessed_project, issue_
 
     first = issue_record(assessed_project, outcome="refer_back", questions="Why?")
     project = Project.objects.get(pk=assessed_project.pk)
-    from assessments.services.projects import assessment_confirm, assessment_submit
+    from assessments.services.panels import referral_reply
 
-    for assessment in project.assessments.all():
-        member = assessment.organisation.members.first()
-        assessment_submit(assessment=assessment, actor=member)
-        assessment_confirm(assessment=assessment, actor=member)
+    # The coordinator answers the panel's question; the project goes back and is decided.
+    referral_reply(question=first.decision.referral_questions.get(), author=project.coordinator, text="Because.")
     second = issue_record(Project.objects.get(pk=project.pk))
     path = tmp_path / "first.pdf"
     path.write_bytes(bytes(first.pdf.data))
