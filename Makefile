@@ -26,10 +26,11 @@ demo: migrate
 	$(MANAGE) init_signing
 	$(MANAGE) load_demo --force
 
-# The embedded mode, DEBUG off: safe for real use on this machine (README).
+# The embedded mode, DEBUG off: safe for real use on this machine (README). Several
+# processes use both cores; SQLite in WAL mode serves them all (bench/README.md).
 run: demo
 	@echo "PRIAM is serving on http://$(HOST):$(PORT)/ – sign in with a demo login above."
-	$(MANAGE) runserver --noreload $(HOST):$(PORT)
+	$(BIN)/gunicorn priam.wsgi --bind $(HOST):$(PORT) --workers 3 --threads 4 --timeout 60
 
 # Development: DEBUG on (Django's error pages, the development secret key) and autoreload.
 dev: demo
