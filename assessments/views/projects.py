@@ -10,7 +10,7 @@ from ..errors import PriamError
 from ..forms.panels import SendToPanelForm
 from ..forms.projects import AmendmentForm, ProjectCreateForm, ProjectEditForm
 from ..selectors_frameworks import engine_framework, framework_version_get
-from ..selectors_projects import project_list, project_overview, project_standing
+from ..selectors_projects import project_list, project_overview
 from ..services.projects import (
     DETAIL_FIELDS,
     framework_change_preview,
@@ -67,9 +67,10 @@ def project_detail_page(request, project, *, send_form=None, status=200):
     """The project page; `send_form` is a refused send-to-panel form to show again with its input."""
     context = project_overview(project, request.user)
     if context["can_send"] and send_form is None:
-        # A referred project goes back to the panel that asked the questions, unless the coordinator says otherwise.
-        referral = project_standing(project)["referral"] if project.status == project.Status.REFERRED else None
-        send_form = SendToPanelForm(initial={"panel": referral.review.panel_id} if referral else None)
+        # A referral or an amendment goes back to the panel that last reviewed the project, unless
+        # the coordinator chooses another.
+        last = project.reviews.order_by("-sent_at", "-pk").only("panel_id").first()
+        send_form = SendToPanelForm(initial={"panel": last.panel_id} if last else None)
     context["send_form"] = send_form if context["can_send"] else None
     _with_urls(context["project_sections"], project, None)
     return render(request, "projects/detail.html", context, status=status)

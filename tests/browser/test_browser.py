@@ -326,6 +326,18 @@ STRUCTURE = """() => {
 }"""
 
 
+def _refer_back(review):
+    from assessments.models import User
+    from assessments.services.panels import conflict_declare, review_decide, vote_cast
+
+    for username in ("chair", "panel", "panel2"):
+        member = User.objects.get(username=username)
+        conflict_declare(review=review, member=member, conflicted=False)
+        vote_cast(review=review, member=member, choice="refer_back", rationale="Questions.")
+    review_decide(review=review, chair=User.objects.get(username="chair"), outcome="refer_back", conditions=[],
+                  rationale="Unclear.", questions="Where are the keys held?\nWho links the data?")
+
+
 def test_pages_have_no_serious_accessibility_violations(
     live_server, open_page, sign_in, example_project, issue_record, custodian_project
 ):
@@ -383,6 +395,13 @@ def test_pages_have_no_serious_accessibility_violations(
     check(chair_page, "home (chair)", "/")
     check(chair_page, "review", reverse("review_detail", args=[review.pk]))
     check(chair_page, "record", reverse("record_detail", args=[record.number]))
+
+    # After the review: the panel refers E2 back, and the coordinator reads and answers its questions.
+    off_the_event_loop(_refer_back, review)
+    check(coordinator_page, "home (coordinator, referral waiting)", "/")
+    check(coordinator_page, "referral questions", reverse("project_referral", args=[with_panel.pk]))
+    check(coordinator_page, "project detail (referred)", reverse("project_detail", args=[with_panel.pk]))
+    check(coordinator_page, "request an amendment", reverse("project_amend", args=[record.project_id]))
 
     auditor_page = sign_in(open_page(), "auditor")
     check(auditor_page, "home (auditor)", "/")
