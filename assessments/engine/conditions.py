@@ -45,84 +45,94 @@ not_in are true; use ``answered`` to test for it.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+from .canonical import short_json
+from .errors import ConditionError
+
+if TYPE_CHECKING:
+    from .framework import Framework, Question
 
 __all__ = ["ConditionError", "Compiler", "Env", "CUSTODIAN", "PROJECT", "render",
-           "OPERATORS"]
+           "OPERATORS", "OPERATOR_TABLE", "Operator", "Definition", "Test", "Deps",
+           "READS_ANSWER", "READS_EVERY_CUSTODIAN", "READS_TIER"]
 
 CUSTODIAN = "custodian"
 PROJECT = "project"
 
-OPERATORS = ("all", "any", "not", "eq", "ne", "in", "not_in", "lt", "le", "gt", "ge",
-             "contains", "intersects", "any_except", "count_in", "answered", "ref", "tier",
-             "any_custodian", "count_custodians")
+# The kinds of dependency a compiled condition records, as (kind, id) pairs.
+READS_ANSWER = "q"           # a question read at the condition's own level
+READS_EVERY_CUSTODIAN = "c"  # a custodian question read across all custodians
+READS_TIER = "t"             # a safe's current tier (phase 3)
 
+Deps = set[tuple[str, str]]
 
-class ConditionError(Exception):
-    """A condition is invalid; the message says what is wrong (the loader adds file and id)."""
+_NO_TIERS: Mapping[str, int] = {}
 
 
 class Env:
-    """Evaluation environment passed to compiled closures.
+    """What a compiled condition reads.
 
-    ``a``: effective answers visible in this context (dict question id -> value);
-    ``cs``: list of custodian Envs (project context only);
-    ``tiers``: dict safe -> current tier, plus ``overall`` (phase 3 only)."""
+    ``answers``: effective answers visible in this context (question id -> value);
+    ``custodians``: each custodian's Env (project context only);
+    ``tiers``: safe -> current tier, plus ``overall`` (phase 3 only)."""
 
-    __slots__ = ("a", "cs", "tiers")
+    __slots__ = ("answers", "custodians", "tiers")
 
-    def __init__(self, a, cs=None, tiers=None):
-        self.a = a
-        self.cs = cs
-        self.tiers = tiers
-
-
-def _show(v) -> str:
-    import json
-    try:
-        s = json.dumps(v, ensure_ascii=False)
-    except (TypeError, ValueError):
-        s = repr(v)
-    return s if len(s) <= 60 else s[:57] + "..."
+    def __init__(self, answers: Mapping[str, Any], custodians: Sequence[Env] | None = None,
+                 tiers: Mapping[str, int] | None = None) -> None:
+        self.answers = answers
+        self.custodians: Sequence[Env] = custodians if custodians is not None else ()
+        self.tiers: Mapping[str, int] = tiers if tiers is not None else _NO_TIERS
 
 
-class _St:
-    __slots__ = ("ctx", "allow_tier", "negated", "via")
+Test = Callable[[Env], bool]
+MultiGetter = Callable[[Env], Any]  # an Env -> the set of options a multi operand holds
 
-    def __init__(self, ctx, allow_tier, negated=False, via=False):
-        self.ctx = ctx
+
+class Scope:
+    """Where a condition is being compiled: its context and what it may contain."""
+
+    __slots__ = ("context", "allow_tier", "negated", "across_custodians")
+
+    def __init__(self, context: str, allow_tier: bool, negated: bool = False,
+                 across_custodians: bool = False) -> None:
+        self.context = context
         self.allow_tier = allow_tier
         self.negated = negated
-        self.via = via
+        # inside any_custodian, count_custodians or union: custodian questions are read
+        # for every custodian, not at the condition's own level
+        self.across_custodians = across_custodians
 
-    def but(self, **kw):
-        s = _St(self.ctx, self.allow_tier, self.negated, self.via)
-        for k, v in kw.items():
-            setattr(s, k, v)
-        return s
+    def negate(self) -> Scope:
+        return Scope(self.context, self.allow_tier, not self.negated, self.across_custodians)
+
+    def each_custodian(self) -> Scope:
+        return Scope(CUSTODIAN, self.allow_tier, self.negated, True)
 
 
 class Definition:
-    __slots__ = ("name", "context", "label", "group_label", "when", "fn", "deps")
+    __slots__ = ("name", "context", "label", "group_label", "when", "test", "deps")
 
-    def __init__(self, name, context, label, group_label, when, fn, deps):
+    def __init__(self, name: str, context: str, label: str, group_label: str | None,
+                 when: Any, test: Test, deps: Deps) -> None:
         self.name = name
         self.context = context
         self.label = label
         self.group_label = group_label
         self.when = when
-        self.fn = fn
+        self.test = test
         self.deps = deps
 
 
 class Compiler:
     """Compiles conditions against a set of questions, named sets, safes and definitions.
 
-    ``compile`` returns ``(fn, deps)``: ``fn(env) -> bool`` and ``deps``, a set of
-    ``("q", id)`` (question read at the current level), ``("c", id)`` (question
-    read across all custodians) and ``("t", safe)`` (a tier condition)."""
+    ``compile`` returns ``(test, deps)``: ``test(env) -> bool`` and ``deps``, a set of
+    ``(READS_ANSWER, id)``, ``(READS_EVERY_CUSTODIAN, id)`` and ``(READS_TIER, safe)``."""
 
-    def __init__(self, questions: dict, sets: dict, safes, max_tier: int):
+    def __init__(self, questions: dict[str, Question], sets: dict[str, dict[str, Any]],
+                 safes: Sequence[str], max_tier: int) -> None:
         self.questions = questions
         self.sets = sets  # name -> {"label":..., "options": tuple}
         self.safes = tuple(safes)
@@ -130,76 +140,53 @@ class Compiler:
         self.definitions: dict[str, Definition] = {}
 
     # ------------------------------------------------------------------ public
-    def compile(self, cond, context: str, allow_tier: bool = False):
-        deps: set = set()
-        fn = self._c(cond, _St(context, allow_tier), deps)
-        return fn, deps
+    def compile(self, cond: Any, context: str, allow_tier: bool = False) -> tuple[Test, Deps]:
+        deps: Deps = set()
+        test = self.condition(cond, Scope(context, allow_tier), deps)
+        return test, deps
 
-    def add_definition(self, name, context, label, group_label, when):
-        fn, deps = self.compile(when, context, False)
-        self.definitions[name] = Definition(name, context, label, group_label, when, fn, deps)
+    def add_definition(self, name: str, context: str, label: str, group_label: str | None,
+                       when: Any) -> None:
+        test, deps = self.compile(when, context, False)
+        self.definitions[name] = Definition(name, context, label, group_label, when, test, deps)
 
-    # ------------------------------------------------------------------ helpers
-    def _c(self, cond, st: _St, deps: set) -> Callable:
+    # ------------------------------------------------------------------ helpers for operators
+    def condition(self, cond: Any, scope: Scope, deps: Deps) -> Test:
         if not isinstance(cond, dict) or len(cond) != 1:
-            raise ConditionError(
-                f"a condition must be a mapping with exactly one operator, got {_show(cond)}")
+            raise ConditionError(f"a condition must be a mapping with exactly one operator, "
+                                 f"got {short_json(cond)}")
         ((op, arg),) = cond.items()
-        handler = getattr(self, "_op_" + op, None) if isinstance(op, str) else None
-        if handler is None or op not in OPERATORS:
+        entry = OPERATOR_TABLE.get(op) if isinstance(op, str) else None
+        if entry is None:
             raise ConditionError(f'unknown operator "{op}"')
-        return handler(arg, st, deps)
+        return entry.compile(self, arg, scope, deps)
 
-    def _question(self, qid, st: _St, deps: set, op: str):
+    def question(self, qid: Any, scope: Scope, deps: Deps, op: str) -> Question:
         if not isinstance(qid, str):
-            raise ConditionError(f"{op}: expected a question id, got {_show(qid)}")
+            raise ConditionError(f"{op}: expected a question id, got {short_json(qid)}")
         q = self.questions.get(qid)
         if q is None:
             raise ConditionError(f'unknown question "{qid}"')
-        if st.ctx == PROJECT and q.scope == CUSTODIAN:
+        if scope.context == PROJECT and q.scope == CUSTODIAN:
             raise ConditionError(
                 f'{op}: question "{qid}" is custodian-scope; in a project-level (phase 2/3) '
                 f"condition use any_custodian, count_custodians or {{union: {qid}}}")
-        deps.add(("c" if (st.via and q.scope == CUSTODIAN) else "q", qid))
+        across = scope.across_custodians and q.scope == CUSTODIAN
+        deps.add((READS_EVERY_CUSTODIAN if across else READS_ANSWER, qid))
         return q
 
-    def _pair(self, arg, op):
+    def pair(self, arg: Any, op: str) -> tuple[Any, Any]:
         if not isinstance(arg, list) or len(arg) != 2:
-            raise ConditionError(f"{op}: expected a list [question, value], got {_show(arg)}")
-        return arg
+            raise ConditionError(f"{op}: expected a list [question, value], got {short_json(arg)}")
+        return arg[0], arg[1]
 
-    def _check_value(self, q, v, op):
-        t = q.type
-        if t == "multi":
-            raise ConditionError(
-                f"{op} cannot be used on multi question {q.id}; use contains, intersects, "
-                f"any_except or count_in")
-        if t == "enum":
-            if not isinstance(v, str):
-                raise ConditionError(
-                    f"{op}: wrong value type for {q.id} (enum): expected an option name, "
-                    f"got {_show(v)}")
-            if v not in q.option_set:
-                raise ConditionError(f'{op}: unknown option "{v}" for {q.id} '
-                                     f'(options: {", ".join(q.option_values)})')
-        elif t == "bool":
-            if not isinstance(v, bool):
-                raise ConditionError(
-                    f"{op}: wrong value type for {q.id} (bool): expected true or false, "
-                    f"got {_show(v)}")
-        elif t == "int":
-            if not isinstance(v, int) or isinstance(v, bool):
-                raise ConditionError(
-                    f"{op}: wrong value type for {q.id} (int): expected an integer, "
-                    f"got {_show(v)}")
-        return v
-
-    def _int(self, v, op, what="at_least", minimum=0):
+    def integer(self, v: Any, op: str, what: str = "at_least", minimum: int = 0) -> int:
         if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
-            raise ConditionError(f"{op}: {what} must be an integer ≥ {minimum}, got {_show(v)}")
+            raise ConditionError(f"{op}: {what} must be an integer ≥ {minimum}, "
+                                 f"got {short_json(v)}")
         return v
 
-    def _selection(self, sel, st: _St, deps: set, op: str):
+    def selection(self, sel: Any, scope: Scope, deps: Deps, op: str) -> Test | None:
         """Custodian selection: None (all), a custodian-context definition name, or a condition."""
         if sel is None:
             return None
@@ -210,63 +197,51 @@ class Compiler:
             if d.context != CUSTODIAN:
                 raise ConditionError(f'{op}: definition "{sel}" is not a custodian-context '
                                      f"definition")
-            self._add_def_deps(d, True, deps)
-            return d.fn
-        return self._c(sel, st.but(ctx=CUSTODIAN, via=True), deps)
+            self.add_definition_deps(d, True, deps)
+            return d.test
+        return self.condition(sel, scope.each_custodian(), deps)
 
-    def _add_def_deps(self, d: Definition, via: bool, deps: set):
+    def add_definition_deps(self, d: Definition, across_custodians: bool, deps: Deps) -> None:
         for kind, x in d.deps:
-            if kind == "q" and via and self.questions[x].scope == CUSTODIAN:
-                deps.add(("c", x))
+            if (kind == READS_ANSWER and across_custodians
+                    and self.questions[x].scope == CUSTODIAN):
+                deps.add((READS_EVERY_CUSTODIAN, x))
             else:
                 deps.add((kind, x))
 
-    def _multi_ref(self, ref, st: _St, deps: set, op: str):
-        """Returns (question, getter) for a multi operand."""
+    def multi_operand(self, ref: Any, scope: Scope, deps: Deps,
+                      op: str) -> tuple[Question, MultiGetter]:
+        """The question and a getter for a multi operand (a question id or a union)."""
         if isinstance(ref, dict):
-            if set(ref) - {"union", "over"} or "union" not in ref:
-                raise ConditionError(f"{op}: a union operand is {{union: QUESTION, over: "
-                                     f"SELECTION}}, got {_show(ref)}")
-            if st.ctx != PROJECT:
-                raise ConditionError(f"{op}: union is only available in project-level "
-                                     f"(phase 2/3) conditions")
-            qid = ref["union"]
-            q = self.questions.get(qid) if isinstance(qid, str) else None
-            if q is None:
-                raise ConditionError(f'unknown question "{qid}"')
-            if q.type != "multi":
-                raise ConditionError(f"{op}: union needs a multi question; {qid} is {q.type}")
-            if q.scope != CUSTODIAN:
-                raise ConditionError(f"{op}: union needs a custodian-scope question; {qid} is "
-                                     f"project-scope")
-            deps.add(("c", qid))
-            sel = self._selection(ref.get("over"), st, deps, op)
-
-            if sel is None:
-                def get(e, qid=qid):
-                    s = set()
-                    for c in e.cs:
-                        v = c.a.get(qid)
-                        if v:
-                            s |= v
-                    return s
-            else:
-                def get(e, qid=qid, sel=sel):
-                    s = set()
-                    for c in e.cs:
-                        if sel(c):
-                            v = c.a.get(qid)
-                            if v:
-                                s |= v
-                    return s
-            return q, get
-        q = self._question(ref, st, deps, op)
+            return self._union(ref, scope, deps, op)
+        q = self.question(ref, scope, deps, op)
         if q.type != "multi":
             raise ConditionError(f"{op} needs a multi question; {q.id} is {q.type}")
         qid = q.id
-        return q, (lambda e: e.a.get(qid) or ())
+        return q, (lambda e: e.answers.get(qid) or ())
 
-    def _options(self, q, opts, op):
+    def _union(self, ref: dict[Any, Any], scope: Scope, deps: Deps,
+               op: str) -> tuple[Question, MultiGetter]:
+        if set(ref) - {"union", "over"} or "union" not in ref:
+            raise ConditionError(f"{op}: a union operand is {{union: QUESTION, over: "
+                                 f"SELECTION}}, got {short_json(ref)}")
+        if scope.context != PROJECT:
+            raise ConditionError(f"{op}: union is only available in project-level "
+                                 f"(phase 2/3) conditions")
+        qid = ref["union"]
+        q = self.questions.get(qid) if isinstance(qid, str) else None
+        if q is None:
+            raise ConditionError(f'unknown question "{qid}"')
+        if q.type != "multi":
+            raise ConditionError(f"{op}: union needs a multi question; {qid} is {q.type}")
+        if q.scope != CUSTODIAN:
+            raise ConditionError(f"{op}: union needs a custodian-scope question; {qid} is "
+                                 f"project-scope")
+        deps.add((READS_EVERY_CUSTODIAN, q.id))
+        sel = self.selection(ref.get("over"), scope, deps, op)
+        return q, _union_getter(q.id, sel)
+
+    def options(self, q: Question, opts: Any, op: str) -> frozenset[str]:
         """A set operand: a named set or a list of options, each an option of q."""
         if isinstance(opts, str):
             s = self.sets.get(opts)
@@ -275,349 +250,464 @@ class Compiler:
             opts = list(s["options"])
         if not isinstance(opts, list) or not opts:
             raise ConditionError(f"{op}: expected a set name or a non-empty list of options, "
-                                 f"got {_show(opts)}")
+                                 f"got {short_json(opts)}")
         for o in opts:
             if not isinstance(o, str):
                 raise ConditionError(f"{op}: wrong value type for {q.id} (multi): expected an "
-                                     f"option name, got {_show(o)}")
+                                     f"option name, got {short_json(o)}")
             if o not in q.option_set:
                 raise ConditionError(f'{op}: unknown option "{o}" for {q.id} '
                                      f'(options: {", ".join(q.option_values)})')
         return frozenset(opts)
 
-    # ------------------------------------------------------------------ operators
-    def _op_all(self, arg, st, deps):
-        if not isinstance(arg, list) or not arg:
-            raise ConditionError(f"all: expected a non-empty list of conditions, got {_show(arg)}")
-        fns = tuple(self._c(c, st, deps) for c in arg)
-        if len(fns) == 1:
-            return fns[0]
-        if len(fns) == 2:
-            a, b = fns
-            return lambda e: a(e) and b(e)
 
-        def f(e):
-            for g in fns:
-                if not g(e):
-                    return False
-            return True
-        return f
+def _union_getter(qid: str, sel: Test | None) -> MultiGetter:
+    if sel is None:
+        def union_all(e: Env) -> set[str]:
+            s: set[str] = set()
+            for c in e.custodians:
+                v = c.answers.get(qid)
+                if v:
+                    s |= v
+            return s
+        return union_all
 
-    def _op_any(self, arg, st, deps):
-        if not isinstance(arg, list) or not arg:
-            raise ConditionError(f"any: expected a non-empty list of conditions, got {_show(arg)}")
-        fns = tuple(self._c(c, st, deps) for c in arg)
-        if len(fns) == 1:
-            return fns[0]
-        if len(fns) == 2:
-            a, b = fns
-            return lambda e: a(e) or b(e)
-
-        def f(e):
-            for g in fns:
-                if g(e):
-                    return True
-            return False
-        return f
-
-    def _op_not(self, arg, st, deps):
-        g = self._c(arg, st.but(negated=not st.negated), deps)
-        return lambda e: not g(e)
-
-    def _op_eq(self, arg, st, deps):
-        qid, v = self._pair(arg, "eq")
-        q = self._question(qid, st, deps, "eq")
-        v = self._check_value(q, v, "eq")
-        if q.type == "bool":
-            return (lambda e: e.a.get(qid) is True) if v else (lambda e: e.a.get(qid) is False)
-        return lambda e: e.a.get(qid) == v
-
-    def _op_ne(self, arg, st, deps):
-        qid, v = self._pair(arg, "ne")
-        q = self._question(qid, st, deps, "ne")
-        v = self._check_value(q, v, "ne")
-        if q.type == "bool":
-            return (lambda e: e.a.get(qid) is not True) if v else (
-                lambda e: e.a.get(qid) is not False)
-        return lambda e: e.a.get(qid) != v
-
-    def _in_common(self, arg, st, deps, op):
-        qid, vs = self._pair(arg, op)
-        q = self._question(qid, st, deps, op)
-        if not isinstance(vs, list) or not vs:
-            raise ConditionError(f"{op}: expected a non-empty list of values, got {_show(vs)}")
-        for v in vs:
-            self._check_value(q, v, op)
-        if q.type == "bool":
-            # avoid 1 == True confusion: bools compared by identity
-            return qid, tuple(vs), True
-        return qid, frozenset(vs), False
-
-    def _op_in(self, arg, st, deps):
-        qid, vs, is_bool = self._in_common(arg, st, deps, "in")
-        if is_bool:
-            return lambda e: any(e.a.get(qid) is v for v in vs)
-        return lambda e: e.a.get(qid) in vs
-
-    def _op_not_in(self, arg, st, deps):
-        qid, vs, is_bool = self._in_common(arg, st, deps, "not_in")
-        if is_bool:
-            return lambda e: not any(e.a.get(qid) is v for v in vs)
-        return lambda e: e.a.get(qid) not in vs
-
-    def _cmp(self, arg, st, deps, op):
-        qid, n = self._pair(arg, op)
-        q = self._question(qid, st, deps, op)
-        if q.type != "int":
-            raise ConditionError(f"{op} needs an int question; {q.id} is {q.type}")
-        if not isinstance(n, int) or isinstance(n, bool):
-            raise ConditionError(f"{op}: wrong value type for {q.id} (int): expected an "
-                                 f"integer, got {_show(n)}")
-        return qid, n
-
-    def _op_lt(self, arg, st, deps):
-        qid, n = self._cmp(arg, st, deps, "lt")
-
-        def f(e):
-            v = e.a.get(qid)
-            return v is not None and v < n
-        return f
-
-    def _op_le(self, arg, st, deps):
-        qid, n = self._cmp(arg, st, deps, "le")
-
-        def f(e):
-            v = e.a.get(qid)
-            return v is not None and v <= n
-        return f
-
-    def _op_gt(self, arg, st, deps):
-        qid, n = self._cmp(arg, st, deps, "gt")
-
-        def f(e):
-            v = e.a.get(qid)
-            return v is not None and v > n
-        return f
-
-    def _op_ge(self, arg, st, deps):
-        qid, n = self._cmp(arg, st, deps, "ge")
-
-        def f(e):
-            v = e.a.get(qid)
-            return v is not None and v >= n
-        return f
-
-    def _op_contains(self, arg, st, deps):
-        ref, opt = self._pair(arg, "contains")
-        q, get = self._multi_ref(ref, st, deps, "contains")
-        (opt_,) = self._options(q, [opt], "contains")
-        return lambda e: opt_ in get(e)
-
-    def _op_intersects(self, arg, st, deps):
-        ref, opts = self._pair(arg, "intersects")
-        q, get = self._multi_ref(ref, st, deps, "intersects")
-        s = self._options(q, opts, "intersects")
-        return lambda e: not s.isdisjoint(get(e))
-
-    def _op_any_except(self, arg, st, deps):
-        ref, opts = self._pair(arg, "any_except")
-        q, get = self._multi_ref(ref, st, deps, "any_except")
-        s = self._options(q, opts, "any_except")
-
-        def f(e):
-            for o in get(e):
-                if o not in s:
-                    return True
-            return False
-        return f
-
-    def _op_count_in(self, arg, st, deps):
-        if not isinstance(arg, dict) or set(arg) != {"question", "set", "at_least"}:
-            raise ConditionError("count_in: expected {question: Q, set: SET, at_least: n}, "
-                                 f"got {_show(arg)}")
-        q, get = self._multi_ref(arg["question"], st, deps, "count_in")
-        s = self._options(q, arg["set"], "count_in")
-        n = self._int(arg["at_least"], "count_in")
-        return lambda e: len(s.intersection(get(e))) >= n
-
-    def _op_answered(self, arg, st, deps):
-        q = self._question(arg, st, deps, "answered")
-        qid = q.id
-        return lambda e: e.a.get(qid) is not None
-
-    def _op_ref(self, arg, st, deps):
-        d = self.definitions.get(arg) if isinstance(arg, str) else None
-        if d is None:
-            raise ConditionError(f'ref: unknown definition "{arg}"')
-        if d.context != st.ctx:
-            if d.context == CUSTODIAN:
-                raise ConditionError(f'ref: definition "{arg}" is a custodian-context '
-                                     f"definition; use it through any_custodian, "
-                                     f"count_custodians or union")
-            raise ConditionError(f'ref: definition "{arg}" is a project-context definition '
-                                 f"and cannot be used here")
-        self._add_def_deps(d, st.via, deps)
-        return d.fn
-
-    def _op_tier(self, arg, st, deps):
-        if not st.allow_tier:
-            raise ConditionError("tier conditions are only allowed in phase-3 rules")
-        if st.negated:
-            raise ConditionError("tier conditions may not be negated (phase 3 only ratchets up)")
-        if not isinstance(arg, dict) or set(arg) != {"safe", "at_least"}:
-            raise ConditionError(f"tier: expected {{safe: S, at_least: n}}, got {_show(arg)}")
-        safe = arg["safe"]
-        if safe != "overall" and safe not in self.safes:
-            raise ConditionError(f'tier: unknown safe "{safe}"')
-        n = self._int(arg["at_least"], "tier")
-        if n > self.max_tier:
-            raise ConditionError(f"tier: at_least {n} is above the highest tier {self.max_tier}")
-        deps.add(("t", safe))
-        return lambda e: e.tiers[safe] >= n
-
-    def _op_any_custodian(self, arg, st, deps):
-        if st.ctx != PROJECT:
-            raise ConditionError("any_custodian is only available in project-level "
-                                 "(phase 2/3) conditions")
-        g = self._c(arg, st.but(ctx=CUSTODIAN, via=True), deps)
-
-        def f(e):
-            for c in e.cs:
-                if g(c):
-                    return True
-            return False
-        return f
-
-    def _op_count_custodians(self, arg, st, deps):
-        if st.ctx != PROJECT:
-            raise ConditionError("count_custodians is only available in project-level "
-                                 "(phase 2/3) conditions")
-        if not isinstance(arg, dict) or "at_least" not in arg or set(arg) - {"at_least",
-                                                                               "where"}:
-            raise ConditionError("count_custodians: expected {at_least: n, where: SELECTION}, "
-                                 f"got {_show(arg)}")
-        n = self._int(arg["at_least"], "count_custodians")
-        sel = self._selection(arg.get("where"), st, deps, "count_custodians")
-        if sel is None:
-            return lambda e: len(e.cs) >= n
-
-        def f(e):
-            k = 0
-            for c in e.cs:
-                if sel(c):
-                    k += 1
-                    if k >= n:
-                        return True
-            return n <= 0
-        return f
+    def union_selected(e: Env) -> set[str]:
+        s: set[str] = set()
+        for c in e.custodians:
+            if sel(c):
+                v = c.answers.get(qid)
+                if v:
+                    s |= v
+        return s
+    return union_selected
 
 
-# ---------------------------------------------------------------------- rendering
+# ---------------------------------------------------------------------- sentences
 
-def _join(items, conj="or"):
+def _join(items: Sequence[str], conj: str = "or") -> str:
     items = list(items)
     if len(items) == 1:
         return items[0]
     return ", ".join(items[:-1]) + f" {conj} " + items[-1]
 
 
-class _Renderer:
-    def __init__(self, fw):
-        self.fw = fw
-        self.q = fw.questions_by_id
+class Sentences:
+    """Turns conditions into sentences using a framework's labels."""
+
+    def __init__(self, fw: Framework) -> None:
+        self.questions = fw.questions_by_id
         self.sets = fw.sets
-        self.defs = fw.definitions
+        self.definitions = fw.definitions
 
-    def opt(self, q, v):
-        return q.option_labels.get(v, str(v))
+    def sentence(self, cond: dict[str, Any], parent: str) -> str:
+        ((op, arg),) = cond.items()
+        entry = OPERATOR_TABLE.get(op)
+        if entry is None:
+            raise ConditionError(f'unknown operator "{op}"')
+        return entry.sentence(self, arg, parent)
 
-    def qlabel(self, ref):
+    def operand(self, ref: Any) -> tuple[Question, str]:
+        """A multi operand's question and how it reads."""
         if isinstance(ref, dict):
-            q = self.q[ref["union"]]
+            q = self.questions[ref["union"]]
             over = ref.get("over")
             if over is None:
-                grp = "all custodians"
+                group = "all custodians"
             elif isinstance(over, str):
-                d = self.defs[over]
-                grp = d.group_label or f"custodians for which {d.label}"
+                d = self.definitions[over]
+                group = d.group_label or f"custodians for which {d.label}"
             else:
-                grp = f"custodians for which {self.r(over, 'top')}"
-            return q, f"{q.label} (combined over {grp})"
-        q = self.q[ref]
+                group = f"custodians for which {self.sentence(over, 'top')}"
+            return q, f"{q.label} (combined over {group})"
+        q = self.questions[ref]
         return q, q.label
 
-    def setdesc(self, q, s):
+    def option_set(self, q: Question, s: Any) -> str:
         if isinstance(s, str):
-            return f"{s} ({', '.join(self.opt(q, o) for o in self.sets[s]['options'])})"
-        return _join([self.opt(q, o) for o in s], "or")
-
-    def r(self, cond, parent):
-        ((op, a),) = cond.items()
-        if op in ("all", "any"):
-            parts = [self.r(c, op) for c in a]
-            if len(parts) == 1:
-                return parts[0]
-            s = (" and " if op == "all" else " or ").join(parts)
-            return f"({s})" if parent in ("all", "any", "not") else s
-        if op == "not":
-            return f"it is not the case that {self.r(a, 'not')}"
-        if op in ("eq", "ne"):
-            q = self.q[a[0]]
-            if q.type == "bool":
-                # "Access from outside the UK: yes" reads better than "… is yes".
-                value = a[1] if op == "eq" else not a[1]
-                return f"{q.label}: {self.opt(q, value)}"
-            return f"{q.label} is {'not ' if op == 'ne' else ''}{self.opt(q, a[1])}"
-        if op in ("in", "not_in"):
-            q = self.q[a[0]]
-            labels = [self.opt(q, v) for v in a[1]]
-            if op == "in":
-                return f"{q.label} is {_join(labels, 'or')}"
-            if len(labels) == 1:
-                return f"{q.label} is not {labels[0]}"
-            if len(labels) == 2:
-                return f"{q.label} is neither {labels[0]} nor {labels[1]}"
-            return f"{q.label} is none of {_join(labels, 'and')}"
-        if op in ("lt", "le", "gt", "ge"):
-            q = self.q[a[0]]
-            word = {"lt": "less than", "le": "at most", "gt": "more than", "ge": "at least"}[op]
-            return f"{q.label} is {word} {a[1]}"
-        if op == "contains":
-            q, lab = self.qlabel(a[0])
-            return f"{lab} include {self.opt(q, a[1])}"
-        if op == "intersects":
-            q, lab = self.qlabel(a[0])
-            return f"{lab} include at least one of {self.setdesc(q, a[1])}"
-        if op == "any_except":
-            q, lab = self.qlabel(a[0])
-            return (f"{lab} include at least one option other than "
-                    f"{_join([self.opt(q, o) for o in a[1]], 'or')}")
-        if op == "count_in":
-            q, lab = self.qlabel(a["question"])
-            return f"at least {a['at_least']} of {lab} are in {self.setdesc(q, a['set'])}"
-        if op == "answered":
-            return f"{self.q[a].label} is answered"
-        if op == "ref":
-            return self.defs[a].label
-        if op == "tier":
-            return f"the {a['safe']} tier is at least {a['at_least']}"
-        if op == "any_custodian":
-            return f"for at least one custodian, {self.r(a, 'top')}"
-        if op == "count_custodians":
-            n = a["at_least"]
-            noun = "custodian" if n == 1 else "custodians"
-            where = a.get("where")
-            if where is None:
-                return f"there are at least {n} {noun}"
-            if isinstance(where, str):
-                d = self.defs[where]
-                if d.group_label:
-                    return f"there are at least {n} {d.group_label}"
-                return f"there are at least {n} {noun} for which {d.label}"
-            return f"there are at least {n} {noun} for which {self.r(where, 'top')}"
-        raise ConditionError(f'unknown operator "{op}"')
+            labels = ", ".join(q.option_label(o) for o in self.sets[s]["options"])
+            return f"{s} ({labels})"
+        return _join([q.option_label(o) for o in s], "or")
 
 
-def render(fw, cond) -> str:
+def render(fw: Framework, cond: Any) -> str:
     """A readable sentence for a condition, using question and option labels."""
-    return _Renderer(fw).r(cond, "top")
+    return Sentences(fw).sentence(cond, "top")
+
+
+# ---------------------------------------------------------------------- operators
+
+class Operator:
+    """One operator of the condition language: its compiled test and its sentence."""
+
+    name = ""
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        raise NotImplementedError
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        raise NotImplementedError
+
+
+class _All(Operator):
+    name = "all"
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        tests = _conditions(c, arg, scope, deps, "all")
+        if len(tests) == 1:
+            return tests[0]
+        if len(tests) == 2:
+            a, b = tests
+            return lambda e: a(e) and b(e)
+
+        def every(e: Env) -> bool:
+            for t in tests:
+                if not t(e):
+                    return False
+            return True
+        return every
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        return _joined(s, arg, parent, self.name, " and ")
+
+
+class _Any(Operator):
+    name = "any"
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        tests = _conditions(c, arg, scope, deps, "any")
+        if len(tests) == 1:
+            return tests[0]
+        if len(tests) == 2:
+            a, b = tests
+            return lambda e: a(e) or b(e)
+
+        def some(e: Env) -> bool:
+            for t in tests:
+                if t(e):
+                    return True
+            return False
+        return some
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        return _joined(s, arg, parent, self.name, " or ")
+
+
+def _conditions(c: Compiler, arg: Any, scope: Scope, deps: Deps, op: str) -> tuple[Test, ...]:
+    if not isinstance(arg, list) or not arg:
+        raise ConditionError(f"{op}: expected a non-empty list of conditions, "
+                             f"got {short_json(arg)}")
+    return tuple(c.condition(x, scope, deps) for x in arg)
+
+
+def _joined(s: Sentences, arg: Any, parent: str, op: str, word: str) -> str:
+    parts = [s.sentence(x, op) for x in arg]
+    if len(parts) == 1:
+        return parts[0]
+    text = word.join(parts)
+    return f"({text})" if parent in ("all", "any", "not") else text
+
+
+class _Not(Operator):
+    name = "not"
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        g = c.condition(arg, scope.negate(), deps)
+        return lambda e: not g(e)
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        return f"it is not the case that {s.sentence(arg, 'not')}"
+
+
+class _Equality(Operator):
+    """eq and ne: how each type compares lives with the type."""
+
+    def __init__(self, name: str, negate: bool) -> None:
+        self.name = name
+        self.negate = negate
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        qid, v = c.pair(arg, self.name)
+        q = c.question(qid, scope, deps, self.name)
+        q.kind.check_condition_value(q, v, self.name)
+        return q.kind.differs(qid, v) if self.negate else q.kind.equals(qid, v)
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        q = s.questions[arg[0]]
+        return q.kind.equality_sentence(q, arg[1], self.negate)
+
+
+class _Membership(Operator):
+    """in and not_in."""
+
+    def __init__(self, name: str, negate: bool) -> None:
+        self.name = name
+        self.negate = negate
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        op = self.name
+        qid, vs = c.pair(arg, op)
+        q = c.question(qid, scope, deps, op)
+        if not isinstance(vs, list) or not vs:
+            raise ConditionError(f"{op}: expected a non-empty list of values, "
+                                 f"got {short_json(vs)}")
+        for v in vs:
+            q.kind.check_condition_value(q, v, op)
+        return q.kind.none_of(qid, vs) if self.negate else q.kind.one_of(qid, vs)
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        q = s.questions[arg[0]]
+        labels = [q.option_label(v) for v in arg[1]]
+        if not self.negate:
+            return f"{q.label} is {_join(labels, 'or')}"
+        if len(labels) == 1:
+            return f"{q.label} is not {labels[0]}"
+        if len(labels) == 2:
+            return f"{q.label} is neither {labels[0]} nor {labels[1]}"
+        return f"{q.label} is none of {_join(labels, 'and')}"
+
+
+def _less_than(qid: str, n: int) -> Test:
+    def test(e: Env) -> bool:
+        v = e.answers.get(qid)
+        return v is not None and v < n
+    return test
+
+
+def _at_most(qid: str, n: int) -> Test:
+    def test(e: Env) -> bool:
+        v = e.answers.get(qid)
+        return v is not None and v <= n
+    return test
+
+
+def _more_than(qid: str, n: int) -> Test:
+    def test(e: Env) -> bool:
+        v = e.answers.get(qid)
+        return v is not None and v > n
+    return test
+
+
+def _at_least(qid: str, n: int) -> Test:
+    def test(e: Env) -> bool:
+        v = e.answers.get(qid)
+        return v is not None and v >= n
+    return test
+
+
+class _Comparison(Operator):
+    """lt, le, gt, ge on int questions."""
+
+    def __init__(self, name: str, make: Callable[[str, int], Test], words: str) -> None:
+        self.name = name
+        self.make = make
+        self.words = words
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        op = self.name
+        qid, n = c.pair(arg, op)
+        q = c.question(qid, scope, deps, op)
+        if q.type != "int":
+            raise ConditionError(f"{op} needs an int question; {q.id} is {q.type}")
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise ConditionError(f"{op}: wrong value type for {q.id} (int): expected an "
+                                 f"integer, got {short_json(n)}")
+        return self.make(qid, n)
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        return f"{s.questions[arg[0]].label} is {self.words} {arg[1]}"
+
+
+class _Contains(Operator):
+    name = "contains"
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        ref, opt = c.pair(arg, self.name)
+        q, get = c.multi_operand(ref, scope, deps, self.name)
+        (option,) = c.options(q, [opt], self.name)
+        return lambda e: option in get(e)
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        q, label = s.operand(arg[0])
+        return f"{label} include {q.option_label(arg[1])}"
+
+
+class _Intersects(Operator):
+    name = "intersects"
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        ref, opts = c.pair(arg, self.name)
+        q, get = c.multi_operand(ref, scope, deps, self.name)
+        chosen = c.options(q, opts, self.name)
+        return lambda e: not chosen.isdisjoint(get(e))
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        q, label = s.operand(arg[0])
+        return f"{label} include at least one of {s.option_set(q, arg[1])}"
+
+
+class _AnyExcept(Operator):
+    name = "any_except"
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        ref, opts = c.pair(arg, self.name)
+        q, get = c.multi_operand(ref, scope, deps, self.name)
+        excepted = c.options(q, opts, self.name)
+
+        def test(e: Env) -> bool:
+            for o in get(e):
+                if o not in excepted:
+                    return True
+            return False
+        return test
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        q, label = s.operand(arg[0])
+        others = _join([q.option_label(o) for o in arg[1]], "or")
+        return f"{label} include at least one option other than {others}"
+
+
+class _CountIn(Operator):
+    name = "count_in"
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        if not isinstance(arg, dict) or set(arg) != {"question", "set", "at_least"}:
+            raise ConditionError("count_in: expected {question: Q, set: SET, at_least: n}, "
+                                 f"got {short_json(arg)}")
+        q, get = c.multi_operand(arg["question"], scope, deps, self.name)
+        chosen = c.options(q, arg["set"], self.name)
+        n = c.integer(arg["at_least"], self.name)
+        return lambda e: len(chosen.intersection(get(e))) >= n
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        q, label = s.operand(arg["question"])
+        return f"at least {arg['at_least']} of {label} are in {s.option_set(q, arg['set'])}"
+
+
+class _Answered(Operator):
+    name = "answered"
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        qid = c.question(arg, scope, deps, self.name).id
+        return lambda e: e.answers.get(qid) is not None
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        return f"{s.questions[arg].label} is answered"
+
+
+class _Ref(Operator):
+    name = "ref"
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        d = c.definitions.get(arg) if isinstance(arg, str) else None
+        if d is None:
+            raise ConditionError(f'ref: unknown definition "{arg}"')
+        if d.context != scope.context:
+            if d.context == CUSTODIAN:
+                raise ConditionError(f'ref: definition "{arg}" is a custodian-context '
+                                     f"definition; use it through any_custodian, "
+                                     f"count_custodians or union")
+            raise ConditionError(f'ref: definition "{arg}" is a project-context definition '
+                                 f"and cannot be used here")
+        c.add_definition_deps(d, scope.across_custodians, deps)
+        return d.test
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        return s.definitions[arg].label
+
+
+class _Tier(Operator):
+    name = "tier"
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        if not scope.allow_tier:
+            raise ConditionError("tier conditions are only allowed in phase-3 rules")
+        if scope.negated:
+            raise ConditionError("tier conditions may not be negated (phase 3 only ratchets up)")
+        if not isinstance(arg, dict) or set(arg) != {"safe", "at_least"}:
+            raise ConditionError(f"tier: expected {{safe: S, at_least: n}}, "
+                                 f"got {short_json(arg)}")
+        safe = arg["safe"]
+        if safe != "overall" and safe not in c.safes:
+            raise ConditionError(f'tier: unknown safe "{safe}"')
+        n = c.integer(arg["at_least"], "tier")
+        if n > c.max_tier:
+            raise ConditionError(f"tier: at_least {n} is above the highest tier {c.max_tier}")
+        deps.add((READS_TIER, safe))
+        return lambda e: e.tiers[safe] >= n
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        return f"the {arg['safe']} tier is at least {arg['at_least']}"
+
+
+class _AnyCustodian(Operator):
+    name = "any_custodian"
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        if scope.context != PROJECT:
+            raise ConditionError("any_custodian is only available in project-level "
+                                 "(phase 2/3) conditions")
+        g = c.condition(arg, scope.each_custodian(), deps)
+
+        def test(e: Env) -> bool:
+            for custodian in e.custodians:
+                if g(custodian):
+                    return True
+            return False
+        return test
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        return f"for at least one custodian, {s.sentence(arg, 'top')}"
+
+
+class _CountCustodians(Operator):
+    name = "count_custodians"
+
+    def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
+        if scope.context != PROJECT:
+            raise ConditionError("count_custodians is only available in project-level "
+                                 "(phase 2/3) conditions")
+        if not isinstance(arg, dict) or "at_least" not in arg or set(arg) - {"at_least",
+                                                                               "where"}:
+            raise ConditionError("count_custodians: expected {at_least: n, where: SELECTION}, "
+                                 f"got {short_json(arg)}")
+        n = c.integer(arg["at_least"], self.name)
+        sel = c.selection(arg.get("where"), scope, deps, self.name)
+        if sel is None:
+            return lambda e: len(e.custodians) >= n
+
+        def test(e: Env) -> bool:
+            k = 0
+            for custodian in e.custodians:
+                if sel(custodian):
+                    k += 1
+                    if k >= n:
+                        return True
+            return n <= 0
+        return test
+
+    def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
+        n = arg["at_least"]
+        noun = "custodian" if n == 1 else "custodians"
+        where = arg.get("where")
+        if where is None:
+            return f"there are at least {n} {noun}"
+        if isinstance(where, str):
+            d = s.definitions[where]
+            if d.group_label:
+                return f"there are at least {n} {d.group_label}"
+            return f"there are at least {n} {noun} for which {d.label}"
+        return f"there are at least {n} {noun} for which {s.sentence(where, 'top')}"
+
+
+OPERATOR_TABLE: dict[str, Operator] = {op.name: op for op in (
+    _All(), _Any(), _Not(),
+    _Equality("eq", False), _Equality("ne", True),
+    _Membership("in", False), _Membership("not_in", True),
+    _Comparison("lt", _less_than, "less than"), _Comparison("le", _at_most, "at most"),
+    _Comparison("gt", _more_than, "more than"), _Comparison("ge", _at_least, "at least"),
+    _Contains(), _Intersects(), _AnyExcept(), _CountIn(), _Answered(), _Ref(), _Tier(),
+    _AnyCustodian(), _CountCustodians(),
+)}
+
+OPERATORS = tuple(OPERATOR_TABLE)

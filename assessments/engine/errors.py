@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["FrameworkError", "Problem", "DocumentInvalid"]
+from typing import Any, Iterable
+
+__all__ = ["FrameworkError", "Problem", "DocumentInvalid", "ConditionError", "framework_error"]
 
 
 class FrameworkError(Exception):
@@ -14,12 +16,22 @@ class FrameworkError(Exception):
     """
 
     def __init__(self, message: str, *, file: str | None = None, item: str | None = None,
-                 problem: str | None = None):
+                 problem: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.file = file
         self.item = item
         self.problem = problem if problem is not None else message
+
+
+def framework_error(file: str, item: str | None, problem: str) -> FrameworkError:
+    """The error for one problem in one file, naming the item (rule, question...) if any."""
+    msg = f"{file}: {item}: {problem}" if item else f"{file}: {problem}"
+    return FrameworkError(msg, file=file, item=item, problem=problem)
+
+
+class ConditionError(Exception):
+    """A condition is invalid; the message says what is wrong (the loader adds file and id)."""
 
 
 class Problem:
@@ -34,13 +46,13 @@ class Problem:
 
     __slots__ = ("custodian", "question", "message")
 
-    def __init__(self, custodian: str | None, question: str | None, message: str):
+    def __init__(self, custodian: str | None, question: str | None, message: str) -> None:
         self.custodian = custodian
         self.question = question
         self.message = message
 
     def __str__(self) -> str:
-        parts = []
+        parts: list[str] = []
         if self.custodian is not None:
             parts.append(f'custodian "{self.custodian}"')
         elif self.question is not None:
@@ -53,16 +65,16 @@ class Problem:
     def __repr__(self) -> str:
         return f"Problem({self.custodian!r}, {self.question!r}, {self.message!r})"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Problem):
             return NotImplemented
         return (self.custodian, self.question, self.message) == (
             other.custodian, other.question, other.message)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.custodian, self.question, self.message))
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"custodian": self.custodian, "question": self.question,
                 "message": self.message, "text": str(self)}
 
@@ -71,7 +83,7 @@ class DocumentInvalid(Exception):
     """Raised by ``evaluate`` when the document does not validate; ``.problems``
     is the list of :class:`Problem`."""
 
-    def __init__(self, problems):
+    def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = list(problems)
         first = str(self.problems[0]) if self.problems else "invalid document"
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""

@@ -12,216 +12,65 @@ answers as given>, "custodians": [{"name": ..., "answers": <as given>}, ...]})``
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .canonical import canonical_json, sha256_hex
-from .conditions import Env
-from .documents import normalise
+from .conditions import READS_EVERY_CUSTODIAN, Env
+from .documents import Normalised, normalise
 from .errors import DocumentInvalid
+
+if TYPE_CHECKING:
+    from .framework import Framework, Rule
 
 __all__ = ["evaluate", "answers_sha256"]
 
+# A rule that fired, with the index of the custodian it fired for (None: the project).
+Firing = tuple["Rule", "int | None"]
+Tiers = dict[str, int]
 
-def answers_sha256(doc) -> str:
+
+def answers_sha256(doc: dict[str, Any]) -> str:
     return sha256_hex(canonical_json({
         "answers": doc["answers"],
         "custodians": [{"name": c["name"], "answers": c["answers"]} for c in doc["custodians"]],
     }))
 
 
-def evaluate(fw, doc) -> dict:
+def evaluate(fw: Framework, doc: Any) -> dict[str, Any]:
     """Evaluate a document; raises :class:`DocumentInvalid` if it does not validate."""
     problems, norm = normalise(fw, doc)
-    if problems:
+    if problems or norm is None:
         raise DocumentInvalid(problems)
-    safes = fw.safes
-    names = norm.names
-    n_cust = len(names)
-
-    # ---------------------------------------------------------------- phase 1
-    cenvs = [Env(a) for a in norm.custodians]
-    firings = []          # (rule, custodian index or None)
-    cust_tiers = []
-    cust_fired = []
-    cust_blocked = []
-    phase1 = fw._phase[1]
-    for ci, env in enumerate(cenvs):
-        floors = dict.fromkeys(safes, 0)
-        fired = []
-        blocked = False
-        for r in phase1:
-            if r.fn(env):
-                fired.append(r)
-                firings.append((r, ci))
-                for safe, to in r.raises:
-                    if to > floors[safe]:
-                        floors[safe] = to
-                if r.block:
-                    blocked = True
-        cust_tiers.append(floors)
-        cust_fired.append(fired)
-        cust_blocked.append(blocked)
-
-    # ---------------------------------------------------------------- phase 2
-    tiers = {}
-    p1max = {}
-    for s in safes:
-        m = 0
-        for ft in cust_tiers:
-            if ft[s] > m:
-                m = ft[s]
-        tiers[s] = m
-        p1max[s] = m
-    tiers["overall"] = max(tiers[s] for s in safes)
-    penv = Env(norm.project, cenvs, tiers)
-
-    def raise_(r):
-        changed = False
-        for safe, to in r.raises:
-            if to > tiers[safe]:
-                tiers[safe] = to
-                changed = True
-                if to > tiers["overall"]:
-                    tiers["overall"] = to
-        return changed
-
-    for r in fw._phase[2]:
-        if r.fn(penv):
-            firings.append((r, None))
-            raise_(r)
-
-    # ---------------------------------------------------------------- phase 3
-    for r in fw._phase3_static:
-        if r.fn(penv):
-            raise_(r)
-    dynamic = fw._phase3_dynamic
-    changed = True
-    while changed:
-        changed = False
-        for r in dynamic:
-            if r.fn(penv) and raise_(r):
-                changed = True
-    for r in fw._phase[3]:
-        if r.fn(penv):
-            firings.append((r, None))
-
-    # ---------------------------------------------------------------- collect
-    fired_ids = sorted({r.id for r, _ in firings})
-    cond_map = {}
-    blocks = []
-    refers = []
-    any_gap = any_blocking = False
-    for r, ci in firings:
-        cname = names[ci] if ci is not None else None
-        if r.gap is not None:
-            blocking = r.gap == "blocking"
-            any_gap = True
-            any_blocking = any_blocking or blocking
-            prev = cond_map.get(r.id)
-            if prev is None:
-                cond_map[r.id] = {"rule": r.id, "text": r.justification, "blocking": blocking}
-        if r.block:
-            blocks.append({"rule": r.id, "text": r.justification, "custodian": cname})
-        if r.refer:
-            refers.append({"rule": r.id, "text": r.justification, "custodian": cname})
-    conditions = [cond_map[k] for k in sorted(cond_map)]
-    overall = tiers["overall"]
-
-    outcome = None
-    for o in fw.outcomes:
-        tests = o["tests"]
-        if tests is None:
-            outcome = o["id"]
-            break
-        hit = False
-        for kind, safe, n in tests:
-            if kind == "block":
-                hit = bool(blocks)
-            elif kind == "blocking_gap":
-                hit = any_blocking
-            elif kind == "refer":
-                hit = bool(refers)
-            elif kind == "gap":
-                hit = any_gap
-            else:
-                hit = tiers[safe] >= n
-            if hit:
-                break
-        if hit:
-            outcome = o["id"]
-            break
-
-    # ---------------------------------------------------------------- explanation
-    qmap = fw.questions_by_id
-    raw_p = norm.raw_project
-    raw_c = norm.raw_custodians
-    explanation = {}
-    for s in safes:
-        t = tiers[s]
-        entry_rules = []
-        decisive = set()
-        lower = {}
-        dep_tiers = set()
-        if t > 0:
-            for r, ci in firings:
-                for safe, to in r.raises:
-                    if safe == s and to == t:
-                        break
-                else:
-                    continue
-                decisive.add(r.id)
-                cname = names[ci] if ci is not None else None
-                entry_rules.append({"id": r.id, "sentence": r.sentence,
-                                    "justification": r.justification,
-                                    "sources": list(r.sources), "custodian": cname})
-                dep_tiers.update(r.tier_deps)
-                for kind, qid in r.question_deps:
-                    q = qmap[qid]
-                    if kind == "c":
-                        for cj in range(n_cust):
-                            lower[(cj, q.index)] = qid
-                    elif q.scope == "custodian" and ci is not None:
-                        lower[(ci, q.index)] = qid
-                    else:
-                        lower[(-1, q.index)] = qid
-        lower_by = []
-        for (cj, _), qid in sorted(lower.items()):
-            if cj < 0:
-                ans = raw_p.get(qid)
-                cn = None
-            else:
-                ans = raw_c[cj].get(qid)
-                cn = names[cj]
-            if _at_lowest_risk(qmap[qid], ans):
-                continue  # already the least risky answer: changing it cannot lower the tier
-            lower_by.append({"custodian": cn, "question": qid, "label": qmap[qid].label,
-                             "answer": ans})
-        # The strictest-wins step: who set the starting tier, even if a later rule raised it.
-        set_by = ([names[i] for i in range(n_cust) if cust_tiers[i][s] == p1max[s]]
-                  if p1max[s] > 0 else [])
-        explanation[s] = {"tier": t, "tier_name": fw.tiers[t]["name"],
-                          "decisive": sorted(decisive), "set_by": set_by,
-                          "rules": entry_rules, "lower_by": lower_by,
-                          "depends_on_tiers": sorted(dep_tiers)}
-
+    custodian_envs = [Env(answers) for answers in norm.custodians]
+    alone = _phase1(fw, custodian_envs)
+    tiers, strictest = _strictest_wins(fw, alone.tiers)
+    project_env = Env(norm.project, custodian_envs, tiers)
+    firings = alone.firings
+    _phase2(fw, project_env, tiers, firings)
+    _phase3(fw, project_env, tiers, firings)
+    effects = _Effects(firings, norm.names)
     return {
         "framework": {"id": fw.id, "version": fw.version, "sha256": fw.sha256},
         "answers_sha256": answers_sha256(doc),
-        "tiers": {s: tiers[s] for s in safes},
-        "overall": overall,
-        "overall_name": fw.tiers[overall]["name"],
-        "outcome": outcome,
-        "fired": fired_ids,
-        "conditions": conditions,
-        "blocks": blocks,
-        "refers": refers,
+        "tiers": {s: tiers[s] for s in fw.safes},
+        "overall": tiers["overall"],
+        "overall_name": fw.tiers[tiers["overall"]]["name"],
+        "outcome": _outcome(fw, tiers, effects),
+        "fired": sorted({r.id for r, _ in firings}),
+        "conditions": effects.conditions,
+        "blocks": effects.blocks,
+        "refers": effects.refers,
         "assumed_worst": norm.assumed_worst,
-        "explanation": explanation,
+        "explanation": {s: _explain_safe(fw, s, tiers[s], firings, norm, alone.tiers,
+                                         strictest[s])
+                        for s in fw.safes},
         "custodians": [
-            {"name": names[i], "tiers": cust_tiers[i],
-             "fired": sorted({r.id for r in cust_fired[i]}), "blocked": cust_blocked[i]}
-            for i in range(n_cust)
+            {"name": name, "tiers": alone.tiers[i],
+             "fired": sorted({r.id for r in alone.fired[i]}), "blocked": alone.blocked[i]}
+            for i, name in enumerate(norm.names)
         ],
         "fired_details": [
-            {"rule": r.id, "custodian": names[ci] if ci is not None else None,
+            {"rule": r.id, "custodian": norm.names[ci] if ci is not None else None,
              "phase": r.phase, "justification": r.justification, "sources": list(r.sources),
              "sentence": r.sentence}
             for r, ci in firings
@@ -230,10 +79,203 @@ def evaluate(fw, doc) -> dict:
     }
 
 
-def _at_lowest_risk(q, answer):
-    """Whether an answer is already the question's least risky one (options are listed lowest first)."""
-    if q.type == "int" or answer is None or answer == "unknown":
-        return False
-    if q.type == "multi":  # a multi answer's options are not ranked; only "none" is the floor
-        return answer == ["none"] and "none" in q.option_set
-    return answer == q.option_values[0]
+# ---------------------------------------------------------------------- phase 1
+
+class _Phase1:
+    """Each custodian alone: its tier floors, fired rules and whether it blocks."""
+
+    __slots__ = ("tiers", "fired", "blocked", "firings")
+
+    def __init__(self) -> None:
+        self.tiers: list[Tiers] = []
+        self.fired: list[list[Rule]] = []
+        self.blocked: list[bool] = []
+        self.firings: list[Firing] = []  # in custodian order, then rule order
+
+
+def _phase1(fw: Framework, custodian_envs: list[Env]) -> _Phase1:
+    out = _Phase1()
+    rules = fw.rules_by_phase[1]
+    for ci, env in enumerate(custodian_envs):
+        floors = dict.fromkeys(fw.safes, 0)
+        fired = []
+        blocked = False
+        for r in rules:
+            if r.test(env):
+                fired.append(r)
+                out.firings.append((r, ci))
+                for safe, to in r.raises:
+                    if to > floors[safe]:
+                        floors[safe] = to
+                if r.block:
+                    blocked = True
+        out.tiers.append(floors)
+        out.fired.append(fired)
+        out.blocked.append(blocked)
+    return out
+
+
+# ---------------------------------------------------------------------- phases 2 and 3
+
+def _strictest_wins(fw: Framework, custodian_tiers: list[Tiers]) -> tuple[Tiers, Tiers]:
+    """The project's starting tiers (the highest of any custodian, and ``overall``), and a
+    copy of them per safe, kept for the explanation after later rules raise them."""
+    tiers: Tiers = {}
+    for s in fw.safes:
+        m = 0
+        for ft in custodian_tiers:
+            if ft[s] > m:
+                m = ft[s]
+        tiers[s] = m
+    strictest = dict(tiers)
+    tiers["overall"] = max(tiers[s] for s in fw.safes)
+    return tiers, strictest
+
+
+def _raise_floors(rule: Rule, tiers: Tiers) -> bool:
+    """Apply a rule's raises; whether any tier went up."""
+    changed = False
+    for safe, to in rule.raises:
+        if to > tiers[safe]:
+            tiers[safe] = to
+            changed = True
+            if to > tiers["overall"]:
+                tiers["overall"] = to
+    return changed
+
+
+def _phase2(fw: Framework, env: Env, tiers: Tiers, firings: list[Firing]) -> None:
+    for r in fw.rules_by_phase[2]:
+        if r.test(env):
+            firings.append((r, None))
+            _raise_floors(r, tiers)
+
+
+def _phase3(fw: Framework, env: Env, tiers: Tiers, firings: list[Firing]) -> None:
+    """Tier floors to a fixpoint, then record every phase-3 rule that holds at the end."""
+    for r in fw.phase3_fixed_raisers:
+        if r.test(env):
+            _raise_floors(r, tiers)
+    dynamic = fw.phase3_tier_raisers
+    changed = True
+    while changed:
+        changed = False
+        for r in dynamic:
+            if r.test(env) and _raise_floors(r, tiers):
+                changed = True
+    for r in fw.rules_by_phase[3]:
+        if r.test(env):
+            firings.append((r, None))
+
+
+# ---------------------------------------------------------------------- effects and outcome
+
+class _Effects:
+    """The conditions of approval (gaps), blocks and referrals of the rules that fired."""
+
+    __slots__ = ("conditions", "blocks", "refers", "any_gap", "any_blocking_gap")
+
+    def __init__(self, firings: list[Firing], names: list[str]) -> None:
+        by_rule: dict[str, dict[str, Any]] = {}
+        self.blocks: list[dict[str, Any]] = []
+        self.refers: list[dict[str, Any]] = []
+        self.any_gap = self.any_blocking_gap = False
+        for r, ci in firings:
+            cname = names[ci] if ci is not None else None
+            if r.gap is not None:
+                blocking = r.gap == "blocking"
+                self.any_gap = True
+                self.any_blocking_gap = self.any_blocking_gap or blocking
+                if r.id not in by_rule:
+                    by_rule[r.id] = {"rule": r.id, "text": r.justification, "blocking": blocking}
+            if r.block:
+                self.blocks.append({"rule": r.id, "text": r.justification, "custodian": cname})
+            if r.refer:
+                self.refers.append({"rule": r.id, "text": r.justification, "custodian": cname})
+        self.conditions = [by_rule[k] for k in sorted(by_rule)]
+
+
+def _outcome(fw: Framework, tiers: Tiers, effects: _Effects) -> str | None:
+    """The first framework outcome one of whose tests holds (the last one has none)."""
+    for o in fw.outcomes:
+        tests = o["tests"]
+        if tests is None:
+            return str(o["id"])
+        for kind, safe, n in tests:
+            if kind == "block":
+                hit = bool(effects.blocks)
+            elif kind == "blocking_gap":
+                hit = effects.any_blocking_gap
+            elif kind == "refer":
+                hit = bool(effects.refers)
+            elif kind == "gap":
+                hit = effects.any_gap
+            else:
+                hit = tiers[safe] >= n
+            if hit:
+                return str(o["id"])
+    return None
+
+
+# ---------------------------------------------------------------------- explanation
+
+def _explain_safe(fw: Framework, safe: str, tier: int, firings: list[Firing],
+                  norm: Normalised, custodian_tiers: list[Tiers],
+                  strictest: int) -> dict[str, Any]:
+    """Why ``safe`` has its tier: the decisive rules, who set the starting tier, and which
+    answers could lower it."""
+    names = norm.names
+    entry_rules = []
+    decisive = set()
+    lower: dict[tuple[int, int], str] = {}  # (custodian index or -1, question index) -> id
+    dep_tiers: set[str] = set()
+    if tier > 0:
+        for r, ci in firings:
+            if (safe, tier) not in r.raises:
+                continue
+            decisive.add(r.id)
+            entry_rules.append({"id": r.id, "sentence": r.sentence,
+                                "justification": r.justification,
+                                "sources": list(r.sources),
+                                "custodian": names[ci] if ci is not None else None})
+            dep_tiers.update(r.tier_deps)
+            _collect_lowering(fw, r, ci, len(names), lower)
+    # The strictest-wins step: who set the starting tier, even if a later rule raised it.
+    set_by = ([names[i] for i in range(len(names)) if custodian_tiers[i][safe] == strictest]
+              if strictest > 0 else [])
+    return {"tier": tier, "tier_name": fw.tiers[tier]["name"],
+            "decisive": sorted(decisive), "set_by": set_by,
+            "rules": entry_rules, "lower_by": _lower_by(fw, lower, norm),
+            "depends_on_tiers": sorted(dep_tiers)}
+
+
+def _collect_lowering(fw: Framework, rule: Rule, ci: int | None, n_custodians: int,
+                      lower: dict[tuple[int, int], str]) -> None:
+    """Record the answers a decisive rule read, keyed by whose answer it is."""
+    for kind, qid in rule.question_deps:
+        q = fw.questions_by_id[qid]
+        if kind == READS_EVERY_CUSTODIAN:
+            for cj in range(n_custodians):
+                lower[(cj, q.index)] = qid
+        elif q.scope == "custodian" and ci is not None:
+            lower[(ci, q.index)] = qid
+        else:
+            lower[(-1, q.index)] = qid
+
+
+def _lower_by(fw: Framework, lower: dict[tuple[int, int], str],
+              norm: Normalised) -> list[dict[str, Any]]:
+    out = []
+    for (cj, _), qid in sorted(lower.items()):
+        if cj < 0:
+            answer = norm.raw_project.get(qid)
+            custodian = None
+        else:
+            answer = norm.raw_custodians[cj].get(qid)
+            custodian = norm.names[cj]
+        q = fw.questions_by_id[qid]
+        if q.is_lowest_risk(answer):
+            continue  # already the least risky answer: changing it cannot lower the tier
+        out.append({"custodian": custodian, "question": qid, "label": q.label,
+                    "answer": answer})
+    return out

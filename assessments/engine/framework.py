@@ -15,17 +15,20 @@ from typing import Any
 import yaml
 
 from .canonical import texts_sha256
-from .conditions import CUSTODIAN, PROJECT, Compiler, ConditionError, Env, render
-from .errors import FrameworkError
+from .conditions import (CUSTODIAN, PROJECT, READS_ANSWER, READS_EVERY_CUSTODIAN, READS_TIER,
+                         Compiler, ConditionError, Definition, Deps, Env, Test, render)
+from .errors import FrameworkError, framework_error
+from .qtypes import QUESTION_TYPES, Checker, QuestionType
 
-__all__ = ["Framework", "Question", "Rule", "load_framework_dir", "load_framework_texts",
-           "FILES"]
+__all__ = ["Framework", "Question", "Rule", "ShowIfDependencies", "load_framework_dir",
+           "load_framework_texts", "FILES"]
 
 FILES = ("framework.yaml", "questions.yaml", "rules.yaml")
-TYPES = ("enum", "bool", "multi", "int")
+TYPES = tuple(QUESTION_TYPES)
 SCOPES = (PROJECT, CUSTODIAN)
 OUTCOME_TESTS = ("block", "blocking_gap", "refer", "gap")
 
+_Loader: Any
 try:  # the C loader is much faster; same results
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
@@ -33,20 +36,58 @@ except AttributeError:  # pragma: no cover
 
 
 class Question:
-    """One question. ``options`` is a list of ``(value, label)`` pairs, lowest risk first."""
+    """One question. ``options`` is a list of ``(value, label)`` pairs, lowest risk first;
+    ``kind`` is its type's behaviour (:mod:`assessments.engine.qtypes`)."""
 
-    __slots__ = ("id", "scope", "safe", "text", "label", "help", "type", "options",
+    __slots__ = ("id", "scope", "safe", "text", "label", "help", "type", "kind", "options",
                  "option_values", "option_set", "option_labels", "unknown_as", "min", "max",
-                 "required", "show_if", "riskier", "show_if_fn", "check", "index")
+                 "required", "show_if", "riskier", "show_if_fn", "show_if_reads", "check",
+                 "index")
 
-    def __repr__(self):
+    id: str
+    scope: str
+    safe: str
+    text: str
+    label: str
+    help: str
+    type: str
+    kind: QuestionType
+    options: list[tuple[Any, str]]
+    option_values: tuple[Any, ...]
+    option_set: frozenset[Any]
+    option_labels: dict[Any, str]
+    unknown_as: Any
+    min: int | None
+    max: int | None
+    required: bool
+    show_if: Any
+    riskier: str | None
+    show_if_fn: Test | None
+    show_if_reads: frozenset[str]  # the question ids the show-if condition reads
+    check: Checker
+    index: int
+
+    def __repr__(self) -> str:
         return f"<Question {self.id} {self.type} {self.scope}>"
 
     @property
     def has_unknown(self) -> bool:
-        return self.type != "int"
+        return self.kind.has_unknown
 
-    def as_dict(self) -> dict:
+    @property
+    def worst_answer(self) -> Any:
+        """What ``unknown`` is assessed as, in the exchange format (multi: a list in option
+        order)."""
+        return self.kind.worst_answer(self)
+
+    def option_label(self, value: Any) -> str:
+        return self.option_labels.get(value, str(value))
+
+    def is_lowest_risk(self, answer: Any) -> bool:
+        """Whether an answer (as given) is already this question's least risky one."""
+        return self.kind.is_lowest_risk(self, answer)
+
+    def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "scope": self.scope, "safe": self.safe, "text": self.text,
                 "label": self.label, "help": self.help, "type": self.type,
                 "options": [list(o) for o in self.options],
@@ -62,22 +103,54 @@ class Rule:
     ``{"block": True}``, ``{"refer": True}``."""
 
     __slots__ = ("id", "phase", "condition", "effects", "justification", "sources", "sentence",
-                 "fn", "deps", "question_deps", "tier_deps", "raises", "gap", "block", "refer",
+                 "test", "deps", "question_deps", "tier_deps", "raises", "gap", "block", "refer",
                  "index")
 
-    def __repr__(self):
+    id: str
+    phase: int
+    condition: Any
+    effects: list[dict[str, Any]]
+    justification: str
+    sources: tuple[str, ...]
+    sentence: str
+    test: Test
+    deps: Deps
+    question_deps: tuple[tuple[str, str], ...]  # (READS_ANSWER | READS_EVERY_CUSTODIAN, id)
+    tier_deps: tuple[str, ...]
+    raises: tuple[tuple[str, int], ...]
+    gap: str | None  # None, "gap" or "blocking"
+    block: bool
+    refer: bool
+    index: int
+
+    def __repr__(self) -> str:
         return f"<Rule {self.id} phase {self.phase}>"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "phase": self.phase, "when": self.condition,
                 "effects": self.effects, "justification": self.justification,
                 "sources": list(self.sources), "sentence": self.sentence}
 
 
+class ShowIfDependencies:
+    """What a question's show-if condition reads, for code that re-evaluates it elsewhere
+    (the questionnaire's script): the question ids, and what ``unknown`` stands for in
+    each enum question among them."""
+
+    __slots__ = ("questions", "unknown_as")
+
+    def __init__(self, questions: frozenset[str], unknown_as: dict[str, Any]) -> None:
+        self.questions = questions
+        self.unknown_as = unknown_as
+
+    def __repr__(self) -> str:
+        return f"ShowIfDependencies({sorted(self.questions)!r}, {self.unknown_as!r})"
+
+
 class Framework:
     """A loaded, validated framework version."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.id: str = ""
         self.version: str = ""
         self.title: str = ""
@@ -85,18 +158,28 @@ class Framework:
         self.texts: dict[str, str] = {}
         self.safes: list[str] = []
         self.safe_labels: dict[str, str] = {}
-        self.tiers: list[dict] = []
+        self.tiers: list[dict[str, Any]] = []
         self.max_tier: int = 0
-        self.sets: dict[str, dict] = {}
-        self.definitions: dict = {}
-        self.outcomes: list[dict] = []
-        self.sources: dict[str, dict] = {}
+        self.sets: dict[str, dict[str, Any]] = {}
+        self.definitions: dict[str, Definition] = {}
+        self.outcomes: list[dict[str, Any]] = []
+        self.sources: dict[str, dict[str, Any]] = {}
         self.questions: list[Question] = []
         self.questions_by_id: dict[str, Question] = {}
         self.rules: list[Rule] = []
         self.rules_by_id: dict[str, Rule] = {}
+        # Set by _prepare once everything is loaded: what evaluation reads again and again.
+        self.project_questions: tuple[Question, ...] = ()
+        self.custodian_questions: tuple[Question, ...] = ()
+        self.project_show_if: tuple[Question, ...] = ()    # project questions with a show_if
+        self.custodian_show_if: tuple[Question, ...] = ()  # custodian questions with a show_if
+        self.rules_by_phase: dict[int, tuple[Rule, ...]] = {1: (), 2: (), 3: ()}
+        # phase-3 rules that raise a tier: those that read no tier run once, the others
+        # run to a fixpoint
+        self.phase3_fixed_raisers: tuple[Rule, ...] = ()
+        self.phase3_tier_raisers: tuple[Rule, ...] = ()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Framework {self.id} v{self.version} {self.sha256[:12]}>"
 
     # helpers for form generators -------------------------------------------
@@ -123,21 +206,36 @@ class Framework:
         return [r for r in self.rules if r.phase == phase]
 
     def tier_name(self, level: int) -> str:
-        return self.tiers[level]["name"]
+        name: str = self.tiers[level]["name"]
+        return name
 
-    def render_condition(self, condition) -> str:
+    def render_condition(self, condition: Any) -> str:
         return render(self, condition)
 
-    def is_visible(self, question: Question, answers: dict) -> bool:
+    def is_visible(self, question: Question, answers: dict[str, Any]) -> bool:
         """Whether a question is shown given *effective* answers (see show_if)."""
         if question.show_if_fn is None:
             return True
         return bool(question.show_if_fn(Env(answers, [], None)))
 
+    def show_if_dependencies(self, question: Question) -> ShowIfDependencies:
+        """The questions ``question``'s show_if reads and, for each enum one, the option
+        ``unknown`` stands for (empty for a question without show_if)."""
+        reads = question.show_if_reads
+        unknown_as = {qid: self.questions_by_id[qid].unknown_as for qid in sorted(reads)
+                      if self.questions_by_id[qid].type == "enum"}
+        return ShowIfDependencies(reads, unknown_as)
+
+    def show_if_spec(self, question: Question) -> dict[str, Any]:
+        """The show-if condition plus what ``unknown`` means for the enum questions it reads:
+        what a browser needs to show or hide ``question`` live."""
+        return {"when": question.show_if,
+                "unknown_as": self.show_if_dependencies(question).unknown_as}
+
 
 # ---------------------------------------------------------------------- loading
 
-def load_framework_dir(path) -> Framework:
+def load_framework_dir(path: str | os.PathLike[str]) -> Framework:
     """Load every ``*.yaml`` file of a framework directory."""
     path = os.fspath(path)
     texts: dict[str, str] = {}
@@ -153,12 +251,11 @@ def load_framework_dir(path) -> Framework:
     return load_framework_texts(texts)
 
 
-def _err(file, item, problem):
-    msg = f"{file}: {item}: {problem}" if item else f"{file}: {problem}"
-    return FrameworkError(msg, file=file, item=item, problem=problem)
+_err = framework_error
 
 
-def _keys(obj, file, item, required, optional=()):
+def _keys(obj: Any, file: str, item: str | None, required: tuple[str, ...],
+          optional: tuple[str, ...] = ()) -> None:
     if not isinstance(obj, dict):
         raise _err(file, item, f"expected a mapping, got {type(obj).__name__}")
     for k in required:
@@ -169,7 +266,7 @@ def _keys(obj, file, item, required, optional=()):
         raise _err(file, item, f'unknown key "{extra[0]}"')
 
 
-def _str(v, file, item, key, allow_empty=False):
+def _str(v: Any, file: str, item: str | None, key: str, allow_empty: bool = False) -> str:
     if not isinstance(v, str) or (not allow_empty and not v.strip()):
         raise _err(file, item, f'"{key}" must be a non-empty string, got {v!r}')
     return v
@@ -187,7 +284,7 @@ def load_framework_texts(texts: dict[str, str]) -> Framework:
     for name in FILES:
         if name not in texts:
             raise _err(name, None, "missing file")
-    data = {}
+    data: dict[str, dict[str, Any]] = {}
     for name in FILES:
         try:
             doc = yaml.load(texts[name], Loader=_Loader)
@@ -213,7 +310,7 @@ def load_framework_texts(texts: dict[str, str]) -> Framework:
     return fw
 
 
-def _load_header(fw: Framework, d: dict):
+def _load_header(fw: Framework, d: dict[str, Any]) -> None:
     F = "framework.yaml"
     _keys(d, F, None, ("id", "version", "safes", "tiers", "outcomes", "sources"),
           ("title", "sets", "definitions"))
@@ -260,7 +357,7 @@ def _load_header(fw: Framework, d: dict):
     outs = d["outcomes"]
     if not isinstance(outs, list) or not outs:
         raise _err(F, None, '"outcomes" must be a non-empty list')
-    seen = set()
+    seen: set[str] = set()
     for i, o in enumerate(outs):
         _keys(o, F, f"outcome #{i + 1}", ("id",), ("label", "if_any"))
         oid = _str(o["id"], F, f"outcome #{i + 1}", "id")
@@ -272,7 +369,7 @@ def _load_header(fw: Framework, d: dict):
         if tests is None:
             if i != len(outs) - 1:
                 raise _err(F, item, "only the last outcome may omit if_any")
-            parsed = None
+            parsed: list[tuple[str, str | None, int | None]] | None = None
         else:
             if not isinstance(tests, list) or not tests:
                 raise _err(F, item, "if_any must be a non-empty list")
@@ -296,7 +393,7 @@ def _load_header(fw: Framework, d: dict):
         fw.outcomes.append({"id": oid, "label": o.get("label", oid), "tests": parsed})
 
 
-def _load_questions(fw: Framework, d: dict, compiler: Compiler):
+def _load_questions(fw: Framework, d: dict[str, Any], compiler: Compiler) -> None:
     F = "questions.yaml"
     _keys(d, F, None, ("questions",))
     qs = d["questions"]
@@ -324,84 +421,25 @@ def _load_questions(fw: Framework, d: dict, compiler: Compiler):
         q.label = _str(raw["label"], F, item, "label")
         q.help = raw.get("help") or ""
         q.type = raw["type"]
-        if q.type not in TYPES:
+        kind = QUESTION_TYPES.get(q.type) if isinstance(q.type, str) else None
+        if kind is None:
             raise _err(F, item, f'unknown type "{q.type}" (expected {", ".join(TYPES)})')
+        q.kind = kind
         q.required = raw.get("required", True)
         if not isinstance(q.required, bool):
             raise _err(F, item, '"required" must be true or false')
         q.show_if = raw.get("show_if")
         q.show_if_fn = None
+        q.show_if_reads = frozenset()
         q.riskier = raw.get("riskier")
         q.min = q.max = None
-        if q.type == "int":
-            for k in ("options", "unknown_as"):
-                if k in raw:
-                    raise _err(F, item, f'"{k}" is not allowed on an int question')
-            for k in ("min", "max"):
-                v = raw.get(k)
-                if v is not None and (not isinstance(v, int) or isinstance(v, bool)):
-                    raise _err(F, item, f'"{k}" must be an integer, got {v!r}')
-                setattr(q, k, v)
-            if q.min is not None and q.max is not None and q.min > q.max:
-                raise _err(F, item, "min is greater than max")
-            if q.riskier not in (None, "higher", "lower"):
-                raise _err(F, item, '"riskier" must be higher or lower')
-            q.options, q.option_values, q.option_set, q.option_labels = [], (), frozenset(), {}
-            q.unknown_as = None
-        else:
-            for k in ("min", "max", "riskier"):
-                if k in raw:
-                    raise _err(F, item, f'"{k}" is only allowed on an int question')
-            for k in ("options", "unknown_as"):
-                if k not in raw:
-                    raise _err(F, item, f'missing required key "{k}"')
-            opts = raw["options"]
-            if not isinstance(opts, list) or not opts:
-                raise _err(F, item, "options must be a non-empty list")
-            q.options = []
-            for o in opts:
-                if not isinstance(o, dict) or set(o) != {"value", "label"}:
-                    raise _err(F, item, f"each option must be {{value, label}}, got {o!r}")
-                v = o["value"]
-                if q.type == "bool":
-                    if not isinstance(v, bool):
-                        raise _err(F, item, f"bool option values must be true/false, got {v!r}")
-                elif not isinstance(v, str) or not v:
-                    raise _err(F, item, f"option values must be strings, got {v!r} "
-                                        f"(quote YAML words such as no/yes/on/off)")
-                if v == "unknown":
-                    raise _err(F, item, '"unknown" is reserved and cannot be an option')
-                if any(v is x or (type(v) is type(x) and v == x) for x, _ in q.options):
-                    raise _err(F, item, f"duplicate option {v!r}")
-                q.options.append((v, _str(o["label"], F, item, "label")))
-            q.option_values = tuple(v for v, _ in q.options)
-            q.option_set = frozenset(q.option_values)
-            q.option_labels = {v: lab for v, lab in q.options}
-            if q.type == "bool" and (len(q.options) != 2 or set(q.option_values) != {True, False}):
-                raise _err(F, item, "a bool question has exactly the options true and false")
-            ua = raw["unknown_as"]
-            if q.type == "multi":
-                if not isinstance(ua, list) or not ua or any(
-                        not isinstance(x, str) or x not in q.option_set for x in ua):
-                    raise _err(F, item, f"unknown_as must be a non-empty list of options, "
-                                        f"got {ua!r}")
-                if "none" in ua and len(ua) > 1:
-                    raise _err(F, item, 'unknown_as cannot combine "none" with other options')
-                q.unknown_as = frozenset(ua)
-            elif q.type == "bool":
-                if not isinstance(ua, bool):
-                    raise _err(F, item, f"unknown_as must be true or false, got {ua!r}")
-                q.unknown_as = ua
-            else:
-                if not isinstance(ua, str) or ua not in q.option_set:
-                    raise _err(F, item, f'unknown_as: unknown option "{ua}"')
-                q.unknown_as = ua
+        kind.load(q, raw, item)
         fw.questions.append(q)
         fw.questions_by_id[qid] = q
     compiler.questions.update(fw.questions_by_id)
 
 
-def _load_definitions(fw: Framework, d: dict, compiler: Compiler):
+def _load_definitions(fw: Framework, d: dict[str, Any], compiler: Compiler) -> None:
     F = "framework.yaml"
     defs = d.get("definitions") or {}
     if not isinstance(defs, dict):
@@ -421,7 +459,7 @@ def _load_definitions(fw: Framework, d: dict, compiler: Compiler):
     fw.definitions = compiler.definitions
 
 
-def _compile_show_if(fw: Framework, compiler: Compiler):
+def _compile_show_if(fw: Framework, compiler: Compiler) -> None:
     for q in fw.questions:
         if q.show_if is None:
             continue
@@ -432,16 +470,17 @@ def _compile_show_if(fw: Framework, compiler: Compiler):
             fn, deps = compiler.compile(q.show_if, q.scope, False)
         except ConditionError as exc:
             raise _err("questions.yaml", f"question {q.id}", f"show_if: {exc}") from None
-        if ("q", q.id) in deps:
+        if (READS_ANSWER, q.id) in deps:
             raise _err("questions.yaml", f"question {q.id}", "show_if refers to the question "
                                                             "itself")
         q.show_if_fn = fn
+        q.show_if_reads = frozenset(x for kind, x in deps if kind != READS_TIER)
 
 
 _EFFECT_WORDS = ("block", "refer")
 
 
-def _parse_effect(e, fw, F, item):
+def _parse_effect(e: Any, fw: Framework, F: str, item: str) -> dict[str, Any]:
     if isinstance(e, str):
         if e in _EFFECT_WORDS:
             return {e: True}
@@ -471,7 +510,7 @@ def _parse_effect(e, fw, F, item):
     raise _err(F, item, f"unknown effect {e!r}")
 
 
-def _load_rules(fw: Framework, d: dict, compiler: Compiler):
+def _load_rules(fw: Framework, d: dict[str, Any], compiler: Compiler) -> None:
     F = "rules.yaml"
     _keys(d, F, None, ("rules",))
     rules = d["rules"]
@@ -493,7 +532,7 @@ def _load_rules(fw: Framework, d: dict, compiler: Compiler):
             raise _err(F, item, f"phase must be 1, 2 or 3, got {r.phase!r}")
         r.condition = raw["when"]
         try:
-            r.fn, r.deps = compiler.compile(r.condition, CUSTODIAN if r.phase == 1 else PROJECT,
+            r.test, r.deps = compiler.compile(r.condition, CUSTODIAN if r.phase == 1 else PROJECT,
                                             allow_tier=(r.phase == 3))
         except ConditionError as exc:
             raise _err(F, item, str(exc)) from None
@@ -514,9 +553,10 @@ def _load_rules(fw: Framework, d: dict, compiler: Compiler):
                 raise _err(F, item, f'unknown source "{s}"')
         r.sources = tuple(srcs)
         order = fw.questions_by_id
-        r.question_deps = tuple(sorted(((k, x) for k, x in r.deps if k in ("q", "c")),
-                                       key=lambda t: (order[t[1]].index, t[0])))
-        r.tier_deps = tuple(sorted(x for k, x in r.deps if k == "t"))
+        r.question_deps = tuple(sorted(
+            ((k, x) for k, x in r.deps if k in (READS_ANSWER, READS_EVERY_CUSTODIAN)),
+            key=lambda t: (order[t[1]].index, t[0])))
+        r.tier_deps = tuple(sorted(x for k, x in r.deps if k == READS_TIER))
         try:
             r.sentence = render(fw, r.condition)
         except Exception as exc:  # pragma: no cover - compile already validated
@@ -525,16 +565,15 @@ def _load_rules(fw: Framework, d: dict, compiler: Compiler):
         fw.rules_by_id[rid] = r
 
 
-def _prepare(fw: Framework):
+def _prepare(fw: Framework) -> None:
     """Precompute what evaluation needs."""
-    from .documents import make_checker
     for q in fw.questions:
-        q.check = make_checker(q)
-    fw._project_qs = tuple(q for q in fw.questions if q.scope == PROJECT)
-    fw._custodian_qs = tuple(q for q in fw.questions if q.scope == CUSTODIAN)
-    fw._project_show_if = tuple(q for q in fw._project_qs if q.show_if_fn is not None)
-    fw._custodian_show_if = tuple(q for q in fw._custodian_qs if q.show_if_fn is not None)
-    fw._phase = {p: tuple(r for r in fw.rules if r.phase == p) for p in (1, 2, 3)}
-    fw._phase3_raisers = tuple(r for r in fw._phase[3] if r.raises)
-    fw._phase3_static = tuple(r for r in fw._phase3_raisers if not r.tier_deps)
-    fw._phase3_dynamic = tuple(r for r in fw._phase3_raisers if r.tier_deps)
+        q.check = q.kind.make_checker(q)
+    fw.project_questions = tuple(q for q in fw.questions if q.scope == PROJECT)
+    fw.custodian_questions = tuple(q for q in fw.questions if q.scope == CUSTODIAN)
+    fw.project_show_if = tuple(q for q in fw.project_questions if q.show_if_fn is not None)
+    fw.custodian_show_if = tuple(q for q in fw.custodian_questions if q.show_if_fn is not None)
+    fw.rules_by_phase = {p: tuple(r for r in fw.rules if r.phase == p) for p in (1, 2, 3)}
+    raisers = tuple(r for r in fw.rules_by_phase[3] if r.raises)
+    fw.phase3_fixed_raisers = tuple(r for r in raisers if not r.tier_deps)
+    fw.phase3_tier_raisers = tuple(r for r in raisers if r.tier_deps)
