@@ -193,11 +193,34 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """Every action by its label: the column has no choices, AuditAction has them."""
+
+    title = "action"
+    parameter_name = "action__exact"
+
+    def lookups(self, request, model_admin):
+        return AuditAction.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["sequence", "timestamp", "actor", "action", "object_type", "object_id"]
-    list_filter = ["action"]
+    list_display = ["sequence", "timestamp", "actor", "action_label", "object_type", "object_id"]
+    list_filter = [AuditActionFilter]
     search_fields = ["actor", "object_id"]
+    readonly_fields = ["action_label"]
+
+    @admin.display(description="action", ordering="action")
+    def action_label(self, event):
+        return AuditAction.label_of(event.action)
+
+    def get_fields(self, request, obj=None):
+        # The label, where the action's value would stand.
+        fields = [f for f in super().get_fields(request, obj) if f != "action_label"]
+        return ["action_label" if f == "action" else f for f in fields]
 
 
 @admin.register(FrameworkVersion)

@@ -1,7 +1,9 @@
 from rest_framework import serializers
 
 from .. import limits
-from ..models import AuditEvent, CustodianAssessment, DecisionRecord, FrameworkVersion, Organisation, Project
+from ..models import (
+    AuditAction, AuditEvent, CustodianAssessment, DecisionRecord, FrameworkVersion, Organisation, Project,
+)
 from ..services.projects import DETAIL_FIELDS
 
 
@@ -106,6 +108,9 @@ class RecordDetailSerializer(RecordSerializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    # The model column has no choices (a new action needs no migration); the schema
+    # still lists the actions.
+    action = serializers.ChoiceField(choices=AuditAction.choices)
     data = serializers.JSONField()
 
     class Meta:

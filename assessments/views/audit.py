@@ -23,7 +23,6 @@ from ..services.audit_export import (
 )
 
 PAGE_SIZE = 50
-ACTION_LABELS = dict(AuditAction.choices)
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 
 
@@ -44,7 +43,7 @@ def _rows(events):
     organisations = dict(Organisation.objects.values_list("id", "name"))
     names = _actor_names(event.actor_id for event in events)
     return [
-        (event, ACTION_LABELS.get(event.action, event.action), organisations.get(event.organisation_id),
+        (event, AuditAction.label_of(event.action), organisations.get(event.organisation_id),
          names.get(event.actor_id))
         for event in events
     ]
@@ -91,7 +90,7 @@ def audit_event(request, sequence):
         "audit/event.html",
         {
             "event": event,
-            "action_label": ACTION_LABELS.get(event.action, event.action),
+            "action_label": AuditAction.label_of(event.action),
             "organisation_name": organisation,
             "actor_name": _actor_names([event.actor_id]).get(event.actor_id),
             "data_pretty": json.dumps(event.data, indent=2, sort_keys=True, ensure_ascii=False),
