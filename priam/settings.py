@@ -306,6 +306,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=envint("PRIAM_AUDIT_VERIFY_MINUTES", 60)),
     },
 }
+
+# Audit exports up to this many events stream straight to the browser; larger ones
+# are made in the background (a Celery task) and downloaded when ready.
 AUDIT_EXPORT_STREAM_LIMIT = envint("AUDIT_EXPORT_STREAM_LIMIT", 50000)
 
 # Signing of decision records (see README).
@@ -384,8 +387,10 @@ CACHES = {
     )
 }
 
-# Public verification page: uploads per client address per minute.
+# Rate limits, counted in that cache.
+# API tokens made per user per hour.
 PRIAM_TOKEN_RATE = {"limit": envint("PRIAM_TOKEN_RATE_PER_HOUR", 20), "window_seconds": 3600}
+# Public verification page and API: uploads per client address per minute.
 PRIAM_VERIFY_RATE = {"limit": envint("PRIAM_VERIFY_RATE_PER_MINUTE", 30), "window_seconds": 60}
 # Password-reset requests per hour, counted per client address and per e-mail address.
 PRIAM_PASSWORD_RESET_RATE = {"limit": envint("PRIAM_PASSWORD_RESET_RATE_PER_HOUR", 5), "window_seconds": 3600}

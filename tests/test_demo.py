@@ -96,7 +96,7 @@ def test_a_newcomer_can_finish_e2_in_the_browser(settings, client, signing_ca):
     from django.urls import reverse
 
     from assessments.models import Project
-    from tests.projects.helpers import confirm, fill_custodian_answers
+    from tests.helpers import confirm, fill_custodian_answers
 
     settings.DEBUG = True
     call_command("load_demo")

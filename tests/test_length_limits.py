@@ -12,7 +12,7 @@ from assessments.models import ConflictDeclaration, Decision, Organisation, Pane
 from assessments.services.panels import ReviewError, review_decide, vote_cast
 from assessments.services.projects import project_create
 from assessments.selectors_frameworks import framework_version_get
-from tests.panels.helpers import decide_form, declare, send
+from tests.helpers import decide_form, declare, send
 
 pytestmark = pytest.mark.django_db
 

@@ -106,12 +106,6 @@ class SectionForm(forms.Form):
         """The section's answers in exchange format; call after is_valid()."""
         return {q.id: to_answer(q, self.cleaned_data.get(q.id)) for q in self.questions}
 
-    def add_problems(self, problems):
-        """Attach engine problems to the questions they name."""
-        for problem in problems:
-            if problem.question in self.fields:
-                self.add_error(problem.question, problem.message)
-
 
 def section_initial(questions, answers, version):
     initial = {q.id: to_initial(q, answers.get(q.id)) for q in questions}

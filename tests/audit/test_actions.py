@@ -10,7 +10,7 @@ from django.urls import reverse
 from assessments.models import AuditAction, AuditEvent, Organisation, Panel, Project, User
 from assessments.services.audit import audit_verify
 from tests.conftest import FRAMEWORK_V1, PASSWORD
-from tests.projects.helpers import confirm
+from tests.helpers import confirm
 
 pytestmark = pytest.mark.django_db
 

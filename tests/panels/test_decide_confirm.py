@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import AuditEvent, DecisionRecord, Panel, PanelReview
-from tests.panels.helpers import as_user, confirm_decision, confirmation_fields, decide_form, declare, send, vote
+from tests.helpers import as_user, confirm_decision, confirmation_fields, decide_form, declare, send, vote
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ from assessments.models import (
     RecordPdf,
 )
 from assessments.services.audit import audit_verify
-from tests.panels.helpers import as_user, decide, declare, send, vote
-from tests.projects.helpers import confirm
+from tests.helpers import as_user, confirm, decide, declare, send, vote
 
 pytestmark = pytest.mark.django_db
 
@@ -260,7 +259,7 @@ def test_details_are_locked_while_the_panel_reviews(review):
 
 
 def test_a_save_refused_because_the_panel_has_it_keeps_what_was_typed(assessed_project, panel_body):
-    from tests.projects.helpers import base_version, section_url
+    from tests.helpers import base_version, section_url
 
     client = as_user("coordinator")
     url = section_url(assessed_project, "people")

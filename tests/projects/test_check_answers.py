@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from assessments.models import Organisation
 from assessments.services.seeding import project_from_document
-from tests.projects.helpers import post_section
+from tests.helpers import post_section
 
 pytestmark = pytest.mark.django_db
 E2 = json.loads(Path("fixtures/examples/E2.json").read_text())

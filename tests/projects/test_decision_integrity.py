@@ -19,8 +19,7 @@ from assessments.models import (
 from assessments.services.panels import ReviewError, conflict_declare, review_decide, review_send, vote_cast
 from assessments.services.projects import ProjectLocked, project_update_details
 from tests.api.test_api import api, put_json
-from tests.panels.helpers import as_user, decide, declare, send, vote
-from tests.projects.helpers import confirm, post_section
+from tests.helpers import as_user, confirm, decide, declare, post_section, send, vote
 
 pytestmark = pytest.mark.django_db
 

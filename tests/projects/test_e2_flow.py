@@ -12,7 +12,7 @@ from django.urls import reverse
 from assessments.models import AuditEvent, Membership, Organisation, Project, User
 from assessments.services.frameworks import framework_load
 from tests.conftest import FRAMEWORK_V1
-from tests.projects.helpers import confirm, fill_custodian_answers, fill_project_answers, post_section
+from tests.helpers import confirm, fill_custodian_answers, fill_project_answers, post_section
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = Path("fixtures/examples")

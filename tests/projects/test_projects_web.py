@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import AuditEvent, CustodianAssessment, Organisation, Project, User
-from tests.projects.helpers import base_version, post_section, section_url
+from tests.helpers import base_version, post_section, section_url
 
 pytestmark = pytest.mark.django_db
 E2 = json.loads(Path("fixtures/examples/E2.json").read_text())
