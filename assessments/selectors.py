@@ -62,10 +62,10 @@ def assessments_waiting_for(user):
 
 
 def referrals_waiting_for(user):
-    """Projects the panel referred back that the user coordinates or holds data for: they reply."""
-    from .models import CustodianAssessment, Project
+    """Referred projects the user coordinates or holds data for, while a panel question has no reply."""
+    from .models import CustodianAssessment, Project, ReferralQuestion
 
-    return list(
+    referred = (
         Project.objects.filter(status=Project.Status.REFERRED)
         .filter(
             models.Q(coordinator=user)
@@ -73,6 +73,10 @@ def referrals_waiting_for(user):
         )
         .order_by("title")
     )
+    # A project goes back to the panel only once every question has a reply, so any question
+    # still without one belongs to the referral it is answering now.
+    unanswered = ReferralQuestion.objects.filter(decision__review__project=models.OuterRef("pk"), replies__isnull=True)
+    return list(referred.filter(models.Exists(unanswered)))
 
 
 def projects_coordinated_by(user):
@@ -89,9 +93,19 @@ def reviews_waiting_for(user):
         .order_by("sent_at")
     )
     ids = [r.pk for r in reviews]
-    declared = set(ConflictDeclaration.objects.filter(review_id__in=ids, member=user).values_list("review_id", flat=True))
+    declared = dict(
+        ConflictDeclaration.objects.filter(review_id__in=ids, member=user).values_list("review_id", "conflicted")
+    )
     voted = set(Vote.objects.filter(review_id__in=ids, member=user).values_list("review_id", flat=True))
+    presiding = {s.panel_id for s in user.panel_seats.exclude(role=PanelMembership.Role.MEMBER)}
     for review in reviews:
         review.user_declared = review.pk in declared
+        review.user_conflicted = declared.get(review.pk) is True
         review.user_voted = review.pk in voted
+        # Only for panels the user chairs or deputises: whether the decision now waits for them.
+        review.user_decides = False
+        if review.panel_id in presiding:
+            from .services.panels import decider_of, quorum_of
+
+            review.user_decides = decider_of(review).can_decide(user) and quorum_of(review).met
     return reviews

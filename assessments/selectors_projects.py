@@ -10,10 +10,14 @@ from .selectors_frameworks import engine_framework
 
 
 def project_list(user):
-    """Visible projects with everything their list row shows, in a fixed number of queries."""
+    """Visible projects with everything their list row shows, in a fixed number of queries.
+
+    The framework's definition files stay unloaded: a row needs only its name and version.
+    """
     return (
         projects_visible_to(user)
         .select_related("coordinator", "coordinating_organisation", "framework_version")
+        .defer("framework_version__texts")
         .prefetch_related(
             Prefetch(
                 "assessments",
@@ -21,6 +25,18 @@ def project_list(user):
             )
         )
         .order_by("-updated_at", "-pk")
+    )
+
+
+def project_rows(user):
+    """The projects page's rows: project_list without any answers, which the page never shows."""
+    return project_list(user).defer("answers", "sections").prefetch_related(None).prefetch_related(
+        Prefetch(
+            "assessments",
+            queryset=CustodianAssessment.objects.select_related("organisation")
+            .defer("answers", "sections", "confirmed_snapshot")
+            .order_by("organisation__name"),
+        )
     )
 
 

@@ -336,7 +336,9 @@ class VerifyView(APIView):
         result = record_verify(upload.read())
         return Response({
             "ok": result.ok, "summary": result.summary(), "is_pdf": result.pdf.is_pdf, "signed": result.pdf.signed,
-            "intact": result.pdf.intact, "valid": result.pdf.valid,
+            # "valid" as the page reads it: the signature holds for these bytes (pyHanko's own
+            # `valid` only checks the signed attributes, and stays true after the content changed).
+            "intact": result.pdf.intact, "valid": bool(result.pdf.intact and result.pdf.valid),
             "covers_whole_file": result.pdf.covers_whole_file, "trusted": result.pdf.trusted,
             "signer": result.pdf.signer, "signed_at": result.pdf.signed_at, "sha256": result.pdf.signed_sha256,
             "issued_here": result.issued_here, "record": result.record.number if result.record else None,

@@ -4,7 +4,10 @@ from .. import limits
 
 
 class ReferralReplyForm(forms.Form):
-    question = forms.IntegerField(widget=forms.HiddenInput)
+    question = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "Say which question you reply to.", "invalid": "That question is not part of this referral."},
+    )
     text = limits.text_field(
         "Your reply", limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=f"At most {limits.LONG_TEXT:,} characters. Replies are kept as they are; add another to correct one.",

@@ -51,6 +51,8 @@ class Project(models.Model):
     # Bumped whenever a project-scope answer or a detail changes: the confirmation
     # form carries it, so a custodian confirms only what was on their screen.
     answers_version = models.PositiveIntegerField(default=0)
+    # Why the coordinator asked to amend the decided project: custodians and the panel read it.
+    amendment_reason = models.TextField(blank=True, max_length=limits.NOTE)
     # Per section: {"people": {"version": 3, "saved_by": "cara", "saved_at": "..."}}.
     sections = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

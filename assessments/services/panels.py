@@ -8,6 +8,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from .. import limits
+from ..display import readable_time
 from ..errors import PriamError
 from ..models import (
     AuditAction,
@@ -182,7 +183,7 @@ def conflict_declare(*, review, member, conflicted, details="", request=None):
         previous = review.declarations.filter(member=member).first()
         if previous is not None:
             raise ReviewError(
-                f"You declared on {previous.declared_at:%d %b %Y %H:%M}; a declaration cannot be changed. "
+                f"You declared on {readable_time(previous.declared_at)}; a declaration cannot be changed. "
                 "Ask the chair to record any change in the decision."
             )
         if conflicted and review.votes.filter(member=member).exists():
@@ -223,6 +224,50 @@ def vote_cast(*, review, member, choice, rationale, request=None):
     return vote
 
 
+def _referral_questions(questions):
+    return [line.strip() for line in questions.splitlines() if line.strip()]
+
+
+def review_decide_check(*, review, chair, outcome, conditions, rationale, questions=""):
+    """Everything that would make review_decide refuse, so the confirmation page is only shown for a
+    decision that can be recorded. Raises ReviewError; review_decide runs it again under the lock."""
+    seat = seat_of(review, chair)
+    if seat is None or seat.role == PanelMembership.Role.MEMBER:
+        raise ReviewError("Only the panel's chair (or its deputy chair) records the decision.")
+    if review.status != PanelReview.Status.OPEN:
+        raise ReviewError("This review has already been decided.")
+    quorum = quorum_of(review)
+    if quorum.eligible == 0:
+        raise ReviewError(
+            "Every member of the panel has declared a conflict of interest, so it cannot decide: "
+            "an administrator must add members without a conflict."
+        )
+    decider = decider_of(review)
+    if not decider.can_decide(chair):
+        raise ReviewError(decider.blocked or "The chair, not the deputy chair, records this decision.")
+    if not quorum.met:
+        raise ReviewError(
+            f"The panel is not quorate: {quorum.votes} of the {quorum.needed} votes needed "
+            f"({quorum.eligible} members without a conflict)."
+        )
+    if not rationale.strip():
+        raise ReviewError("Give the panel's rationale for the decision.")
+    if outcome == Vote.Choice.APPROVE_WITH_CONDITIONS and not conditions:
+        raise ReviewError("An approval with conditions needs at least one condition.")
+    if outcome != Vote.Choice.APPROVE_WITH_CONDITIONS and conditions:
+        raise ReviewError(
+            "Conditions belong to an approval with conditions: choose “Approve with conditions”, "
+            "or delete the conditions."
+        )
+    if outcome == Vote.Choice.REFER_BACK and not _referral_questions(questions):
+        raise ReviewError("A referral needs the panel's questions for the custodians.")
+    if outcome != Vote.Choice.REFER_BACK and questions.strip():
+        raise ReviewError(
+            "Questions for the custodians go with a referral: choose “Refer back to the custodians”, "
+            "or clear the questions."
+        )
+
+
 def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", questions="", request=None):
     """The chair (or, when the chair is conflicted, the deputy chair) records the decision;
     a decision record and its PDF job are made with it."""
@@ -234,32 +279,9 @@ def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", 
             raise ReviewError(limits.too_long("Condition", limits.CONDITION, len(condition["text"])))
     with transaction.atomic():
         review = PanelReview.objects.select_for_update().select_related("panel", "project").get(pk=review.pk)
-        seat = seat_of(review, chair)
-        if seat is None or seat.role == PanelMembership.Role.MEMBER:
-            raise ReviewError("Only the panel's chair (or its deputy chair) records the decision.")
-        if review.status != PanelReview.Status.OPEN:
-            raise ReviewError("This review has already been decided.")
-        quorum = quorum_of(review)
-        if quorum.eligible == 0:
-            raise ReviewError(
-                "Every member of the panel has declared a conflict of interest, so it cannot decide: "
-                "an administrator must add members without a conflict."
-            )
-        decider = decider_of(review)
-        if not decider.can_decide(chair):
-            raise ReviewError(decider.blocked or "The chair, not the deputy chair, records this decision.")
-        if not quorum.met:
-            raise ReviewError(
-                f"The panel is not quorate: {quorum.votes} of the {quorum.needed} votes needed "
-                f"({quorum.eligible} members without a conflict)."
-            )
-        if not rationale.strip():
-            raise ReviewError("Give the panel's rationale for the decision.")
-        if outcome == Vote.Choice.APPROVE_WITH_CONDITIONS and not conditions:
-            raise ReviewError("An approval with conditions needs at least one condition.")
-        referral_questions = [line.strip() for line in questions.splitlines() if line.strip()]
-        if outcome == Vote.Choice.REFER_BACK and not referral_questions:
-            raise ReviewError("A referral needs the panel's questions for the custodians.")
+        review_decide_check(review=review, chair=chair, outcome=outcome, conditions=conditions,
+                            rationale=rationale, questions=questions)
+        referral_questions = _referral_questions(questions)
         project = Project.objects.select_for_update().get(pk=review.project_id)
         decision = Decision.objects.create(
             review=review, outcome=outcome, conditions=conditions, rationale=rationale.strip(),

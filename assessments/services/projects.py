@@ -494,6 +494,7 @@ def project_request_amendment(*, project, actor, reason, request=None):
         in_force = project_record_in_force(project)
         project.revision += 1
         project.status = Project.Status.ASSESSING
+        project.amendment_reason = reason
         project.save()
         withdrawn = list(
             project.assessments.filter(status=CustodianAssessment.Status.SUBMITTED)

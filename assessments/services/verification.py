@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from ..models import DecisionRecord
 from ..pdf.verify import MAX_UPLOAD_BYTES, TOO_LARGE, PdfVerification, verify_pdf
-from ..selectors_records import record_by_pdf_sha256
+from ..selectors_records import record_by_pdf_sha256, record_successor
 
 
 @dataclass(frozen=True)
@@ -87,9 +87,8 @@ def record_verify(data: bytes) -> RecordVerification:
     elif record is None and pdf.is_pdf and pdf.signed and not problems:
         problems.append("This PRIAM did not issue this file.")
     if record is not None:
-        superseded_by = (
-            DecisionRecord.objects.filter(supersedes=record).values_list("number", flat=True).first()
-        )
+        successor = record_successor(record)
+        superseded_by = successor.number if successor else None
     return RecordVerification(pdf=pdf, record=record, superseded_by=superseded_by, problems=problems)
 
 

@@ -23,6 +23,7 @@ from ..services.panels import (
     decider_of,
     quorum_of,
     review_decide,
+    review_decide_check,
     review_send,
     seat_of,
     vote_cast,
@@ -156,6 +157,15 @@ def decide(request, pk):
             condition_formset=ConditionFormSet(prefix="conditions", initial=conditions),
         )
     if "confirm" not in request.POST:
+        try:
+            review_decide_check(
+                review=review, chair=request.user, outcome=form.cleaned_data["outcome"], conditions=conditions,
+                rationale=form.cleaned_data["rationale"], questions=form.cleaned_data["questions"],
+            )
+        except ReviewError as error:
+            form.add_error(None, str(error))
+            messages.error(request, str(error))
+            return _review_page(request, review, decision_form=form, condition_formset=formset, status=400)
         return _decide_confirmation(request, review, form.cleaned_data, conditions)
     try:
         record = review_decide(

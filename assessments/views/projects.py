@@ -10,7 +10,7 @@ from ..errors import PriamError
 from ..forms.panels import SendToPanelForm
 from ..forms.projects import AmendmentForm, ProjectCreateForm, ProjectEditForm
 from ..selectors_frameworks import engine_framework, framework_version_get
-from ..selectors_projects import project_list, project_overview
+from ..selectors_projects import project_overview, project_rows
 from ..services.projects import (
     DETAIL_FIELDS,
     framework_change_preview,
@@ -27,7 +27,7 @@ def projects(request):
     return render(
         request,
         "projects/list.html",
-        {"projects": project_list(request.user), "can_open": permissions.can_open_project(request.user)},
+        {"projects": project_rows(request.user), "can_open": permissions.can_open_project(request.user)},
     )
 
 
@@ -81,6 +81,16 @@ def project_edit(request, pk):
     project = permissions.project_for(request.user, pk)
     if not permissions.can_edit_project_details(request.user, project):
         raise Http404("Only the project's coordinator edits its details.")
+    if project.is_locked and request.method == "GET":
+        # Say so before anyone types: the service would refuse the save anyway. (A form opened
+        # earlier and posted now is refused by the service below, with what was typed kept.)
+        messages.error(
+            request,
+            "The project has been decided: to change its details, request an amendment first."
+            if project.status == project.Status.DECIDED
+            else "The project is with the approval panel: its details are locked until the panel decides or refers it back.",
+        )
+        return redirect("project_detail", pk=project.pk)
     form = ProjectEditForm(request.POST, instance=project) if request.method == "POST" else ProjectEditForm(
         instance=project
     )
@@ -94,7 +104,7 @@ def project_edit(request, pk):
                 **{field: form.cleaned_data[field] for field in DETAIL_FIELDS},
             )
         except PriamError as error:
-            form.add_error("add_custodians", str(error))
+            form.add_error(None, str(error))
         else:
             messages.success(request, "Project details saved.")
             return redirect("project_detail", pk=project.pk)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import permissions, ratelimit
 from ..models import DecisionRecord, RecordPdfJob
+from ..selectors_records import record_successor
 from ..services.verification import MAX_UPLOAD_BYTES, record_verify
 
 
@@ -24,7 +25,7 @@ def record_detail(request, number):
     record = _record_for(request.user, number)
     job = RecordPdfJob.objects.filter(record=record).first()
     pdf = record.pdf if hasattr(record, "pdf") else None
-    successor = DecisionRecord.objects.filter(supersedes=record).only("number").first()
+    successor = record_successor(record)
     return render(
         request,
         "records/detail.html",

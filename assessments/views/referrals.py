@@ -51,10 +51,13 @@ def project_referral(request, pk):
         }
         for q in standing["questions"]
     ]
+    # An error that belongs to no question shown (a stale or forged question number) shows at the top.
+    unplaced = form is not None and form.errors and not any(item["form"] is form for item in questions)
     return render(
         request,
         "projects/referral.html",
         {
+            "unplaced_errors": [e for errors in form.errors.values() for e in errors] if unplaced else [],
             "project": project,
             **standing,
             "items": questions,

@@ -26,17 +26,24 @@ def test_killing_the_worker_mid_render_still_gives_exactly_one_signed_pdf(exampl
     from assessments.models import Panel, User
     from assessments.services.panels import conflict_declare, review_decide, review_send, vote_cast
 
-    # A long project summary makes rendering take long enough to be interrupted.
-    long_text = "\n".join(f"Paragraph {i}: the custodians’ data stay where they are; ŵ ŷ." for i in range(2500))
-    project = example_project("E1", details={"summary": long_text})
+    # A long record (every text at its length limit, many conditions) takes long enough to render
+    # to be interrupted.
+    from assessments import limits
+
+    paragraph = "The custodians’ data stay where they are; ŵ ŷ. "
+    project = example_project("E1", details={"summary": (paragraph * 200)[: limits.LONG_TEXT]})
+    conditions = [
+        {"text": f"Condition {i}: " + (paragraph * 30)[: limits.CONDITION - 20], "rule": None, "blocking": i % 2 == 0}
+        for i in range(150)
+    ]
     panel = Panel.objects.get(name="National Data Access Panel")
     review = review_send(project=project, panel=panel, actor=project.coordinator)
     for username in ("chair", "panel", "panel2"):
         member = User.objects.get(username=username)
         conflict_declare(review=review, member=member, conflicted=False)
         vote_cast(review=review, member=member, choice="approve", rationale="Fine.")
-    record = review_decide(review=review, chair=User.objects.get(username="chair"), outcome="approve",
-                           conditions=[], rationale="Agreed.")  # commits, so the task goes to the real worker
+    record = review_decide(review=review, chair=User.objects.get(username="chair"), outcome="approve_with_conditions",
+                           conditions=conditions, rationale="Agreed.")  # commits, so the task goes to the real worker
 
     job = _wait(
         lambda: RecordPdfJob.objects.filter(record=record, status="rendering", worker_pid__isnull=False).first(),
