@@ -194,7 +194,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; "
-                "PRAGMA cache_size=-32000; PRAGMA mmap_size=268435456"
+                "PRAGMA cache_size=-32000"
             ),
         }
     )
