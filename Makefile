@@ -37,10 +37,11 @@ dev: demo
 	@echo "PRIAM (DEBUG on) is serving on http://$(HOST):$(PORT)/ – sign in with a demo login above."
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
-# The whole suite twice: on PostgreSQL with Redis and a real Celery worker,
-# then on the embedded SQLite (tests that need the services are deselected there).
+# Type checks, then the whole suite twice: on PostgreSQL with Redis and a real Celery
+# worker, then on the embedded SQLite (tests that need the services are deselected there).
 test: setup
 	bash scripts/install-system-packages.sh
+	$(BIN)/mypy  # strict on the engine package ([tool.mypy] in pyproject.toml)
 	bash scripts/with-test-services.sh $(BIN)/pytest -p no:cacheprovider
 	env -u DATABASE_URL -u CELERY_BROKER_URL PRIAM_DATA_DIR=$$(mktemp -d) \
 		$(BIN)/pytest -p no:cacheprovider -m "not services"
