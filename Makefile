@@ -41,6 +41,7 @@ dev: demo
 # worker, then on the embedded SQLite (tests that need the services are deselected there).
 test: setup
 	bash scripts/install-system-packages.sh
+	$(BIN)/ruff check  # lint rules in [tool.ruff] of pyproject.toml
 	$(BIN)/mypy  # strict on the engine package ([tool.mypy] in pyproject.toml)
 	bash scripts/with-test-services.sh $(BIN)/pytest -p no:cacheprovider
 	env -u DATABASE_URL -u CELERY_BROKER_URL PRIAM_DATA_DIR=$$(mktemp -d) \

@@ -134,6 +134,14 @@ def signing_ca(settings, tmp_path):
 
 
 @pytest.fixture
+def panel_body(demo):
+    """The demo's approval panel: chair, member and deputy chair."""
+    from assessments.models import Panel
+
+    return Panel.objects.get(name="National Data Access Panel")
+
+
+@pytest.fixture
 def assessed_project(example_project):
     """E1, fully assessed and ready to go to a panel."""
     return example_project("E1")

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.display import possessive, readable_time
-from assessments.models import ApiToken, AuditAction, Organisation, Panel, User
+from assessments.models import ApiToken, AuditAction, Organisation, Panel
 from assessments.services.audit import audit_record
 from assessments.services.panels import conflict_declare, review_send
 from assessments.services.records import record_pdf_html

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass, field
 
-from ..models import DecisionRecord
 from ..pdf.verify import MAX_UPLOAD_BYTES, TOO_LARGE, PdfVerification, verify_pdf
 from ..selectors_records import record_by_pdf_sha256, record_successor
 

@@ -16,7 +16,7 @@ from ..forms.panels import (
     conditions_from,
 )
 from ..models import PanelMembership, PanelReview, Vote
-from ..selectors_projects import project_standing, referral_history
+from ..selectors_projects import referral_history
 from ..services.panels import (
     ReviewError,
     conflict_declare,

@@ -124,7 +124,7 @@ def _section(request, project, safe, assessment, editable):
             "question": q,
             "field": form[q.id],
             "hidden": bool(q.show_if) and not framework.is_visible(q, effective),
-            "show_if": json.dumps(_show_if_spec(framework, q)) if q.show_if else "",
+            "show_if": json.dumps(framework.show_if_spec(q)) if q.show_if else "",
             "theirs": display_answer(q, conflict.their_answers.get(q.id)) if conflict else None,
             "stored": display_answer(q, owner.answers.get(q.id)),
             "posted": display_answer(q, current.get(q.id)) if request.method == "POST" else None,
@@ -172,31 +172,6 @@ def _saved_message(request, project, assessment, section):
         request,
         f"{section.label} saved as a draft. Still to answer: {'; '.join(q.text for q in missing)}.",
     )
-
-
-def _show_if_spec(framework, question):
-    """The show-if condition plus what `unknown` means for the questions it reads, for static/js."""
-    referenced = _referenced(question.show_if)
-    unknown_as = {
-        qid: framework.questions_by_id[qid].unknown_as
-        for qid in referenced
-        if qid in framework.questions_by_id and framework.questions_by_id[qid].type == "enum"
-    }
-    return {"when": question.show_if, "unknown_as": unknown_as}
-
-
-def _referenced(condition):
-    if isinstance(condition, dict):
-        found = set()
-        for op, arg in condition.items():
-            if op in ("eq", "ne", "in", "not_in") and isinstance(arg, list) and arg:
-                found.add(arg[0])
-            else:
-                found |= _referenced(arg)
-        return found
-    if isinstance(condition, list):
-        return set().union(*(_referenced(c) for c in condition)) if condition else set()
-    return set()
 
 
 @login_required

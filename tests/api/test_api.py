@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from assessments.models import ApiToken, AuditEvent, Project, User
+from assessments.models import ApiToken, AuditEvent, Project
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = Path("fixtures/examples")

@@ -9,20 +9,14 @@ from assessments.models import (
     AuditEvent,
     CustodianAssessment,
     DecisionRecord,
-    Panel,
     PanelReview,
     Project,
     RecordPdf,
 )
 from assessments.services.audit import audit_verify
-from tests.helpers import as_user, confirm, decide, declare, send, vote
+from tests.helpers import as_user, decide, declare, send, vote
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def panel_body(demo):
-    return Panel.objects.get(name="National Data Access Panel")
 
 
 @pytest.fixture
@@ -224,7 +218,7 @@ def test_refer_back_returns_the_project_and_a_later_decision_supersedes(review, 
     assert second.supersedes == first
     assert second.snapshot["record"]["supersedes"] == first.number
     page = as_user("coordinator").get(reverse("record_detail", args=[first.number])).content.decode()
-    assert f"Superseded by" in page and second.number in page
+    assert "Superseded by" in page and second.number in page
 
 
 def test_the_pdf_task_is_idempotent(review, signing_ca, django_capture_on_commit_callbacks):

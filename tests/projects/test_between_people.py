@@ -6,7 +6,7 @@ of a decided project, and a referral reply for a question that is not there."""
 import pytest
 from django.urls import reverse
 
-from assessments.models import DecisionRecord, Panel, PanelReview, Project, User
+from assessments.models import DecisionRecord, PanelReview, Project, User
 from assessments.selectors_records import record_successor
 from assessments.services.panels import (
     ReviewError,
@@ -19,11 +19,6 @@ from assessments.services.panels import (
 from tests.helpers import as_user, decide, declare, send, vote
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def panel_body(demo):
-    return Panel.objects.get(name="National Data Access Panel")
 
 
 def _quorate(project, panel, choice="approve"):

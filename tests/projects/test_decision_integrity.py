@@ -1,7 +1,6 @@
 """Issue 10, items 1–4: a decision stays in force, confirmations lapse only for what they covered,
 the deputy chair decides for a conflicted chair, and a referral's questions reach people and come back."""
 
-import json
 
 import pytest
 from django.urls import reverse
@@ -10,7 +9,6 @@ from assessments.models import (
     AuditEvent,
     CustodianAssessment,
     DecisionRecord,
-    Panel,
     PanelMembership,
     PanelReview,
     Project,
@@ -19,14 +17,9 @@ from assessments.models import (
 from assessments.services.panels import ReviewError, conflict_declare, review_decide, review_send, vote_cast
 from assessments.services.projects import ProjectLocked, project_update_details
 from tests.api.test_api import api, put_json
-from tests.helpers import as_user, confirm, decide, declare, post_section, send, vote
+from tests.helpers import as_user, decide, declare, post_section, send, vote
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def panel_body(demo):
-    return Panel.objects.get(name="National Data Access Panel")
 
 
 @pytest.fixture
@@ -113,7 +106,7 @@ def test_an_amendment_keeps_the_record_in_force_until_its_own_record_supersedes_
     event = AuditEvent.objects.get(action="project.amendment_requested")
     assert event.data["record_in_force"] == record.number and event.data["reason"] == "Add a second cohort."
     detail = coordinator.get(reverse("project_detail", args=[project.pk])).content.decode()
-    assert f"Approved under" in detail and record.number in detail and "amendment in progress" in detail
+    assert "Approved under" in detail and record.number in detail and "amendment in progress" in detail
 
     # The amendment is assessed again: each custodian submits; unchanged confirmations stand.
     for assessment in project.assessments.select_related("organisation"):

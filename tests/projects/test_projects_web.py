@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.models import AuditEvent, CustodianAssessment, Organisation, Project, User
+from assessments.models import AuditEvent, Organisation, Project, User
 from tests.helpers import base_version, post_section, section_url
 
 pytestmark = pytest.mark.django_db

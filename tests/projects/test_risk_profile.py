@@ -1,6 +1,5 @@
 """The risk profile page (spec sections 3–5) and the Five Safes SVG chart."""
 
-import copy
 import json
 import re
 import xml.etree.ElementTree as ET
