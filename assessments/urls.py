@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import home, panels, projects, questionnaire, records, referrals
+from .views import audit, home, panels, projects, questionnaire, records, referrals, risk
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("projects/<int:pk>/framework/", projects.project_framework, name="project_framework"),
     path("projects/<int:pk>/amend/", projects.project_amend, name="project_amend"),
     path("projects/<int:pk>/referral/", referrals.project_referral, name="project_referral"),
+    path("projects/<int:pk>/risk/", risk.risk_profile, name="risk_profile"),
+    path("projects/<int:pk>/risk/<int:revision>/", risk.risk_profile, name="risk_profile_revision"),
     path("projects/<int:pk>/questions/<slug:safe>/", questionnaire.project_section, name="project_section"),
     path("projects/<int:pk>/custodians/<int:aid>/", questionnaire.assessment_detail, name="assessment_detail"),
     path(
@@ -41,24 +43,10 @@ urlpatterns = [
     path("records/<str:number>/", records.record_detail, name="record_detail"),
     path("records/<str:number>/pdf/", records.record_pdf, name="record_pdf"),
     path("verify/", records.verify, name="verify"),
-]
-
-# audit trail
-from .views import audit as audit_views  # noqa: E402
-
-urlpatterns += [
-    path("audit/", audit_views.audit_events, name="audit_events"),
-    path("audit/events/<int:sequence>/", audit_views.audit_event, name="audit_event"),
-    path("audit/projects/<int:project_id>/", audit_views.audit_project_timeline, name="audit_project_timeline"),
-    path("audit/export/", audit_views.audit_export, name="audit_export"),
-    path("audit/exports/<int:export_id>/", audit_views.audit_export_status, name="audit_export_status"),
-    path("audit/exports/<int:export_id>/download/", audit_views.audit_export_download, name="audit_export_download"),
-]
-
-# risk profile
-from .views import risk  # noqa: E402
-
-urlpatterns += [
-    path("projects/<int:pk>/risk/", risk.risk_profile, name="risk_profile"),
-    path("projects/<int:pk>/risk/<int:revision>/", risk.risk_profile, name="risk_profile_revision"),
+    path("audit/", audit.audit_events, name="audit_events"),
+    path("audit/events/<int:sequence>/", audit.audit_event, name="audit_event"),
+    path("audit/projects/<int:project_id>/", audit.audit_project_timeline, name="audit_project_timeline"),
+    path("audit/export/", audit.audit_export, name="audit_export"),
+    path("audit/exports/<int:export_id>/", audit.audit_export_status, name="audit_export_status"),
+    path("audit/exports/<int:export_id>/download/", audit.audit_export_download, name="audit_export_download"),
 ]

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Project, User
-from assessments.selectors_frameworks import engine_framework
+from assessments.selectors.frameworks import engine_framework
 
 
 def form_value(answer):

@@ -11,7 +11,7 @@ from assessments import limits
 from assessments.models import ConflictDeclaration, Decision, Organisation, Panel, PanelReview, Project, Vote
 from assessments.services.panels import ReviewError, review_decide, vote_cast
 from assessments.services.projects import project_create
-from assessments.selectors_frameworks import framework_version_get
+from assessments.selectors.frameworks import framework_version_get
 from tests.helpers import decide_form, declare, send
 
 pytestmark = pytest.mark.django_db

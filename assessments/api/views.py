@@ -14,11 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import engine, permissions, ratelimit
-from ..forms_audit import AuditFilterForm
+from ..forms.audit import AuditFilterForm
 from ..models import DecisionRecord, FrameworkVersion
-from ..selectors_audit import audit_events_filtered
-from ..selectors_frameworks import FrameworkNotFound, engine_framework, framework_version_get
-from ..selectors_projects import latest_evaluation, project_list
+from ..selectors.audit import audit_events_filtered
+from ..selectors.frameworks import FrameworkNotFound, engine_framework, framework_version_get
+from ..selectors.projects import latest_evaluation, project_list
 from ..services.projects import (
     DETAIL_FIELDS,
     ConfirmationStale,

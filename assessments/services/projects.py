@@ -10,8 +10,8 @@ from .. import engine, limits
 from ..display import possessive, readable_time
 from ..errors import PriamError
 from ..models import AuditAction, CustodianAssessment, Evaluation, Project
-from ..selectors_frameworks import engine_framework
-from ..selectors_projects import project_document, project_problems, project_record_in_force
+from ..selectors.frameworks import engine_framework
+from ..selectors.projects import project_document, project_problems, project_record_in_force
 from .audit import audit_record
 
 PROJECT, CUSTODIAN = "project", "custodian"

@@ -1,16 +1,21 @@
-"""Making a decision record's signed PDF: idempotent, so a retried task never makes two."""
+"""Decision records: the snapshot each is issued with, and its signed PDF (made idempotently, so a
+retried task never makes two)."""
 
 import hashlib
 import logging
 import os
 from types import SimpleNamespace
 
+from celery import shared_task
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from .. import engine
 from ..charts import five_safes_svg
 from ..models import AuditAction, DecisionRecord, FrameworkVersion, RecordPdf, RecordPdfJob
-from ..selectors_frameworks import engine_framework
+from ..risk_profile import risk_profile_context
+from ..selectors.frameworks import engine_framework
+from ..selectors.panels import quorum_of
 from .audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -18,7 +23,6 @@ logger = logging.getLogger(__name__)
 
 def record_pdf_html(record):
     """The record's printable HTML, made only from its snapshot (never from live data)."""
-    from ..views.risk import risk_profile_context
 
     snapshot = record.snapshot
     result = snapshot["evaluation"]["result"]
@@ -91,3 +95,113 @@ def record_pdf_failed(*, record_id, error):
     RecordPdfJob.objects.filter(record_id=record_id).exclude(status=RecordPdfJob.Status.DONE).update(
         status=RecordPdfJob.Status.FAILED, error=str(error)[:2000]
     )
+
+
+# The name stays where it was first published, so queued messages survive the move.
+@shared_task(
+    name="assessments.tasks.record_pdf_task",
+    bind=True,
+    acks_late=True,  # a worker that dies mid-render leaves the message to be redelivered
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    retry_backoff=2,
+    max_retries=3,
+)
+def record_pdf_task(self, record_id):
+    """Render and sign a decision record's PDF. Idempotent: see record_pdf_make."""
+    try:
+        record_pdf_make(record_id=record_id)
+    except Exception as error:
+        if self.request.retries >= self.max_retries:
+            record_pdf_failed(record_id=record_id, error=error)
+        raise
+
+
+# The snapshot a record is issued with: everything its page and PDF show, frozen.
+
+
+def _person(user):
+    return {"username": user.username, "name": user.display_name} if user else None
+
+
+def _when(moment):
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def record_snapshot(*, review, decision, number, issued_at, audit_head, supersedes):
+    """The complete, self-contained content of a record and its SHA-256 (of canonical JSON)."""
+
+    project = review.project
+    evaluation = review.evaluation
+    result = evaluation.result
+    quorum = quorum_of(review)
+    snapshot = {
+        "record": {
+            "number": number,
+            "issued_at": _when(issued_at),
+            "supersedes": supersedes.number if supersedes else None,
+        },
+        "project": {
+            "id": project.pk,
+            "title": project.title,
+            "summary": project.summary,
+            "lead_researcher": project.lead_researcher,
+            "lead_organisation": project.lead_organisation,
+            "purpose": project.purpose,
+            "public_benefit": project.public_benefit,
+            "start_date": project.start_date.isoformat(),
+            "end_date": project.end_date.isoformat(),
+            "coordinator": _person(project.coordinator),
+            "coordinating_organisation": project.coordinating_organisation.name,
+            "revision": review.revision,
+        },
+        "custodians": [
+            {
+                "name": a.organisation.name,
+                "submitted_by": _person(a.submitted_by),
+                "submitted_at": _when(a.submitted_at),
+                "confirmed_by": _person(a.confirmed_by),
+                "confirmed_at": _when(a.confirmed_at),
+            }
+            for a in project.assessments.select_related("organisation", "submitted_by", "confirmed_by").order_by(
+                "organisation__name"
+            )
+        ],
+        "document": evaluation.document,
+        "evaluation": {
+            "revision": evaluation.revision,
+            "evaluated_at": _when(evaluation.created_at),
+            "result": result,
+        },
+        "review": {
+            "panel": review.panel.name,
+            "sent_by": _person(review.sent_by),
+            "sent_at": _when(review.sent_at),
+            "note": review.note,
+            "quorum": {"members": quorum.members, "conflicted": quorum.conflicted, "needed": quorum.needed,
+                       "votes": quorum.votes},
+        },
+        "declarations": [
+            {"member": _person(d.member), "conflicted": d.conflicted, "details": d.details,
+             "declared_at": _when(d.declared_at)}
+            for d in review.declarations.select_related("member").order_by("declared_at", "pk")
+        ],
+        "votes": [
+            {"member": _person(v.member), "choice": v.choice, "choice_label": v.get_choice_display(),
+             "rationale": v.rationale, "cast_at": _when(v.cast_at)}
+            for v in review.votes.select_related("member").order_by("cast_at", "pk")
+        ],
+        "decision": {
+            "outcome": decision.outcome,
+            "outcome_label": decision.get_outcome_display(),
+            "conditions": decision.conditions,
+            "rationale": decision.rationale,
+            "dissent": decision.dissent,
+            "questions": decision.questions,
+            "decided_by": _person(decision.decided_by),
+            "decided_at": _when(decision.decided_at),
+        },
+        "audit_head": {"sequence": audit_head[0], "hash": audit_head[1]},
+    }
+    canonical = engine.canonical_json(snapshot)
+    return {"snapshot": snapshot, "sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest()}

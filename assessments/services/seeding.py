@@ -5,7 +5,7 @@ Used by the demo data (E1, E2) and by tests: nothing here writes models directly
 
 import datetime
 
-from ..selectors_frameworks import engine_framework
+from ..selectors.frameworks import engine_framework
 from .projects import assessment_confirm, assessment_submit, project_create, section_save
 
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from ..pdf.verify import MAX_UPLOAD_BYTES, TOO_LARGE, PdfVerification, verify_pdf
-from ..selectors_records import record_by_pdf_sha256, record_successor
+from ..selectors.records import record_by_pdf_sha256, record_successor
 
 
 @dataclass(frozen=True)

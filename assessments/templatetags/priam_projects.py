@@ -4,7 +4,7 @@ from django import template
 
 from .. import permissions
 from ..forms.questionnaire import display_answer
-from ..selectors_projects import confirmation_changes, project_standing
+from ..selectors.projects import confirmation_changes, project_standing
 
 register = template.Library()
 

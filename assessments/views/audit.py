@@ -13,10 +13,10 @@ from django.db import transaction
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from ..forms_audit import AuditFilterForm
+from ..forms.audit import AuditFilterForm
 from ..models import AuditAction, AuditEvent, AuditExport, Organisation, User
 from ..permissions import require_audit_reader
-from ..selectors_audit import FILTER_KEYS, audit_chain_status, audit_events_filtered
+from ..selectors.audit import FILTER_KEYS, audit_chain_status, audit_events_filtered
 from ..services.audit import audit_head
 from ..services.audit_export import (
     audit_export_request, audit_export_rows, export_file_name, export_path,

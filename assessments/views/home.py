@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from ..selectors import (
+from ..selectors.home import (
     assessments_waiting_for,
     projects_coordinated_by,
     referrals_waiting_for,

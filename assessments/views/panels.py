@@ -16,16 +16,14 @@ from ..forms.panels import (
     conditions_from,
 )
 from ..models import PanelMembership, PanelReview, Vote
-from ..selectors_projects import referral_history
+from ..selectors.projects import referral_history
+from ..selectors.panels import decider_of, quorum_of, seat_of
 from ..services.panels import (
     ReviewError,
     conflict_declare,
-    decider_of,
-    quorum_of,
     review_decide,
     review_decide_check,
     review_send,
-    seat_of,
     vote_cast,
 )
 from .projects import project_detail_page

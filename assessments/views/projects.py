@@ -9,8 +9,8 @@ from .. import permissions
 from ..errors import PriamError
 from ..forms.panels import SendToPanelForm
 from ..forms.projects import AmendmentForm, ProjectCreateForm, ProjectEditForm
-from ..selectors_frameworks import engine_framework, framework_version_get
-from ..selectors_projects import project_overview, project_rows
+from ..selectors.frameworks import engine_framework, framework_version_get
+from ..selectors.projects import project_overview, project_rows
 from ..services.projects import (
     DETAIL_FIELDS,
     framework_change_preview,

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from .. import engine, permissions
 from ..forms.questionnaire import SectionForm, display_answer, section_initial, to_answer
-from ..selectors_frameworks import engine_framework
-from ..selectors_projects import project_problems, questionnaire_sections, questions_missing
+from ..selectors.frameworks import engine_framework
+from ..selectors.projects import project_problems, questionnaire_sections, questions_missing
 from ..services.projects import (
     ConfirmationStale,
     ProjectLocked,

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import permissions, ratelimit
 from ..models import DecisionRecord, RecordPdfJob
-from ..selectors_records import record_successor
+from ..selectors.records import record_successor
 from ..services.verification import MAX_UPLOAD_BYTES, record_verify
 
 

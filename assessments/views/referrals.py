@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 
 from .. import permissions
 from ..forms.referrals import ReferralReplyForm
-from ..selectors_projects import project_standing
+from ..selectors.projects import project_standing
 from ..services.panels import ReviewError, referral_reply
 
 

@@ -94,7 +94,7 @@ def test_auditors_see_never_verified(login, auditor):
 def test_auditors_see_when_the_intact_chain_was_verified(login, auditor, record):
     with mock.patch("assessments.services.audit_checks.timezone.now", return_value=SUMMER):
         audit_verify_chain()
-    with mock.patch("assessments.selectors_audit.timezone.now", return_value=SUMMER + timedelta(minutes=5)):
+    with mock.patch("assessments.selectors.audit.timezone.now", return_value=SUMMER + timedelta(minutes=5)):
         section = _status_section(login(auditor))
     assert "Intact" in section
     assert "1 Jul 2026, 13:00" in section
@@ -114,7 +114,7 @@ def test_auditors_are_warned_prominently_when_the_chain_is_broken(login, auditor
 def test_an_old_check_is_overdue(login, auditor, record):
     with mock.patch("assessments.services.audit_checks.timezone.now", return_value=SUMMER):
         audit_verify_chain()
-    with mock.patch("assessments.selectors_audit.timezone.now", return_value=SUMMER + timedelta(hours=3)):
+    with mock.patch("assessments.selectors.audit.timezone.now", return_value=SUMMER + timedelta(hours=3)):
         section = _status_section(login(auditor))
     assert "seems to have stopped" in section
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.urls import reverse
 
 from assessments.models import AuditAction, AuditEvent, AuditExport, Organisation
-from assessments.selectors_audit import audit_events_filtered
+from assessments.selectors.audit import audit_events_filtered
 from assessments.services import audit_export as export_service
 from assessments.services.audit import audit_record, audit_verify
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import AuditAction, AuditEvent, AuditExport, Organisation, User
-from assessments.selectors_audit import audit_events_filtered
+from assessments.selectors.audit import audit_events_filtered
 from assessments.services.audit import audit_record
 
 pytestmark = pytest.mark.django_db

@@ -82,7 +82,7 @@ def custodian_project(custodian, framework_v1, demo):
     coordinator has answered every project-wide question (E2's answers); the custodian
     has answered nothing yet."""
     from assessments.models import User
-    from assessments.selectors_frameworks import engine_framework
+    from assessments.selectors.frameworks import engine_framework
     from assessments.services.projects import project_create, section_save
 
     coordinator = User.objects.get(username="coordinator")

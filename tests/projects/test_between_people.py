@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import DecisionRecord, PanelReview, Project, User
-from assessments.selectors_records import record_successor
+from assessments.selectors.records import record_successor
 from assessments.services.panels import (
     ReviewError,
     conflict_declare,

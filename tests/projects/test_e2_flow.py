@@ -77,7 +77,7 @@ def test_three_custodians_reach_the_spec_tiers_through_the_forms(e2, coordinator
     # The browser-built document is the spec's document (PRIAM lists custodians by
     # name): same answers, same hash.
     from assessments import engine
-    from assessments.selectors_frameworks import engine_framework
+    from assessments.selectors.frameworks import engine_framework
 
     by_name = {**E2, "custodians": sorted(E2["custodians"], key=lambda c: c["name"])}
     expected = engine.evaluate(engine_framework(project.framework_version), by_name)

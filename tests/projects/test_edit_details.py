@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from assessments.models import Organisation, Project
 from assessments.services.projects import DETAIL_FIELDS, project_create
-from assessments.selectors_frameworks import framework_version_get
+from assessments.selectors.frameworks import framework_version_get
 
 pytestmark = pytest.mark.django_db
 

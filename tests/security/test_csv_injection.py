@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import AuditAction, AuditEvent, AuditExport, User
-from assessments.selectors_audit import audit_events_filtered
+from assessments.selectors.audit import audit_events_filtered
 from assessments.services import audit_export as export_service
 from assessments.services.audit import audit_record
 

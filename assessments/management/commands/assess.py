@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessments import engine
 from assessments.errors import PriamError
-from assessments.selectors_frameworks import engine_framework, framework_version_get
+from assessments.selectors.frameworks import engine_framework, framework_version_get
 
 INVALID = 2
 

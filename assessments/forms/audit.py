@@ -4,7 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 
-from .models import AuditAction, Organisation
+from ..models import AuditAction, Organisation
 
 
 def _action_choices():

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import AuditAction, AuditChainCheck, AuditEvent, Organisation
+from ..models import AuditAction, AuditChainCheck, AuditEvent, Organisation
 
 FILTER_KEYS = ("project", "organisation", "user", "action", "date_from", "date_to")
 

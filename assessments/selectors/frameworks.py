@@ -2,9 +2,9 @@
 
 from functools import lru_cache
 
-from . import engine
-from .errors import PriamError
-from .models import FrameworkVersion
+from .. import engine
+from ..errors import PriamError
+from ..models import FrameworkVersion
 
 
 class FrameworkNotFound(PriamError):

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
-from .models import Membership, PanelMembership
+from ..models import Membership, PanelMembership
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def roles_of(user):
 
 def assessments_waiting_for(user):
     """Custodian assessments of the user's organisations that still need a submit or a confirm."""
-    from .models import CustodianAssessment, Project
+    from ..models import CustodianAssessment, Project
 
     candidates = (
         CustodianAssessment.objects.filter(organisation__memberships__user=user)
@@ -63,7 +63,7 @@ def assessments_waiting_for(user):
 
 def referrals_waiting_for(user):
     """Referred projects the user coordinates or holds data for, while a panel question has no reply."""
-    from .models import CustodianAssessment, Project, ReferralQuestion
+    from ..models import CustodianAssessment, Project, ReferralQuestion
 
     referred = (
         Project.objects.filter(status=Project.Status.REFERRED)
@@ -85,7 +85,7 @@ def projects_coordinated_by(user):
 
 def reviews_waiting_for(user):
     """Open reviews of the panels the user sits on, with what the user still has to do."""
-    from .models import ConflictDeclaration, PanelReview, Vote
+    from ..models import ConflictDeclaration, PanelReview, Vote
 
     reviews = list(
         PanelReview.objects.filter(status=PanelReview.Status.OPEN, panel__seats__user=user)
@@ -105,7 +105,7 @@ def reviews_waiting_for(user):
         # Only for panels the user chairs or deputises: whether the decision now waits for them.
         review.user_decides = False
         if review.panel_id in presiding:
-            from .services.panels import decider_of, quorum_of
+            from .panels import decider_of, quorum_of
 
             review.user_decides = decider_of(review).can_decide(user) and quorum_of(review).met
     return reviews

@@ -3,10 +3,10 @@
 from django.db.models import Prefetch
 from django.utils.text import capfirst
 
-from . import engine
-from .models import CustodianAssessment, Project
-from .permissions import projects_visible_to
-from .selectors_frameworks import engine_framework
+from .. import engine
+from ..models import CustodianAssessment, Project
+from ..permissions import projects_visible_to
+from .frameworks import engine_framework
 
 
 def project_list(user):
@@ -120,7 +120,7 @@ def project_record_in_force(project):
 def project_standing(project):
     """Where a project stands beyond its status: the record in force while an amendment is
     under way, and the referral questions waiting for replies."""
-    from .models import Decision, ReferralQuestion
+    from ..models import Decision, ReferralQuestion
 
     in_force = project_record_in_force(project)
     referral = None
@@ -148,7 +148,7 @@ def project_standing(project):
 def referral_history(review):
     """The project's referrals up to this review (its own included), each with its questions and replies,
     so the panel reads the replies beside its questions."""
-    from .models import Decision
+    from ..models import Decision
 
     decisions = (
         Decision.objects.filter(review__project_id=review.project_id, outcome="refer_back", review__sent_at__lte=review.sent_at)
@@ -252,7 +252,7 @@ def questionnaire_sections(project, assessment=None):
 
 def project_overview(project, user):
     """Everything the project page shows, for one viewer."""
-    from . import permissions
+    from .. import permissions
 
     assessments = list(
         project.assessments.select_related("organisation", "submitted_by", "confirmed_by")

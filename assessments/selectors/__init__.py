@@ -1,0 +1,1 @@
+"""Reads, by entity. Views, the API and services ask here rather than building querysets themselves."""
