@@ -40,8 +40,8 @@ def main():
 
     from assessments import engine
     from assessments.models import CustodianAssessment, Evaluation, Organisation, Project, User
-    from assessments.selectors_frameworks import engine_framework
-    from assessments.selectors_projects import project_document
+    from assessments.selectors.frameworks import engine_framework
+    from assessments.selectors.projects import project_document
     from assessments.services.demo import demo_load
     from engine import random_document
 
