@@ -7,7 +7,16 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import AuditAction, AuditChainCheck, AuditEvent, Organisation
+from ..models import AuditAction, AuditChainCheck, AuditChainHead, AuditEvent, Organisation
+
+# The hash before the first event.
+GENESIS_HASH = "0" * 64
+
+
+def audit_head():
+    """(sequence, hash) of the newest event, as published in decision records."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    return (head.sequence, head.hash) if head else (0, GENESIS_HASH)
 
 FILTER_KEYS = ("project", "organisation", "user", "action", "date_from", "date_to")
 

@@ -15,8 +15,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import AuditAction, AuditChainHead, AuditEvent
+from ..selectors.audit import GENESIS_HASH, audit_head
 
-GENESIS_HASH = "0" * 64
 MASK = "********"
 _SECRET_KEY = re.compile(r"(password|passphrase|token|secret|api_?key|private_?key|signature_key)", re.I)
 _ACTIONS = frozenset(AuditAction.values)
@@ -144,12 +144,6 @@ def _locked_head():
         AuditChainHead.objects.get_or_create(pk=1)
         head = AuditChainHead.objects.select_for_update().get(pk=1)
     return head
-
-
-def audit_head():
-    """(sequence, hash) of the newest event, as published in decision records."""
-    head = AuditChainHead.objects.filter(pk=1).first()
-    return (head.sequence, head.hash) if head else (0, GENESIS_HASH)
 
 
 @dataclass(frozen=True)

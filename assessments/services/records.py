@@ -97,6 +97,16 @@ def record_pdf_failed(*, record_id, error):
     )
 
 
+def record_export(*, record, out):
+    """Write the record's signed PDF to the path `out`, with its audit event (the command line's export)."""
+    with transaction.atomic():
+        out.write_bytes(bytes(record.pdf.data))
+        audit_record(
+            action=AuditAction.RECORD_EXPORTED, obj=record, project=record.project,
+            data={"number": record.number, "sha256": record.pdf.sha256, "out": str(out)},
+        )
+
+
 # The name stays where it was first published, so queued messages survive the move.
 @shared_task(
     name="assessments.tasks.record_pdf_task",

@@ -9,9 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 
-from ..models import AuditAction
 from ..ratelimit import allow, client_key
-from ..services.audit import audit_record
+from ..services.accounts import user_password_changed, user_password_reset, user_password_reset_requested
 
 
 @method_decorator(transaction.atomic, name="dispatch")
@@ -28,12 +27,7 @@ class LogoutView(auth_views.LogoutView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_record(
-            action=AuditAction.AUTH_PASSWORD_CHANGED,
-            actor=self.request.user,
-            obj=self.request.user,
-            request=self.request,
-        )
+        user_password_changed(user=self.request.user, request=self.request)
         return response
 
 
@@ -84,13 +78,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             form.add_error("email", RESET_REFUSED)
             return self.render_to_response(self.get_context_data(form=form), status=429)
         user = next(iter(form.get_users(email)), None)
-        audit_record(
-            action=AuditAction.AUTH_PASSWORD_RESET_REQUESTED,
-            obj=user,
-            object_type="user",
-            request=self.request,
-            data={"email": email},
-        )
+        user_password_reset_requested(email=email, user=user, request=self.request)
         return super().form_valid(form)
 
 
@@ -98,7 +86,5 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_record(
-            action=AuditAction.AUTH_PASSWORD_RESET, actor=form.user, obj=form.user, request=self.request
-        )
+        user_password_reset(user=form.user, request=self.request)
         return response

@@ -16,8 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from ..forms.audit import AuditFilterForm
 from ..models import AuditAction, AuditEvent, AuditExport, Organisation, User
 from ..permissions import require_audit_reader
-from ..selectors.audit import FILTER_KEYS, audit_chain_status, audit_events_filtered
-from ..services.audit import audit_head
+from ..selectors.audit import FILTER_KEYS, audit_chain_status, audit_events_filtered, audit_head
 from ..services.audit_export import (
     audit_export_request, audit_export_rows, export_file_name, export_path,
 )

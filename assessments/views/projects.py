@@ -10,10 +10,9 @@ from ..errors import PriamError
 from ..forms.panels import SendToPanelForm
 from ..forms.projects import AmendmentForm, ProjectCreateForm, ProjectEditForm
 from ..selectors.frameworks import engine_framework, framework_version_get
-from ..selectors.projects import project_overview, project_rows
+from ..selectors.projects import framework_change_preview, project_overview, project_rows
 from ..services.projects import (
     DETAIL_FIELDS,
-    framework_change_preview,
     project_apply_framework,
     project_create,
     project_request_amendment,

@@ -1,10 +1,8 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-
-from assessments.models import AuditAction, DecisionRecord
-from assessments.services.audit import audit_record
+from assessments.models import DecisionRecord
+from assessments.services.records import record_export
 
 
 class Command(BaseCommand):
@@ -23,10 +21,5 @@ class Command(BaseCommand):
             raise CommandError(f"No decision record {number!r}." if number else "No decision record has been issued.")
         if not hasattr(record, "pdf"):
             raise CommandError(f"{record.number}'s signed PDF is not ready yet; try again shortly.")
-        with transaction.atomic():
-            Path(out).write_bytes(bytes(record.pdf.data))
-            audit_record(
-                action=AuditAction.RECORD_EXPORTED, obj=record, project=record.project,
-                data={"number": record.number, "sha256": record.pdf.sha256, "out": str(out)},
-            )
+        record_export(record=record, out=Path(out))
         self.stdout.write(f"Wrote {record.number} ({record.pdf.size} bytes, SHA-256 {record.pdf.sha256}) to {out}")
