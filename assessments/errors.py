@@ -1,2 +1,105 @@
+"""PRIAM's refusals, in one family. Each says what went wrong in words a user can act on, and
+carries its meaning for HTTP: the API maps it once (api/problems.py), pages show the message."""
+
+from dataclasses import dataclass
+
+
 class PriamError(Exception):
     """A refusal PRIAM explains to its user: the message is shown as it is."""
+
+    status = 409
+    kind = "conflict"
+    title = "The request conflicts with the project's state"
+
+    def errors(self):
+        """Field- or question-level details for problem+json, or None."""
+        return None
+
+
+class InvalidInput(PriamError):
+    status, kind, title = 400, "validation", "Invalid request"
+
+
+class TextTooLong(InvalidInput):
+    def __init__(self, message, *, field, limit):
+        super().__init__(message)
+        self.field, self.limit = field, limit
+
+    def errors(self):
+        return [{"field": self.field, "message": str(self)}]
+
+
+class SubmissionIncomplete(PriamError):
+    """Answers that cannot be submitted or confirmed yet; `problems` are the engine's, by question."""
+
+    status, kind, title = 400, "incomplete", "Incomplete"
+
+    def __init__(self, message, problems):
+        super().__init__(message)
+        self.problems = problems
+
+    def errors(self):
+        return question_errors(self.problems)
+
+
+def question_errors(problems):
+    """The engine's problems as problem+json details: custodian, question (and its text), message."""
+    found = []
+    for p in problems:
+        error = {"custodian": p.custodian, "question": p.question, "message": p.message}
+        if getattr(p, "question_text", None):  # a project's problems name the question's text too
+            error["question_text"] = p.question_text
+        found.append(error)
+    return found
+
+
+class NotFound(PriamError):
+    status, kind, title = 404, "not-found", "Not found"
+
+
+class FrameworkNotFound(NotFound):
+    kind, title = "framework", "No such framework"
+
+
+class ProjectLocked(PriamError):
+    """With the panel, or decided: the project does not change (a decided one only by amendment)."""
+
+
+class ReviewError(PriamError):
+    """A panel action refused: not a member, not quorate, already decided, …"""
+
+
+class FrameworkConflict(PriamError):
+    """Different content under a framework version already loaded."""
+
+
+class PreconditionFailed(PriamError):
+    """What the user read changed since (an ETag or version that no longer matches)."""
+
+    status, kind, title = 412, "stale", "Precondition failed"
+
+
+class ConfirmationStale(PreconditionFailed):
+    """The project-wide answers changed since the custodian reviewed them."""
+
+
+@dataclass
+class SectionConflict(PriamError):
+    """Someone else saved this section since the user opened it."""
+
+    saved_by: str
+    saved_at: str
+    their_answers: dict
+    version: int = 0  # the section's version now: saving again from it is a deliberate overwrite
+
+    def __str__(self):
+        from .display import readable_time
+
+        return (
+            f"{self.saved_by} saved this section at {readable_time(self.saved_at)} while you were editing it. "
+            "Your answers were not saved: compare them with theirs below, then save again."
+        )
+
+
+class SigningNotConfigured(PriamError):
+    """No usable signing key and certificate: the message names the variables to set."""

@@ -6,7 +6,7 @@ Unbounded text is not harmless: a 1 MB rationale once took 16 s to render into a
 from django import forms
 from django.utils.text import capfirst
 
-from .errors import PriamError
+from .errors import TextTooLong
 
 NAME = 200  # titles, names, organisations: one line
 LONG_TEXT = 5_000  # summaries, purposes, public benefit, rationales, dissent, the panel's questions
@@ -21,16 +21,12 @@ def too_long(label, limit, length=None):
     return f"{label} is too long: at most {limit:,} characters{has}."
 
 
-class TextTooLong(PriamError):
-    def __init__(self, *, field, label, limit, length):
-        super().__init__(too_long(label, limit, length))
-        self.field, self.limit = field, limit
 
 
 def check_text(*, field, label, value, limit):
     """Refuse text over its limit (the services' own guard: not every caller is a form)."""
     if value is not None and len(value) > limit:
-        raise TextTooLong(field=field, label=label, limit=limit, length=len(value))
+        raise TextTooLong(too_long(label, limit, len(value)), field=field, limit=limit)
 
 
 def check_model_text(model, **values):

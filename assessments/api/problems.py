@@ -2,12 +2,11 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from ..errors import PriamError
-from ..limits import TextTooLong
+from ..errors import PriamError, question_errors
 
 PROBLEM_TYPE = "https://priam.invalid/problems/"
 
@@ -26,14 +25,7 @@ def problem(status_code, title, detail, *, kind=None, errors=None, headers=None)
     return response
 
 
-def engine_errors(problems):
-    errors = []
-    for p in problems:
-        error = {"custodian": p.custodian, "question": p.question, "message": p.message}
-        if getattr(p, "question_text", None):  # a project's problems name the question's text too
-            error["question_text"] = p.question_text
-        errors.append(error)
-    return errors
+engine_errors = question_errors
 
 
 def _field_errors(detail, prefix=""):
@@ -57,12 +49,8 @@ def problem_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    if isinstance(exc, TextTooLong):  # bad input, not a conflict with the project's state
-        return problem(400, "Invalid request", str(exc), kind="validation",
-                       errors=[{"field": exc.field, "message": str(exc)}])
     if isinstance(exc, PriamError):
-        return problem(status.HTTP_409_CONFLICT, "The request conflicts with the project's state", str(exc),
-                       kind="conflict")
+        return problem(exc.status, exc.title, str(exc), kind=exc.kind, errors=exc.errors())
     response = exception_handler(exc, context)
     if response is None:
         return None

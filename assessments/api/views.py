@@ -17,13 +17,11 @@ from .. import engine, permissions, ratelimit
 from ..forms.audit import AuditFilterForm
 from ..models import DecisionRecord, FrameworkVersion
 from ..selectors.audit import audit_events_filtered
-from ..selectors.frameworks import FrameworkNotFound, engine_framework, framework_version_get
+from ..errors import FrameworkNotFound
+from ..selectors.frameworks import engine_framework, framework_version_get
 from ..selectors.projects import latest_evaluation, project_list
 from ..services.projects import (
     DETAIL_FIELDS,
-    ConfirmationStale,
-    PreconditionFailed,
-    SubmissionIncomplete,
     answers_etag,
     answers_replace,
     assessment_confirm,
@@ -54,10 +52,7 @@ class EvaluateView(APIView):
         responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 404: PROBLEM},
     )
     def post(self, request):
-        try:
-            framework = engine_framework(framework_version_get(request.query_params.get("framework")))
-        except FrameworkNotFound as error:
-            return problem(404, "No such framework", str(error), kind="framework")
+        framework = engine_framework(framework_version_get(request.query_params.get("framework")))
         problems = engine.validate_document(framework, request.data)
         if problems:
             return problem(400, "Invalid assessment document", f"{len(problems)} problem(s) in the document.",
@@ -148,12 +143,8 @@ def _replace(request, project, assessment):
     errors = _answer_errors(framework, answers, assessment)
     if errors:
         return problem(400, "Invalid answers", f"{len(errors)} answer(s) are invalid.", kind="answers", errors=errors)
-    try:
-        owner = answers_replace(project=project, assessment=assessment, answers=answers, if_match=if_match,
-                                actor=request.user, request=request)
-    except PreconditionFailed as error:
-        return problem(412, "Precondition failed", str(error), kind="stale")
-    return owner
+    return answers_replace(project=project, assessment=assessment, answers=answers, if_match=if_match,
+                           actor=request.user, request=request)
 
 
 def _answer_errors(framework, answers, assessment):
@@ -231,10 +222,7 @@ class AssessmentSubmit(APIView):
     @extend_schema(request=None, responses={200: s.AssessmentSerializer, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM})
     def post(self, request, pk, aid):
         _, assessment = _assessment(request, pk, aid, edit=True)
-        try:
-            assessment, _ = assessment_submit(assessment=assessment, actor=request.user, request=request)
-        except SubmissionIncomplete as error:
-            return problem(400, "Incomplete", str(error), kind="incomplete", errors=engine_errors(error.problems))
+        assessment, _ = assessment_submit(assessment=assessment, actor=request.user, request=request)
         return _answers_response(assessment, s.AssessmentSerializer(assessment).data)
 
 
@@ -254,13 +242,8 @@ class AssessmentConfirm(APIView):
             return problem(428, "Precondition required",
                            "Send If-Match with the ETag of the project answers you reviewed "
                            "(GET /api/v1/projects/{id}/answers/).", kind="if-match")
-        try:
-            assessment, _ = assessment_confirm(assessment=assessment, actor=request.user, if_match=if_match,
-                                               request=request)
-        except SubmissionIncomplete as error:
-            return problem(400, "Incomplete", str(error), kind="incomplete", errors=engine_errors(error.problems))
-        except ConfirmationStale as error:
-            return problem(412, "Precondition failed", str(error), kind="stale")
+        assessment, _ = assessment_confirm(assessment=assessment, actor=request.user, if_match=if_match,
+                                           request=request)
         return _answers_response(assessment, s.AssessmentSerializer(assessment).data)
 
 

@@ -43,7 +43,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from assessments.errors import PriamError
+from assessments.errors import SigningNotConfigured
 from assessments.pdf import testca
 
 logger = logging.getLogger(__name__)
@@ -54,8 +54,6 @@ PEM_VARIABLES = "PRIAM_SIGNING_KEY_FILE and PRIAM_SIGNING_CERT_FILE"
 PKCS12_VARIABLES = "PRIAM_SIGNING_PKCS12_FILE and PRIAM_SIGNING_PASSPHRASE_FILE"
 
 
-class SigningNotConfigured(PriamError):
-    """No usable signing key and certificate: the message names the variables to set."""
 
 
 @dataclass(frozen=True)

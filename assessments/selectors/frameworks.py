@@ -3,12 +3,8 @@
 from functools import lru_cache
 
 from .. import engine
-from ..errors import PriamError
+from ..errors import FrameworkNotFound, PriamError
 from ..models import FrameworkVersion
-
-
-class FrameworkNotFound(PriamError):
-    pass
 
 
 def framework_version_get(spec=None):

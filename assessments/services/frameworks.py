@@ -3,13 +3,9 @@
 from django.db import transaction
 
 from .. import engine
-from ..errors import PriamError
+from ..errors import FrameworkConflict
 from ..models import AuditAction, FrameworkVersion
 from .audit import audit_record
-
-
-class FrameworkConflict(PriamError):
-    pass
 
 
 def framework_load(*, path, actor=None):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from .. import limits
 from ..display import readable_time
-from ..errors import PriamError
+from ..errors import ReviewError
 from ..models import (
     AuditAction,
     ConflictDeclaration,
@@ -28,10 +28,6 @@ from ..selectors.audit import audit_head
 from .audit import audit_record
 from .projects import _evaluation_summary, _has_evaluation
 from .records import record_pdf_task, record_snapshot
-
-
-class ReviewError(PriamError):
-    pass
 
 
 def _check_lengths(model, **values):

@@ -1,14 +1,20 @@
 """Writes for projects and custodian assessments. Each writes exactly one audit event."""
 
 import hashlib
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from .. import engine, limits
-from ..display import possessive, readable_time
-from ..errors import PriamError
+from ..display import possessive
+from ..errors import (
+    ConfirmationStale,
+    PreconditionFailed,
+    PriamError,
+    ProjectLocked,
+    SectionConflict,
+    SubmissionIncomplete,
+)
 from ..models import AuditAction, CustodianAssessment, Evaluation, Project
 from ..selectors.frameworks import engine_framework
 from ..selectors.projects import (
@@ -21,10 +27,6 @@ from .audit import audit_record
 
 PROJECT, CUSTODIAN = "project", "custodian"
 DETAIL_FIELDS = Project.DETAIL_FIELDS
-
-
-class ProjectLocked(PriamError):
-    pass
 
 
 def ensure_changeable(project):
@@ -56,28 +58,6 @@ def _open_new_revision(project):
     project.revision += 1
     if project.status == Project.Status.ASSESSED:
         project.status = Project.Status.ASSESSING
-
-
-class SubmissionIncomplete(PriamError):
-    def __init__(self, message, problems):
-        super().__init__(message)
-        self.problems = problems
-
-
-@dataclass
-class SectionConflict(PriamError):
-    """Someone else saved this section since the user opened it."""
-
-    saved_by: str
-    saved_at: str
-    their_answers: dict
-    version: int = 0  # the section's version now: saving again from it is a deliberate overwrite
-
-    def __str__(self):
-        return (
-            f"{self.saved_by} saved this section at {readable_time(self.saved_at)} while you were editing it. "
-            "Your answers were not saved: compare them with theirs below, then save again."
-        )
 
 
 def project_create(*, actor, coordinating_organisation, custodians, framework_version, request=None, **details):
@@ -197,10 +177,6 @@ def answers_replace(*, project, answers, if_match, actor, assessment=None, reque
     return owner
 
 
-class PreconditionFailed(PriamError):
-    pass
-
-
 def _etag_matches(if_match, etag):
     """RFC 9110 If-Match: "*" or any listed tag; weak tags compare by their opaque part."""
     candidates = [tag.strip() for tag in if_match.split(",")]
@@ -306,10 +282,6 @@ def assessment_submit(*, assessment, actor, request=None):
             data={"revision": project.revision, **_evaluation_summary(evaluation)},
         )
     return assessment, evaluation
-
-
-class ConfirmationStale(PriamError):
-    pass
 
 
 def assessment_confirm(*, assessment, actor, answers_version=None, if_match=None, request=None):

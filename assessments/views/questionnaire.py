@@ -10,14 +10,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import engine, permissions
+from ..errors import ConfirmationStale, ProjectLocked, SectionConflict, SubmissionIncomplete
 from ..forms.questionnaire import SectionForm, display_answer, section_initial, to_answer
 from ..selectors.frameworks import engine_framework
 from ..selectors.projects import project_problems, questionnaire_sections, questions_missing
 from ..services.projects import (
-    ConfirmationStale,
-    ProjectLocked,
-    SectionConflict,
-    SubmissionIncomplete,
     assessment_confirm,
     assessment_submit,
     section_save,
