@@ -10,7 +10,8 @@ from .models import CustodianAssessment, Membership, PanelMembership, PanelRevie
 
 
 def can_read_audit_trail(user):
-    return user.is_authenticated and (user.is_auditor or user.is_superuser)
+    """Whoever reads everything (auditors and administrators) reads the audit trail too."""
+    return reads_everything(user)
 
 
 def require_audit_reader(user):

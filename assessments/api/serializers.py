@@ -4,6 +4,7 @@ from .. import limits
 from ..models import (
     AuditAction, AuditEvent, CustodianAssessment, DecisionRecord, FrameworkVersion, Organisation, Project,
 )
+from ..pdf.verify import MAX_UPLOAD_TEXT
 from ..services.projects import DETAIL_FIELDS
 
 
@@ -138,4 +139,4 @@ class VerificationSerializer(serializers.Serializer):
 
 
 class VerifyUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The PDF to check (at most 20 MB).")
+    file = serializers.FileField(help_text=f"The PDF to check (at most {MAX_UPLOAD_TEXT}).")

@@ -28,7 +28,7 @@ from ..services.projects import (
     assessment_submit,
     project_create,
 )
-from ..services.verification import MAX_UPLOAD_BYTES, record_verify
+from ..services.verification import MAX_UPLOAD_BYTES, TOO_LARGE, record_verify
 from . import serializers as s
 from .problems import engine_errors, problem
 
@@ -314,8 +314,8 @@ class VerifyView(APIView):
             return problem(400, "Invalid request", "Upload the PDF as the form field “file”.", kind="validation",
                            errors=[{"field": "file", "message": "This field is required."}])
         if upload.size > MAX_UPLOAD_BYTES:
-            return problem(400, "File too large", "This file is larger than 20 MB.", kind="too-large",
-                           errors=[{"field": "file", "message": "larger than 20 MB"}])
+            return problem(400, "File too large", TOO_LARGE, kind="too-large",
+                           errors=[{"field": "file", "message": TOO_LARGE}])
         result = record_verify(upload.read())
         return Response({
             "ok": result.ok, "summary": result.summary(), "is_pdf": result.pdf.is_pdf, "signed": result.pdf.signed,

@@ -40,7 +40,8 @@ logger = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 NOT_A_PDF = "This is not a PDF file."
-TOO_LARGE = "This file is larger than 20 MB, so it cannot be a decision record from PRIAM."
+MAX_UPLOAD_TEXT = f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
+TOO_LARGE = f"This file is larger than {MAX_UPLOAD_TEXT}, so it cannot be a decision record from PRIAM."
 DAMAGED = "The PDF is damaged and cannot be read."
 NOT_SIGNED = "This PDF is not signed, so it is not a decision record issued by this PRIAM."
 SEVERAL_SIGNATURES = (

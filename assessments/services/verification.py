@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from ..pdf.verify import MAX_UPLOAD_BYTES, TOO_LARGE, PdfVerification, verify_pdf
+from ..pdf.verify import MAX_UPLOAD_BYTES, MAX_UPLOAD_TEXT, TOO_LARGE, PdfVerification, verify_pdf
 from ..selectors.records import record_by_pdf_sha256, record_successor
 
 
@@ -91,4 +91,4 @@ def record_verify(data: bytes) -> RecordVerification:
     return RecordVerification(pdf=pdf, record=record, superseded_by=superseded_by, problems=problems)
 
 
-__all__ = ["MAX_UPLOAD_BYTES", "Check", "RecordVerification", "record_verify"]
+__all__ = ["MAX_UPLOAD_BYTES", "MAX_UPLOAD_TEXT", "TOO_LARGE", "Check", "RecordVerification", "record_verify"]

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from .. import permissions, ratelimit
 from ..models import DecisionRecord, RecordPdfJob
 from ..selectors.records import record_successor
-from ..services.verification import MAX_UPLOAD_BYTES, record_verify
+from ..services.verification import MAX_UPLOAD_BYTES, MAX_UPLOAD_TEXT, TOO_LARGE, record_verify
 
 
 def _record_for(user, number):
@@ -52,14 +52,14 @@ def record_pdf(request, number):
 
 class VerifyForm(forms.Form):
     file = forms.FileField(
-        label="Decision record (PDF, at most 20 MB)",
+        label=f"Decision record (PDF, at most {MAX_UPLOAD_TEXT})",
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("This file is larger than 20 MB; decision records are much smaller.")
+            raise forms.ValidationError(TOO_LARGE)
         return upload
 
 
