@@ -30,6 +30,7 @@ from ..services.projects import (
 )
 from ..services.verification import MAX_UPLOAD_BYTES, TOO_LARGE, record_verify
 from . import serializers as s
+from . import etags
 from .problems import engine_errors, problem
 
 FRAMEWORK_PARAM = OpenApiParameter("framework", str, description="ID@VERSION, e.g. five-safes@1 (default: latest)")
@@ -143,8 +144,8 @@ def _replace(request, project, assessment):
     errors = _answer_errors(framework, answers, assessment)
     if errors:
         return problem(400, "Invalid answers", f"{len(errors)} answer(s) are invalid.", kind="answers", errors=errors)
-    return answers_replace(project=project, assessment=assessment, answers=answers, if_match=if_match,
-                           actor=request.user, request=request)
+    return answers_replace(project=project, assessment=assessment, answers=answers,
+                           matches_etag=etags.if_match(if_match), actor=request.user, request=request)
 
 
 def _answer_errors(framework, answers, assessment):
@@ -242,8 +243,8 @@ class AssessmentConfirm(APIView):
             return problem(428, "Precondition required",
                            "Send If-Match with the ETag of the project answers you reviewed "
                            "(GET /api/v1/projects/{id}/answers/).", kind="if-match")
-        assessment, _ = assessment_confirm(assessment=assessment, actor=request.user, if_match=if_match,
-                                           request=request)
+        assessment, _ = assessment_confirm(assessment=assessment, actor=request.user,
+                                           matches_etag=etags.if_match(if_match), request=request)
         return _answers_response(assessment, s.AssessmentSerializer(assessment).data)
 
 

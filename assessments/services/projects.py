@@ -158,12 +158,13 @@ def answers_etag(owner):
     ).hexdigest()[:32] + '"'
 
 
-def answers_replace(*, project, answers, if_match, actor, assessment=None, request=None):
-    """Replace every answer of one scope at once (the API's PUT). `if_match` must be the
-    current ETag, so a stale writer is refused (PreconditionFailed) instead of overwriting."""
+def answers_replace(*, project, answers, matches_etag, actor, assessment=None, request=None):
+    """Replace every answer of one scope at once (the API's PUT). `matches_etag(etag)` says whether
+    the answers' ETag now is one the writer read (the API's If-Match), so a stale writer is refused
+    (PreconditionFailed) instead of overwriting."""
     with transaction.atomic():
         project, owner = _lock(project, assessment)
-        if not _etag_matches(if_match, answers_etag(owner)):
+        if not matches_etag(answers_etag(owner)):
             raise PreconditionFailed(
                 "These answers changed since you read them (ETag mismatch): read them again and reapply."
             )
@@ -175,12 +176,6 @@ def answers_replace(*, project, answers, if_match, actor, assessment=None, reque
         })
         _apply_answers(project, owner, assessment, updates, safes, actor, request, {"section": "all"})
     return owner
-
-
-def _etag_matches(if_match, etag):
-    """RFC 9110 If-Match: "*" or any listed tag; weak tags compare by their opaque part."""
-    candidates = [tag.strip() for tag in if_match.split(",")]
-    return "*" in candidates or etag in [tag[2:] if tag.startswith("W/") else tag for tag in candidates]
 
 
 def _lock(project, assessment):
@@ -284,11 +279,12 @@ def assessment_submit(*, assessment, actor, request=None):
     return assessment, evaluation
 
 
-def assessment_confirm(*, assessment, actor, answers_version=None, if_match=None, request=None):
+def assessment_confirm(*, assessment, actor, answers_version=None, matches_etag=None, request=None):
     """The custodian confirms the project-scope answers it reviewed.
 
-    `answers_version` (the web form) or `if_match` (the API: the project answers' ETag)
-    says which answers the custodian saw; if they changed since, nothing is confirmed.
+    `answers_version` (the web form) or `matches_etag` (the API: does the project answers' ETag
+    now match the one read?) says which answers the custodian saw; if they changed since,
+    nothing is confirmed.
     """
     with transaction.atomic():
         project, assessment = _lock(assessment.project, assessment)
@@ -300,7 +296,7 @@ def assessment_confirm(*, assessment, actor, answers_version=None, if_match=None
                 problems,
             )
         seen = answers_version == project.answers_version if answers_version is not None else (
-            if_match is None or _etag_matches(if_match, answers_etag(project))
+            matches_etag is None or matches_etag(answers_etag(project))
         )
         if not seen:
             raise ConfirmationStale(
