@@ -20,14 +20,9 @@ from ..selectors.audit import audit_events_filtered
 from ..errors import FrameworkNotFound
 from ..selectors.frameworks import engine_framework, framework_version_get
 from ..selectors.projects import latest_evaluation, project_list
-from ..services.projects import (
-    DETAIL_FIELDS,
-    answers_etag,
-    answers_replace,
-    assessment_confirm,
-    assessment_submit,
-    project_create,
-)
+from ..services.answers import answers_etag, answers_replace
+from ..services.assessments import assessment_confirm, assessment_submit
+from ..services.projects import DETAIL_FIELDS, project_create
 from ..services.verification import MAX_UPLOAD_BYTES, TOO_LARGE, record_verify
 from . import serializers as s
 from . import etags

@@ -26,7 +26,8 @@ from ..selectors.panels import decider_of, quorum_of, seat_of
 from ..selectors.projects import project_record_in_force
 from ..selectors.audit import audit_head
 from .audit import audit_record
-from .projects import _evaluation_summary, _has_evaluation
+from .assessments import _evaluation_summary
+from .projects import _has_evaluation
 from .records import record_pdf_task, record_snapshot
 
 

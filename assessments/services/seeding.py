@@ -6,7 +6,9 @@ Used by the demo data (E1, E2) and by tests: nothing here writes models directly
 import datetime
 
 from ..selectors.frameworks import engine_framework
-from .projects import assessment_confirm, assessment_submit, project_create, section_save
+from .answers import section_save
+from .assessments import assessment_confirm, assessment_submit
+from .projects import project_create
 
 
 def project_from_document(

@@ -14,11 +14,8 @@ from ..errors import ConfirmationStale, ProjectLocked, SectionConflict, Submissi
 from ..forms.questionnaire import SectionForm, display_answer, section_initial, to_answer
 from ..selectors.frameworks import engine_framework
 from ..selectors.projects import project_problems, questionnaire_sections, questions_missing
-from ..services.projects import (
-    assessment_confirm,
-    assessment_submit,
-    section_save,
-)
+from ..services.answers import section_save
+from ..services.assessments import assessment_confirm, assessment_submit
 
 
 @login_required

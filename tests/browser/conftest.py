@@ -83,7 +83,8 @@ def custodian_project(custodian, framework_v1, demo):
     has answered nothing yet."""
     from assessments.models import User
     from assessments.selectors.frameworks import engine_framework
-    from assessments.services.projects import project_create, section_save
+    from assessments.services.answers import section_save
+    from assessments.services.projects import project_create
 
     coordinator = User.objects.get(username="coordinator")
     document = json.loads((Path(EXAMPLES_DIR) / "E2.json").read_text())

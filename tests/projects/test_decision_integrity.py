@@ -15,7 +15,8 @@ from assessments.models import (
     User,
 )
 from assessments.services.panels import ReviewError, conflict_declare, review_decide, review_send, vote_cast
-from assessments.services.projects import ProjectLocked, project_update_details
+from assessments.errors import ProjectLocked
+from assessments.services.projects import project_update_details
 from tests.api.test_api import api, put_json
 from tests.helpers import as_user, decide, declare, post_section, send, vote
 

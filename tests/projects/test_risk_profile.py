@@ -388,7 +388,8 @@ def test_empty_state_before_evaluation(document_project, auditor, login):
 
 @pytest.mark.django_db
 def test_revision_history(example_project, coordinator, auditor, login):
-    from assessments.services.projects import assessment_confirm, section_save
+    from assessments.services.answers import section_save
+    from assessments.services.assessments import assessment_confirm
 
     project = example_project("E4")
     project.refresh_from_db()
