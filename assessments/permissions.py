@@ -132,7 +132,3 @@ def review_for(user, pk):
     if reads_everything(user) or PanelMembership.objects.filter(panel=review.panel, user=user).exists():
         return review
     raise Http404("No such review.")
-
-
-def can_see_record(user, record):
-    return can_view_project(user, record.project)

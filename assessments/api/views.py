@@ -14,11 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import engine, permissions, ratelimit
+from ..engine.answers import check_answers
 from ..forms.audit import AuditFilterForm
-from ..models import DecisionRecord, FrameworkVersion
 from ..selectors.audit import audit_events_filtered
 from ..errors import FrameworkNotFound
-from ..selectors.frameworks import engine_framework, framework_version_get
+from ..selectors.frameworks import engine_framework, framework_default, framework_version_get, framework_versions
+from ..selectors.records import record_for, records_visible_to
 from ..selectors.projects import latest_evaluation, project_list
 from ..services.answers import answers_etag, answers_replace
 from ..services.assessments import assessment_confirm, assessment_submit
@@ -60,7 +61,9 @@ class EvaluateView(APIView):
 
 class FrameworkList(generics.ListAPIView):
     serializer_class = s.FrameworkSerializer
-    queryset = FrameworkVersion.objects.order_by("framework_id", "-loaded_at")
+
+    def get_queryset(self):
+        return framework_versions()
     pagination_class = None
 
 
@@ -106,7 +109,7 @@ class ProjectList(generics.ListCreateAPIView):
                                     "message": "Must be an organisation where you are a coordinator."}])
         project = project_create(
             actor=request.user, coordinating_organisation=coordinating, custodians=list(data["custodians"]),
-            framework_version=framework_version_get("five-safes"), request=request,
+            framework_version=framework_default(), request=request,
             **{field: data[field] for field in DETAIL_FIELDS},
         )
         return Response(s.ProjectSerializer(project_list(request.user).get(pk=project.pk)).data,
@@ -144,22 +147,12 @@ def _replace(request, project, assessment):
 
 
 def _answer_errors(framework, answers, assessment):
-    """Check each answer on its own (drafts may be incomplete): question, scope, type, options."""
-    scope = "project" if assessment is None else "custodian"
-    custodian = assessment.organisation.name if assessment is not None else None
-    errors = []
-    for qid, value in answers.items():
-        question = framework.questions_by_id.get(qid)
-        if question is None:
-            errors.append({"custodian": custodian, "question": qid, "message": "unknown question"})
-        elif question.scope != scope:
-            errors.append({"custodian": custodian, "question": qid,
-                           "message": f"a {question.scope}-scope question cannot be answered here"})
-        elif value is not None:
-            message = question.check(value)[0]
-            if message:
-                errors.append({"custodian": custodian, "question": qid, "message": message})
-    return errors
+    """Each answer on its own (drafts may be incomplete), as the forms check them."""
+    if assessment is None:
+        problems = check_answers(framework, answers, "project")
+    else:
+        problems = check_answers(framework, answers, "custodian", assessment.organisation.name)
+    return [{"custodian": p.custodian, "question": p.question, "message": p.message} for p in problems]
 
 
 class ProjectAnswers(APIView):
@@ -254,28 +247,19 @@ class RiskProfile(APIView):
                          "current": evaluation.revision == project.revision, "result": evaluation.result})
 
 
-def _records(user):
-    visible = permissions.projects_visible_to(user).values("pk")
-    return (
-        DecisionRecord.objects.filter(project__in=visible)
-        .select_related("supersedes", "pdf")
-        .defer("snapshot", "supersedes__snapshot", "pdf__data")  # lists never need the big fields
-        .order_by("-issued_at", "-pk")
-    )
-
-
 class RecordList(generics.ListAPIView):
     serializer_class = s.RecordSerializer
     pagination_class = Pages
 
     def get_queryset(self):
-        return _records(self.request.user)
+        # Lists never need the big snapshot.
+        return records_visible_to(self.request.user).defer("snapshot")
 
 
 class RecordDetail(APIView):
     @extend_schema(responses={200: s.RecordDetailSerializer, 404: PROBLEM})
     def get(self, request, number):
-        record = _records(request.user).filter(number=number).first()
+        record = record_for(request.user, number)
         if record is None:
             raise NotFound("No such decision record.")
         return Response(s.RecordDetailSerializer(record).data)
@@ -284,7 +268,7 @@ class RecordDetail(APIView):
 class RecordPdfView(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: PROBLEM})
     def get(self, request, number):
-        record = _records(request.user).filter(number=number).first()
+        record = record_for(request.user, number)
         if record is None or not hasattr(record, "pdf"):
             raise NotFound("No such decision record, or its signed PDF is not ready yet.")
         response = HttpResponse(bytes(record.pdf.data), content_type="application/pdf")

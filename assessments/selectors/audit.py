@@ -7,7 +7,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import AuditAction, AuditChainCheck, AuditChainHead, AuditEvent, Organisation
+from ..models import (
+    AuditAction, AuditChainCheck, AuditChainHead, AuditEvent, AuditExport, Organisation, User,
+)
 
 # The hash before the first event.
 GENESIS_HASH = "0" * 64
@@ -98,3 +100,37 @@ def audit_chain_status():
     interval = settings.CELERY_BEAT_SCHEDULE["verify-audit-chain"]["schedule"]
     overdue = latest is not None and latest.checked_at < timezone.now() - 2 * interval
     return {"latest": latest, "overdue": overdue, "last_broken": last_broken if last_broken != latest else None}
+
+
+def _actor_names(actor_ids):
+    """{user id: name} for the actors still known; the event keeps the username it was made with."""
+    users = User.objects.filter(pk__in={i for i in actor_ids if i is not None})
+    return {user.pk: user.display_name for user in users.only("username", "first_name", "last_name")}
+
+
+def audit_rows(events):
+    """(event, action label, organisation name, actor's name) for a page, with one query each."""
+    events = list(events)
+    organisations = dict(Organisation.objects.values_list("id", "name"))
+    names = _actor_names(event.actor_id for event in events)
+    return [
+        (event, AuditAction.label_of(event.action), organisations.get(event.organisation_id),
+         names.get(event.actor_id))
+        for event in events
+    ]
+
+
+def audit_event_get(sequence):
+    """(event, organisation name, actor's name), or None if no event has that sequence."""
+    event = AuditEvent.objects.filter(sequence=sequence).first()
+    if event is None:
+        return None
+    organisation = (
+        Organisation.objects.filter(pk=event.organisation_id).values_list("name", flat=True).first()
+        if event.organisation_id is not None else None
+    )
+    return event, organisation, _actor_names([event.actor_id]).get(event.actor_id)
+
+
+def audit_export_get(export_id):
+    return AuditExport.objects.filter(pk=export_id).first()

@@ -7,6 +7,18 @@ from ..errors import FrameworkNotFound, PriamError
 from ..models import FrameworkVersion
 
 
+# New projects are assessed under the latest loaded version of this framework.
+DEFAULT_FRAMEWORK = "five-safes"
+
+
+def framework_versions():
+    return FrameworkVersion.objects.order_by("framework_id", "-loaded_at")
+
+
+def framework_default():
+    return framework_version_get(DEFAULT_FRAMEWORK)
+
+
 def framework_version_get(spec=None):
     """`five-safes@1`, `five-safes` (its latest loaded version) or None (the latest loaded)."""
     versions = FrameworkVersion.objects.order_by("-loaded_at", "-pk")

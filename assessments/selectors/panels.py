@@ -97,3 +97,22 @@ def decider_of(review):
             f"interest, so nobody can record the decision. {fix}",
         )
     return Decider(candidate, role, "")
+
+
+def review_reads(review, user):
+    """What the review page shows a user: their seat, declaration and vote, and everyone's."""
+    seat = seat_of(review, user)
+    return {
+        "seat": seat,
+        "declaration": review.declarations.filter(member=user).first() if seat else None,
+        "vote": review.votes.filter(member=user).first() if seat else None,
+        "votes": review.votes.select_related("member"),
+        "declarations": review.declarations.select_related("member"),
+        "members": review.panel.seats.select_related("user"),
+    }
+
+
+def last_panel_id(project):
+    """The panel that last reviewed the project, if any."""
+    last = project.reviews.order_by("-sent_at", "-pk").only("panel_id").first()
+    return last.panel_id if last else None

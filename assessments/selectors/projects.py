@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.utils.text import capfirst
 
 from .. import engine
-from ..models import CustodianAssessment, Project
+from ..models import CustodianAssessment, Evaluation, Project
 from ..permissions import projects_visible_to
 from .frameworks import engine_framework
 
@@ -203,6 +203,24 @@ def confirmation_changes(assessment, document=None):
         "details": details,
         "other_custodians": others,
     }
+
+
+def project_evaluations(project):
+    """Every evaluation of the project, newest revision first, without the big fields."""
+    return list(
+        project.evaluations.order_by("-revision").only(
+            "pk", "project_id", "revision", "overall", "outcome", "created_at", "answers_sha256"
+        )
+    )
+
+
+def evaluation_full(evaluation):
+    """The whole of one evaluation (result and document) with its framework version."""
+    return Evaluation.objects.select_related("framework_version").get(pk=evaluation.pk)
+
+
+def project_assessments(project):
+    return list(project.assessments.select_related("organisation").order_by("organisation__name"))
 
 
 def latest_evaluation(project):

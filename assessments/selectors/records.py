@@ -1,8 +1,29 @@
-"""Reads about decision records: which record a PDF is, and what replaced a record."""
+"""Reads about decision records: who may see which, which record a PDF is, and what replaced a record."""
 
 from django.db.models import Q
 
-from ..models import DecisionRecord, RecordPdf
+from ..models import DecisionRecord, RecordPdf, RecordPdfJob
+from ..permissions import projects_visible_to
+
+
+def records_visible_to(user):
+    """The records of the projects the user may see: the one permission path for pages and API."""
+    visible = projects_visible_to(user).values("pk")
+    return (
+        DecisionRecord.objects.filter(project__in=visible)
+        .select_related("project", "decision", "supersedes", "pdf")
+        .defer("supersedes__snapshot", "pdf__data")
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def record_for(user, number):
+    """The record with this number if the user may see it, else None."""
+    return records_visible_to(user).filter(number=number).first()
+
+
+def record_pdf_job(record):
+    return RecordPdfJob.objects.filter(record=record).first()
 
 
 def record_by_pdf_sha256(sha256):

@@ -11,12 +11,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from ..forms.audit import AuditFilterForm
-from ..models import AuditAction, AuditEvent, AuditExport, Organisation, User
+from ..models import AuditAction, AuditExport
 from ..permissions import require_audit_reader
-from ..selectors.audit import FILTER_KEYS, audit_chain_status, audit_events_filtered, audit_head
+from ..selectors.audit import (
+    FILTER_KEYS, audit_chain_status, audit_event_get, audit_events_filtered, audit_export_get, audit_head,
+    audit_rows,
+)
 from ..services.audit_export import (
     audit_export_request, audit_export_rows, export_file_name, export_path,
 )
@@ -28,24 +31,6 @@ CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjso
 def _filter_query(form):
     """The submitted filters (non-empty, known keys only) as a query string."""
     return urlencode([(key, form.data[key]) for key in FILTER_KEYS if form.data.get(key)])
-
-
-def _actor_names(actor_ids):
-    """{user id: name} for the actors still known; the event keeps the username it was made with."""
-    users = User.objects.filter(pk__in={i for i in actor_ids if i is not None})
-    return {user.pk: user.display_name for user in users.only("username", "first_name", "last_name")}
-
-
-def _rows(events):
-    """(event, action label, organisation name, actor's name) for a page, with one query each."""
-    events = list(events)
-    organisations = dict(Organisation.objects.values_list("id", "name"))
-    names = _actor_names(event.actor_id for event in events)
-    return [
-        (event, AuditAction.label_of(event.action), organisations.get(event.organisation_id),
-         names.get(event.actor_id))
-        for event in events
-    ]
 
 
 @login_required
@@ -66,7 +51,7 @@ def audit_events(request):
         {
             "form": form,
             "page": page,
-            "rows": _rows(page.object_list) if page is not None else [],
+            "rows": audit_rows(page.object_list) if page is not None else [],
             "query": query,
             "head_sequence": head_sequence,
             "head_hash": head_hash,
@@ -79,11 +64,10 @@ def audit_events(request):
 @login_required
 def audit_event(request, sequence):
     require_audit_reader(request.user)
-    event = get_object_or_404(AuditEvent, sequence=sequence)
-    organisation = (
-        Organisation.objects.filter(pk=event.organisation_id).values_list("name", flat=True).first()
-        if event.organisation_id is not None else None
-    )
+    found = audit_event_get(sequence)
+    if found is None:
+        raise Http404("No such audit event.")
+    event, organisation, actor_name = found
     return render(
         request,
         "audit/event.html",
@@ -91,7 +75,7 @@ def audit_event(request, sequence):
             "event": event,
             "action_label": AuditAction.label_of(event.action),
             "organisation_name": organisation,
-            "actor_name": _actor_names([event.actor_id]).get(event.actor_id),
+            "actor_name": actor_name,
             "data_pretty": json.dumps(event.data, indent=2, sort_keys=True, ensure_ascii=False),
         },
     )
@@ -104,7 +88,7 @@ def audit_project_timeline(request, project_id):
     return render(
         request,
         "audit/project_timeline.html",
-        {"project_id": project_id, "rows": _rows(events)},
+        {"project_id": project_id, "rows": audit_rows(events)},
     )
 
 
@@ -145,8 +129,8 @@ def audit_export(request):
 
 def _own_export(request, export_id):
     require_audit_reader(request.user)
-    export = get_object_or_404(AuditExport, pk=export_id)
-    if export.requested_by_id != request.user.pk and not request.user.is_administrator:
+    export = audit_export_get(export_id)
+    if export is None or export.requested_by_id != request.user.pk and not request.user.is_administrator:
         raise Http404("No such export.")
     return export
 

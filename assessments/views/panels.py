@@ -16,8 +16,8 @@ from ..forms.panels import (
     conditions_from,
 )
 from ..models import PanelMembership, PanelReview, Vote
-from ..selectors.projects import referral_history
-from ..selectors.panels import decider_of, quorum_of, seat_of
+from ..selectors.projects import project_assessments, referral_history
+from ..selectors.panels import decider_of, quorum_of, review_reads, seat_of
 from ..services.panels import (
     ReviewError,
     conflict_declare,
@@ -60,9 +60,8 @@ def review_detail(request, pk):
 
 def _review_page(request, review, *, declaration_form=None, vote_form=None, decision_form=None,
                  condition_formset=None, status=200):
-    seat = seat_of(review, request.user)
-    declaration = review.declarations.filter(member=request.user).first() if seat else None
-    vote = review.votes.filter(member=request.user).first() if seat else None
+    reads = review_reads(review, request.user)
+    seat, vote = reads["seat"], reads["vote"]
     decider = decider_of(review)
     # "is_chair": whoever records the decision now — the chair, or the deputy chair in its place.
     is_chair = seat is not None and decider.can_decide(request.user)
@@ -77,17 +76,12 @@ def _review_page(request, review, *, declaration_form=None, vote_form=None, deci
         request,
         "panels/review.html",
         {
+            **reads,
             "review": review,
             "project": review.project,
-            "seat": seat,
             "is_chair": is_chair,
             "is_open": is_open,
-            "declaration": declaration,
-            "vote": vote,
             "quorum": quorum_of(review),
-            "votes": review.votes.select_related("member"),
-            "declarations": review.declarations.select_related("member"),
-            "members": review.panel.seats.select_related("user"),
             "declaration_form": declaration_form or DeclarationForm(),
             "vote_form": vote_form or VoteForm(initial={"choice": vote.choice, "rationale": vote.rationale} if vote else None),
             "decision_form": decision_form or DecisionForm(),
@@ -198,7 +192,7 @@ def _decide_confirmation(request, review, decision, conditions):
             "outcome": Vote.Choice(decision["outcome"]),
             "decision": decision,
             "conditions": conditions,
-            "custodians": review.project.assessments.select_related("organisation").order_by("organisation__name"),
+            "custodians": project_assessments(review.project),
             "quorum": quorum_of(review),
             "decider": decider_of(review),
             "carried": carried,

@@ -9,8 +9,9 @@ from .. import permissions
 from ..errors import PriamError
 from ..forms.panels import SendToPanelForm
 from ..forms.projects import AmendmentForm, ProjectCreateForm, ProjectEditForm
-from ..selectors.frameworks import engine_framework, framework_version_get
-from ..selectors.projects import framework_change_preview, project_overview, project_rows
+from ..selectors.frameworks import engine_framework, framework_default
+from ..selectors.panels import last_panel_id
+from ..selectors.projects import framework_change_preview, project_assessments, project_overview, project_rows
 from ..services.projects import (
     DETAIL_FIELDS,
     project_apply_framework,
@@ -44,7 +45,7 @@ def project_new(request):
                 actor=request.user,
                 coordinating_organisation=form.cleaned_data["coordinating_organisation"],
                 custodians=list(form.cleaned_data["custodians"]),
-                framework_version=framework_version_get("five-safes"),
+                framework_version=framework_default(),
                 request=request,
                 **{field: form.cleaned_data[field] for field in DETAIL_FIELDS},
             )
@@ -68,8 +69,8 @@ def project_detail_page(request, project, *, send_form=None, status=200):
     if context["can_send"] and send_form is None:
         # A referral or an amendment goes back to the panel that last reviewed the project, unless
         # the coordinator chooses another.
-        last = project.reviews.order_by("-sent_at", "-pk").only("panel_id").first()
-        send_form = SendToPanelForm(initial={"panel": last.panel_id} if last else None)
+        last = last_panel_id(project)
+        send_form = SendToPanelForm(initial={"panel": last} if last else None)
     context["send_form"] = send_form if context["can_send"] else None
     _with_urls(context["project_sections"], project, None)
     return render(request, "projects/detail.html", context, status=status)
@@ -137,7 +138,7 @@ def project_amend(request, pk):
     return render(
         request,
         "projects/amend.html",
-        {"project": project, "form": form, "assessments": project.assessments.select_related("organisation")},
+        {"project": project, "form": form, "assessments": project_assessments(project)},
         status=400 if form.errors else 200,
     )
 

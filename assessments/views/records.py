@@ -7,15 +7,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from .. import permissions, ratelimit
-from ..models import DecisionRecord, RecordPdfJob
-from ..selectors.records import record_successor
+from .. import ratelimit
+from ..models import RecordPdfJob
+from ..selectors.records import record_for, record_pdf_job, record_successor
 from ..services.verification import MAX_UPLOAD_BYTES, MAX_UPLOAD_TEXT, TOO_LARGE, record_verify
 
 
 def _record_for(user, number):
-    record = DecisionRecord.objects.select_related("project", "decision", "supersedes").filter(number=number).first()
-    if record is None or not permissions.can_see_record(user, record):
+    record = record_for(user, number)
+    if record is None:
         raise Http404("No such decision record.")
     return record
 
@@ -23,7 +23,7 @@ def _record_for(user, number):
 @login_required
 def record_detail(request, number):
     record = _record_for(request.user, number)
-    job = RecordPdfJob.objects.filter(record=record).first()
+    job = record_pdf_job(record)
     pdf = record.pdf if hasattr(record, "pdf") else None
     successor = record_successor(record)
     return render(

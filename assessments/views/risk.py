@@ -11,19 +11,15 @@ from django.http import Http404
 from django.shortcuts import render
 
 from .. import permissions
-from ..models import Evaluation
 from ..risk_profile import risk_profile_context
 from ..selectors.frameworks import engine_framework
+from ..selectors.projects import evaluation_full, project_assessments, project_evaluations
 
 
 @login_required
 def risk_profile(request, pk, revision=None):
     project = permissions.project_for(request.user, pk)
-    evaluations = list(
-        project.evaluations.order_by("-revision").only(
-            "pk", "project_id", "revision", "overall", "outcome", "created_at", "answers_sha256"
-        )
-    )
+    evaluations = project_evaluations(project)
     if revision is None:
         chosen = evaluations[0] if evaluations else None
     else:
@@ -33,7 +29,7 @@ def risk_profile(request, pk, revision=None):
     if chosen is None:
         return render(request, "projects/risk_profile.html", _empty_context(project))
 
-    evaluation = Evaluation.objects.select_related("framework_version").get(pk=chosen.pk)
+    evaluation = evaluation_full(chosen)
     framework = engine_framework(evaluation.framework_version)
     context = risk_profile_context(project, evaluation, framework)
     context["evaluations"] = evaluations
@@ -46,7 +42,7 @@ def risk_profile(request, pk, revision=None):
 
 def _empty_context(project):
     """Not evaluated yet: who still has to submit or confirm."""
-    assessments = list(project.assessments.select_related("organisation").order_by("organisation__name"))
+    assessments = project_assessments(project)
     waiting = []
     for a in assessments:
         submitted = a.is_submitted

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from ..selectors.tokens import token_of, tokens_of
 from .. import ratelimit
 from ..services.tokens import token_create, token_revoke
 
@@ -41,7 +42,7 @@ def tokens(request):
     else:
         new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     return render(request, "accounts/tokens.html", {
-        "form": form, "new_token": new_token, "tokens": request.user.api_tokens.all(),
+        "form": form, "new_token": new_token, "tokens": tokens_of(request.user),
     }, status=status)
 
 
@@ -49,7 +50,7 @@ def tokens(request):
 @login_required
 def token_revoke_view(request, pk):
     """GET asks whether to revoke (it cannot be undone); POST revokes."""
-    api_token = request.user.api_tokens.filter(pk=pk).first()
+    api_token = token_of(request.user, pk)
     if api_token is None:
         raise Http404("No such token.")
     if not api_token.is_active:
