@@ -123,9 +123,7 @@ def risk_profile_context(project, evaluation, framework):
     assumed_worst = []
     for item in result.get("assumed_worst", []):
         question = framework.questions_by_id.get(item["question"])
-        worst = question.unknown_as if question is not None else None
-        if question is not None and question.type == "multi":
-            worst = [v for v in question.option_values if v in worst]
+        worst = question.kind.worst_answer(question) if question is not None else None
         assumed_worst.append({
             "custodian": item.get("custodian"),
             "question": item["question"],

@@ -1,34 +1,106 @@
 """Questionnaire forms generated from a framework's questions: no hand-written form per question.
 
-Field names are question ids. Values convert to and from the exchange format
-(enum → str, bool → true/false, multi → list in option order, int → int,
-"unknown" wherever the framework allows it).
+Field names are question ids. Each question type has one class here for everything the
+browser does with it (its form field, the conversion between form values and the exchange
+format, and how an answer reads), next to its engine class in ``engine/qtypes.py`` (loading,
+checking, conditions). The engine's ``check_answers`` has the last word on every value, for
+the forms exactly as for the API.
 """
 
 from django import forms
 from django.utils.text import capfirst
 
+from ..engine.answers import check_answers
+
 UNKNOWN = "unknown"
-BOOL_CHOICES = [("true", "Yes"), ("false", "No")]
+
+
+class FormType:
+    """Options answered by radio buttons (enum); subclasses override what differs."""
+
+    def choices(self, question):
+        # Option labels are lower case so that rule sentences read well; as choices they start a line.
+        return [(v, capfirst(label)) for v, label in question.options]
+
+    def field(self, question, common):
+        choices = self.choices(question) + [(UNKNOWN, unknown_label(question))]
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+
+    def to_answer(self, question, value):
+        """A cleaned form value (not empty) → the exchange-format answer."""
+        return value
+
+    def to_initial(self, question, answer):
+        """An exchange-format answer (not None) → the form's initial value."""
+        return answer
+
+    def read(self, question, answer):
+        """An answer (not None, not "unknown") as a person reads it."""
+        return capfirst(dict(question.options).get(answer, answer))
+
+    def read_worst(self, question):
+        """What "unknown" is assessed as, in words."""
+        return dict(question.options).get(question.unknown_as, question.unknown_as)
+
+
+class BoolFormType(FormType):
+    def choices(self, question):
+        return [("true", "Yes"), ("false", "No")]
+
+    def to_answer(self, question, value):
+        return {"true": True, "false": False}.get(value, UNKNOWN)
+
+    def to_initial(self, question, answer):
+        return UNKNOWN if answer == UNKNOWN else ("true" if answer else "false")
+
+    def read(self, question, answer):
+        return "Yes" if answer else "No"
+
+    def read_worst(self, question):
+        return "yes" if question.unknown_as else "no"
+
+
+class MultiFormType(FormType):
+    def field(self, question, common):
+        choices = self.choices(question) + [(UNKNOWN, unknown_label(question))]
+        return MultiAnswerField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
+
+    def to_answer(self, question, value):
+        if UNKNOWN in value:
+            return UNKNOWN
+        return [v for v in question.option_values if v in value]
+
+    def to_initial(self, question, answer):
+        return [UNKNOWN] if answer == UNKNOWN else answer
+
+    def read(self, question, answer):
+        labels = dict(question.options)
+        return capfirst(", ".join(labels.get(v, v) for v in answer))
+
+    def read_worst(self, question):
+        labels = dict(question.options)
+        return ", ".join(labels[v] for v in question.option_values if v in question.unknown_as)
+
+
+class IntFormType(FormType):
+    def field(self, question, common):
+        return forms.IntegerField(
+            min_value=question.min, max_value=question.max,
+            widget=forms.NumberInput(attrs={"inputmode": "numeric"}), **common,
+        )
+
+    def read(self, question, answer):
+        return str(answer)
+
+
+FORM_TYPES = {"enum": FormType(), "bool": BoolFormType(), "multi": MultiFormType(), "int": IntFormType()}
 
 
 def unknown_label(question):
-    worst = question.unknown_as
-    if question.type == "multi":
-        labels = dict(question.options)
-        worst = ", ".join(labels[v] for v in question.option_values if v in worst)
-    elif question.type == "bool":
-        worst = "yes" if worst else "no"
-    else:
-        worst = dict(question.options).get(worst, worst)
-    return f"Unknown – assessed as the riskiest answer ({worst})"
+    return f"Unknown – assessed as the riskiest answer ({FORM_TYPES[question.type].read_worst(question)})"
 
 
 class MultiAnswerField(forms.MultipleChoiceField):
-    def __init__(self, *, question, **kwargs):
-        self.question = question
-        super().__init__(**kwargs)
-
     def validate(self, value):
         super().validate(value)
         if UNKNOWN in value and len(value) > 1:
@@ -39,48 +111,18 @@ class MultiAnswerField(forms.MultipleChoiceField):
             raise forms.ValidationError("“None” cannot be combined with other options.")
 
 
-def _field(question, sources_note):
-    help_text = " ".join(part for part in (question.help, sources_note) if part)
-    common = {"label": question.text, "help_text": help_text, "required": False}
-    if question.type == "int":
-        return forms.IntegerField(
-            min_value=question.min,
-            max_value=question.max,
-            widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-            **common,
-        )
-    # Option labels are lower case so that rule sentences read well; as choices they start a line.
-    choices = BOOL_CHOICES if question.type == "bool" else [(v, capfirst(label)) for v, label in question.options]
-    choices = choices + [(UNKNOWN, unknown_label(question))]
-    if question.type == "multi":
-        return MultiAnswerField(
-            question=question, choices=choices, widget=forms.CheckboxSelectMultiple, **common
-        )
-    return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
-
-
 def to_answer(question, value):
     """Form value → exchange-format answer (None = unanswered)."""
     if value in (None, "", []):
         return None
-    if question.type == "bool":
-        return {"true": True, "false": False}.get(value, UNKNOWN)
-    if question.type == "multi":
-        if UNKNOWN in value:
-            return UNKNOWN
-        return [v for v in question.option_values if v in value]
-    return value
+    return FORM_TYPES[question.type].to_answer(question, value)
 
 
 def to_initial(question, answer):
     """Exchange-format answer → form initial value."""
     if answer is None:
         return None
-    if question.type == "bool":
-        return UNKNOWN if answer == UNKNOWN else ("true" if answer else "false")
-    if question.type == "multi" and answer == UNKNOWN:
-        return [UNKNOWN]
-    return answer
+    return FORM_TYPES[question.type].to_initial(question, answer)
 
 
 def question_sources(framework):
@@ -98,9 +140,22 @@ class SectionForm(forms.Form):
     def __init__(self, *args, questions, framework, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
+        self.framework = framework
         sources = question_sources(framework)
         for question in questions:
-            self.fields[question.id] = _field(question, sources.get(question.id, ""))
+            help_text = " ".join(part for part in (question.help, sources.get(question.id, "")) if part)
+            common = {"label": question.text, "help_text": help_text, "required": False}
+            self.fields[question.id] = FORM_TYPES[question.type].field(question, common)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.questions:
+            return cleaned
+        scope = self.questions[0].scope
+        valid = {q.id: to_answer(q, cleaned[q.id]) for q in self.questions if q.id in cleaned}
+        for problem in check_answers(self.framework, valid, scope):
+            self.add_error(problem.question, capfirst(problem.message))
+        return cleaned
 
     def answers(self):
         """The section's answers in exchange format; call after is_valid()."""
@@ -119,11 +174,4 @@ def display_answer(question, answer):
         return "Not answered"
     if answer == UNKNOWN:
         return unknown_label(question)
-    if question.type == "bool":
-        return "Yes" if answer else "No"
-    if question.type == "int":
-        return str(answer)
-    labels = dict(question.options)
-    if question.type == "multi":
-        return capfirst(", ".join(labels.get(v, v) for v in answer))
-    return capfirst(labels.get(answer, answer))
+    return FORM_TYPES[question.type].read(question, answer)
