@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-__all__ = ["FrameworkError", "Problem", "DocumentInvalid", "ConditionError", "framework_error"]
+__all__ = ["FrameworkError", "Problem", "DocumentInvalid", "ConditionError", "framework_error",
+           "DefinitionProblem", "CriteriaInvalid", "AppetiteInvalid"]
 
 
 class FrameworkError(Exception):
@@ -88,3 +89,59 @@ class DocumentInvalid(Exception):
         first = str(self.problems[0]) if self.problems else "invalid document"
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
         super().__init__(first + more)
+
+
+class DefinitionProblem:
+    """One problem in a custodian's criteria set or risk appetite.
+
+    ``item`` names where it is (``rule GP-01``, ``rule #3`` for a rule without a usable id,
+    ``routes #2``, ``safe_limits``; ``None`` for the whole definition), ``index`` the
+    0-based position of that rule or route entry (so a form can put the message beside
+    it) and ``message`` what is wrong.  ``str(problem)`` is ``item: message``."""
+
+    __slots__ = ("item", "index", "message")
+
+    def __init__(self, item: str | None, index: int | None, message: str) -> None:
+        self.item = item
+        self.index = index
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.message}" if self.item else self.message
+
+    def __repr__(self) -> str:
+        return f"DefinitionProblem({self.item!r}, {self.index!r}, {self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DefinitionProblem):
+            return NotImplemented
+        return (self.item, self.index, self.message) == (other.item, other.index, other.message)
+
+    def __hash__(self) -> int:
+        return hash((self.item, self.index, self.message))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"item": self.item, "index": self.index, "message": self.message,
+                "text": str(self)}
+
+
+class _DefinitionInvalid(ValueError):
+    what = "definition"
+
+    def __init__(self, problems: Iterable[DefinitionProblem]) -> None:
+        self.problems = list(problems)
+        first = str(self.problems[0]) if self.problems else f"invalid {self.what}"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(first + more)
+
+
+class CriteriaInvalid(_DefinitionInvalid):
+    """A criteria set does not validate; ``.problems`` lists every :class:`DefinitionProblem`."""
+
+    what = "criteria set"
+
+
+class AppetiteInvalid(_DefinitionInvalid):
+    """A risk appetite does not validate; ``.problems`` lists every :class:`DefinitionProblem`."""
+
+    what = "risk appetite"

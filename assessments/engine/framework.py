@@ -212,6 +212,13 @@ class Framework:
     def render_condition(self, condition: Any) -> str:
         return render(self, condition)
 
+    def condition_compiler(self) -> Compiler:
+        """A compiler for further conditions in this framework's terms (custodians' criteria):
+        its questions, named sets, safes, tiers and definitions."""
+        compiler = Compiler(self.questions_by_id, self.sets, self.safes, self.max_tier)
+        compiler.definitions = self.definitions
+        return compiler
+
     def is_visible(self, question: Question, answers: dict[str, Any]) -> bool:
         """Whether a question is shown given *effective* answers (see show_if)."""
         if question.show_if_fn is None:
@@ -480,7 +487,7 @@ def _compile_show_if(fw: Framework, compiler: Compiler) -> None:
 _EFFECT_WORDS = ("block", "refer")
 
 
-def _parse_effect(e: Any, fw: Framework, F: str, item: str) -> dict[str, Any]:
+def _parse_effect(e: Any, fw: Framework, F: str, item: str | None) -> dict[str, Any]:
     if isinstance(e, str):
         if e in _EFFECT_WORDS:
             return {e: True}
