@@ -1,7 +1,8 @@
 """Validation and normalisation of project assessment documents (spec section 8).
 
 A document is ``{"title": ..., "answers": {...project answers...},
-"custodians": [{"name": ..., "answers": {...}}, ...]}``.  Validation returns a
+"custodians": [{"name": ..., "answers": {...}}, ...]}`` (a custodian may also carry
+``criteria`` and ``appetite``: see :mod:`.additions`).  Validation returns a
 list of :class:`Problem`; normalisation turns answers into *effective* values
 (``"unknown"`` -> the question's ``unknown_as``; multi answers -> frozensets).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .additions import additions_problems
 from .canonical import short_json
 from .conditions import Env
 from .errors import Problem
@@ -185,8 +187,9 @@ def _normalised(fw: Framework, answers: dict[str, Any], proj_eff: dict[str, Any]
 
 
 def validate_document(fw: Framework, doc: Any) -> list[Problem]:
-    """All problems of a document (an empty list means it is valid)."""
-    return _check(fw, doc, False)[0]
+    """All problems of a document (an empty list means it is valid), its custodians'
+    criteria and appetites included."""
+    return _check(fw, doc, False)[0] + additions_problems(fw, doc)
 
 
 def normalise(fw: Framework, doc: Any) -> tuple[list[Problem], Normalised | None]:

@@ -6,27 +6,38 @@ custodian BLOCK blocks, then the phase-2 rules once.
 Phase 3: tier floors to a fixpoint, then every GAP/BLOCK/REFER whose condition
 holds in the final state.  Outcome: the first framework outcome whose test holds.
 
+Custodians' criteria (custodian-criteria spec): custodian C's phase-1 criteria rules run
+in C's phase-1 environment only, after the framework's; every custodian's phase-3 criteria
+rules run in the same fixpoint as the framework's.  Each firing remembers whose criteria
+fired, so results attribute it to that custodian and criteria version.
+
 ``answers_sha256`` is the SHA-256 of ``canonical_json({"answers": <project
 answers as given>, "custodians": [{"name": ..., "answers": <as given>}, ...]})``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from .additions import additions_result, custodian_additions
 from .canonical import canonical_json, sha256_hex
 from .conditions import READS_EVERY_CUSTODIAN, Env
 from .documents import Normalised, normalise
 from .errors import DocumentInvalid
 
 if TYPE_CHECKING:
+    from .appetite import Appetite
+    from .criteria import Criteria
     from .framework import Framework, Rule
 
-__all__ = ["evaluate", "answers_sha256"]
+__all__ = ["evaluate", "answers_sha256", "run_phases", "Run"]
 
-# A rule that fired, with the index of the custodian it fired for (None: the project).
-Firing = tuple["Rule", "int | None"]
+# A rule that fired: the rule, the index of the custodian whose answers it read (None: the
+# project), and the index of the custodian whose criteria it is (None: the framework's).
+Firing = tuple["Rule", "int | None", "int | None"]
 Tiers = dict[str, int]
+# Per custodian (document order): the criteria in use, or None.  Empty: no criteria at all.
+CriteriaList = Sequence["Criteria | None"]
 
 
 def answers_sha256(doc: dict[str, Any]) -> str:
@@ -36,33 +47,34 @@ def answers_sha256(doc: dict[str, Any]) -> str:
     }))
 
 
-def evaluate(fw: Framework, doc: Any) -> dict[str, Any]:
-    """Evaluate a document; raises :class:`DocumentInvalid` if it does not validate."""
+def evaluate(fw: Framework, doc: Any, *, criteria: Mapping[str, Criteria] | None = None,
+             appetites: Mapping[str, Appetite] | None = None) -> dict[str, Any]:
+    """Evaluate a document; raises :class:`DocumentInvalid` if it does not validate.
+
+    ``criteria`` and ``appetites`` map custodian names to compiled criteria sets and
+    appetites, used instead of any the document's custodians carry."""
     problems, norm = normalise(fw, doc)
-    if problems or norm is None:
-        raise DocumentInvalid(problems)
-    custodian_envs = [Env(answers) for answers in norm.custodians]
-    alone = _phase1(fw, custodian_envs)
-    tiers, strictest = _strictest_wins(fw, alone.tiers)
-    project_env = Env(norm.project, custodian_envs, tiers)
-    firings = alone.firings
-    _phase2(fw, project_env, tiers, firings)
-    _phase3(fw, project_env, tiers, firings)
-    effects = _Effects(firings, norm.names)
-    return {
+    more, adds = custodian_additions(fw, doc, criteria, appetites)
+    if problems or more or norm is None:
+        raise DocumentInvalid(problems + more)
+    crit: CriteriaList = adds.criteria if adds.active else ()
+    run = run_phases(fw, norm, crit)
+    alone, tiers, strictest, firings, effects = (run.alone, run.tiers, run.strictest,
+                                                 run.firings, run.effects)
+    result = {
         "framework": {"id": fw.id, "version": fw.version, "sha256": fw.sha256},
         "answers_sha256": answers_sha256(doc),
         "tiers": {s: tiers[s] for s in fw.safes},
         "overall": tiers["overall"],
         "overall_name": fw.tiers[tiers["overall"]]["name"],
-        "outcome": _outcome(fw, tiers, effects),
-        "fired": sorted({r.id for r, _ in firings}),
+        "outcome": run.outcome,
+        "fired": sorted({r.id for r, _, _ in firings}),
         "conditions": effects.conditions,
         "blocks": effects.blocks,
         "refers": effects.refers,
         "assumed_worst": norm.assumed_worst,
         "explanation": {s: _explain_safe(fw, s, tiers[s], firings, norm, alone.tiers,
-                                         strictest[s])
+                                         strictest[s], crit)
                         for s in fw.safes},
         "custodians": [
             {"name": name, "tiers": alone.tiers[i],
@@ -70,13 +82,64 @@ def evaluate(fw: Framework, doc: Any) -> dict[str, Any]:
             for i, name in enumerate(norm.names)
         ],
         "fired_details": [
-            {"rule": r.id, "custodian": norm.names[ci] if ci is not None else None,
+            {"rule": r.id, "custodian": _whose(ci, owner, norm.names),
              "phase": r.phase, "justification": r.justification, "sources": list(r.sources),
-             "sentence": r.sentence}
-            for r, ci in firings
+             "sentence": r.sentence, **_criteria_keys(r, owner, crit)}
+            for r, ci, owner in firings
         ],
         "ignored_answers": norm.ignored,
     }
+    if adds.active:
+        result.update(additions_result(fw, norm.names, adds, result["tiers"], run.outcome))
+    return result
+
+
+class Run:
+    """The phases run over a normalised document: each custodian alone, the final tiers
+    (with ``overall``), the strictest-wins tiers, every firing, its effects and the outcome."""
+
+    __slots__ = ("alone", "tiers", "strictest", "firings", "effects", "outcome")
+
+    def __init__(self, alone: _Phase1, tiers: Tiers, strictest: Tiers, firings: list[Firing],
+                 effects: _Effects, outcome: str | None) -> None:
+        self.alone = alone
+        self.tiers = tiers
+        self.strictest = strictest
+        self.firings = firings
+        self.effects = effects
+        self.outcome = outcome
+
+
+def run_phases(fw: Framework, norm: Normalised, crit: CriteriaList = ()) -> Run:
+    """Phases 1–3, effects and outcome, with ``crit[i]`` as custodian i's criteria."""
+    custodian_envs = [Env(answers) for answers in norm.custodians]
+    alone = _phase1(fw, custodian_envs, crit)
+    tiers, strictest = _strictest_wins(fw, alone.tiers)
+    project_env = Env(norm.project, custodian_envs, tiers)
+    firings = alone.firings
+    _phase2(fw, project_env, tiers, firings)
+    _phase3(fw, project_env, tiers, firings, crit)
+    effects = _Effects(firings, norm.names, crit)
+    return Run(alone, tiers, strictest, firings, effects, _outcome(fw, tiers, effects))
+
+
+def _whose(ci: int | None, owner: int | None, names: list[str]) -> str | None:
+    """The custodian a firing is reported under: whose criteria, else whose answers."""
+    if owner is not None:
+        return names[owner]
+    return names[ci] if ci is not None else None
+
+
+def _criteria_keys(rule: Rule, owner: int | None, crit: CriteriaList,
+                   sources: bool = True) -> dict[str, Any]:
+    """What a criteria rule's entries add: its criteria version and its own sources."""
+    if owner is None:
+        return {}
+    c = crit[owner]
+    assert c is not None
+    if not sources:
+        return {"criteria": c.ref}
+    return {"criteria": c.ref, "source_details": [c.sources[s] for s in rule.sources]}
 
 
 # ---------------------------------------------------------------------- phase 1
@@ -93,26 +156,37 @@ class _Phase1:
         self.firings: list[Firing] = []  # in custodian order, then rule order
 
 
-def _phase1(fw: Framework, custodian_envs: list[Env]) -> _Phase1:
+def _phase1(fw: Framework, custodian_envs: list[Env], crit: CriteriaList) -> _Phase1:
     out = _Phase1()
     rules = fw.rules_by_phase[1]
     for ci, env in enumerate(custodian_envs):
         floors = dict.fromkeys(fw.safes, 0)
-        fired = []
-        blocked = False
-        for r in rules:
-            if r.test(env):
-                fired.append(r)
-                out.firings.append((r, ci))
-                for safe, to in r.raises:
-                    if to > floors[safe]:
-                        floors[safe] = to
-                if r.block:
-                    blocked = True
+        fired: list[Rule] = []
+        blocked = _fire_alone(rules, env, ci, None, floors, fired, out.firings)
+        c = crit[ci] if crit else None
+        if c is not None and c.phase1:
+            # Only in C's own environment: C's criteria never judge another custodian's data.
+            blocked = _fire_alone(c.phase1, env, ci, ci, floors, fired, out.firings) or blocked
         out.tiers.append(floors)
         out.fired.append(fired)
         out.blocked.append(blocked)
     return out
+
+
+def _fire_alone(rules: Sequence[Rule], env: Env, ci: int, owner: int | None, floors: Tiers,
+                fired: list[Rule], firings: list[Firing]) -> bool:
+    """Run phase-1 rules for one custodian; whether one of them blocks."""
+    blocked = False
+    for r in rules:
+        if r.test(env):
+            fired.append(r)
+            firings.append((r, ci, owner))
+            for safe, to in r.raises:
+                if to > floors[safe]:
+                    floors[safe] = to
+            if r.block:
+                blocked = True
+    return blocked
 
 
 # ---------------------------------------------------------------------- phases 2 and 3
@@ -147,16 +221,22 @@ def _raise_floors(rule: Rule, tiers: Tiers) -> bool:
 def _phase2(fw: Framework, env: Env, tiers: Tiers, firings: list[Firing]) -> None:
     for r in fw.rules_by_phase[2]:
         if r.test(env):
-            firings.append((r, None))
+            firings.append((r, None, None))
             _raise_floors(r, tiers)
 
 
-def _phase3(fw: Framework, env: Env, tiers: Tiers, firings: list[Firing]) -> None:
+def _phase3(fw: Framework, env: Env, tiers: Tiers, firings: list[Firing],
+            crit: CriteriaList) -> None:
     """Tier floors to a fixpoint, then record every phase-3 rule that holds at the end."""
-    for r in fw.phase3_fixed_raisers:
+    extra = [(ci, c) for ci, c in enumerate(crit) if c is not None and c.phase3]
+    fixed = fw.phase3_fixed_raisers
+    dynamic = fw.phase3_tier_raisers
+    if extra:  # criteria rules join the framework's in one fixpoint
+        fixed += tuple(r for _, c in extra for r in c.phase3_fixed_raisers)
+        dynamic += tuple(r for _, c in extra for r in c.phase3_tier_raisers)
+    for r in fixed:
         if r.test(env):
             _raise_floors(r, tiers)
-    dynamic = fw.phase3_tier_raisers
     changed = True
     while changed:
         changed = False
@@ -165,7 +245,11 @@ def _phase3(fw: Framework, env: Env, tiers: Tiers, firings: list[Firing]) -> Non
                 changed = True
     for r in fw.rules_by_phase[3]:
         if r.test(env):
-            firings.append((r, None))
+            firings.append((r, None, None))
+    for owner, c in extra:
+        for r in c.phase3:
+            if r.test(env):
+                firings.append((r, None, owner))
 
 
 # ---------------------------------------------------------------------- effects and outcome
@@ -175,23 +259,31 @@ class _Effects:
 
     __slots__ = ("conditions", "blocks", "refers", "any_gap", "any_blocking_gap")
 
-    def __init__(self, firings: list[Firing], names: list[str]) -> None:
-        by_rule: dict[str, dict[str, Any]] = {}
+    def __init__(self, firings: list[Firing], names: list[str], crit: CriteriaList) -> None:
+        # keyed by (rule id, "" or the custodian whose criteria it is): two custodians'
+        # criteria may use the same rule id
+        by_rule: dict[tuple[str, str], dict[str, Any]] = {}
         self.blocks: list[dict[str, Any]] = []
         self.refers: list[dict[str, Any]] = []
         self.any_gap = self.any_blocking_gap = False
-        for r, ci in firings:
-            cname = names[ci] if ci is not None else None
+        for r, ci, owner in firings:
+            cname = _whose(ci, owner, names)
+            attribution = _criteria_keys(r, owner, crit, sources=False)
             if r.gap is not None:
                 blocking = r.gap == "blocking"
                 self.any_gap = True
                 self.any_blocking_gap = self.any_blocking_gap or blocking
-                if r.id not in by_rule:
-                    by_rule[r.id] = {"rule": r.id, "text": r.justification, "blocking": blocking}
+                key = (r.id, names[owner] if owner is not None else "")
+                if key not in by_rule:
+                    by_rule[key] = {"rule": r.id, "text": r.justification, "blocking": blocking}
+                    if owner is not None:
+                        by_rule[key].update(custodian=cname, **attribution)
             if r.block:
-                self.blocks.append({"rule": r.id, "text": r.justification, "custodian": cname})
+                self.blocks.append({"rule": r.id, "text": r.justification, "custodian": cname,
+                                    **attribution})
             if r.refer:
-                self.refers.append({"rule": r.id, "text": r.justification, "custodian": cname})
+                self.refers.append({"rule": r.id, "text": r.justification, "custodian": cname,
+                                    **attribution})
         self.conditions = [by_rule[k] for k in sorted(by_rule)]
 
 
@@ -221,7 +313,7 @@ def _outcome(fw: Framework, tiers: Tiers, effects: _Effects) -> str | None:
 
 def _explain_safe(fw: Framework, safe: str, tier: int, firings: list[Firing],
                   norm: Normalised, custodian_tiers: list[Tiers],
-                  strictest: int) -> dict[str, Any]:
+                  strictest: int, crit: CriteriaList) -> dict[str, Any]:
     """Why ``safe`` has its tier: the decisive rules, who set the starting tier, and which
     answers could lower it."""
     names = norm.names
@@ -230,14 +322,15 @@ def _explain_safe(fw: Framework, safe: str, tier: int, firings: list[Firing],
     lower: dict[tuple[int, int], str] = {}  # (custodian index or -1, question index) -> id
     dep_tiers: set[str] = set()
     if tier > 0:
-        for r, ci in firings:
+        for r, ci, owner in firings:
             if (safe, tier) not in r.raises:
                 continue
             decisive.add(r.id)
             entry_rules.append({"id": r.id, "sentence": r.sentence,
                                 "justification": r.justification,
                                 "sources": list(r.sources),
-                                "custodian": names[ci] if ci is not None else None})
+                                "custodian": _whose(ci, owner, names),
+                                **_criteria_keys(r, owner, crit)})
             dep_tiers.update(r.tier_deps)
             _collect_lowering(fw, r, ci, len(names), lower)
     # The strictest-wins step: who set the starting tier, even if a later rule raised it.
