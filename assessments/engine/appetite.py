@@ -11,7 +11,8 @@ one, so a higher tier or a worse outcome never gives a lower route (the ratchet)
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from .cache import LRU
 from .canonical import canonical_json, sha256_hex, short_json

@@ -19,14 +19,23 @@ compiles through a small LRU keyed by that hash, for sets that arrive inline in 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .cache import LRU
 from .canonical import canonical_json, sha256_hex, short_json
-from .conditions import (CUSTODIAN, PROJECT, READS_ANSWER, READS_EVERY_CUSTODIAN, READS_TIER,
-                         Compiler, ConditionError, render)
+from .conditions import (
+    CUSTODIAN,
+    PROJECT,
+    READS_ANSWER,
+    READS_EVERY_CUSTODIAN,
+    READS_TIER,
+    Compiler,
+    ConditionError,
+    render,
+)
 from .errors import CriteriaInvalid, DefinitionProblem, FrameworkError
 from .framework import Rule, _Loader, _parse_effect
 

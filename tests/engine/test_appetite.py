@@ -10,9 +10,16 @@ from pathlib import Path
 import pytest
 
 from assessments.engine import canonical_json
-from assessments.engine.appetite import (DEFAULT_APPETITE, ROUTES, appetite_problems,
-                                         cached_appetite, compile_appetite, describe_appetite,
-                                         route_for, route_rank)
+from assessments.engine.appetite import (
+    DEFAULT_APPETITE,
+    ROUTES,
+    appetite_problems,
+    cached_appetite,
+    compile_appetite,
+    describe_appetite,
+    route_for,
+    route_rank,
+)
 from assessments.engine.errors import AppetiteInvalid
 
 CRITERIA_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "examples" / "criteria"

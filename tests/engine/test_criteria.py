@@ -11,8 +11,7 @@ import pytest
 import yaml
 
 from assessments.engine import canonical_json
-from assessments.engine.criteria import (Criteria, cached_criteria, compile_criteria,
-                                         criteria_problems)
+from assessments.engine.criteria import Criteria, cached_criteria, compile_criteria, criteria_problems
 from assessments.engine.errors import CriteriaInvalid, DefinitionProblem
 
 CRITERIA_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "examples" / "criteria"
