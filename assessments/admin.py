@@ -28,9 +28,7 @@ def _user_snapshot(user):
         "is_staff": user.is_staff,
         "is_superuser": user.is_superuser,
         "password": user.password,  # masked in the event; only the fact of a change shows
-        "memberships": sorted(
-            [m.organisation.slug, m.role] for m in user.memberships.select_related("organisation")
-        ),
+        "memberships": sorted([m.organisation.slug, m.role] for m in user.memberships.select_related("organisation")),
     }
 
 
@@ -63,9 +61,7 @@ class AuditedAdmin(admin.ModelAdmin):
     actions_by_verb = {}  # {"created": AuditAction..., "updated": ..., "deleted": ...}
 
     def save_model(self, request, obj, form, change):
-        request._audit_before = (
-            type(self).snapshot(type(obj).objects.get(pk=obj.pk)) if change else {}
-        )
+        request._audit_before = type(self).snapshot(type(obj).objects.get(pk=obj.pk)) if change else {}
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):

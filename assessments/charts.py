@@ -19,9 +19,9 @@ DEFAULT_SAFES = ("people", "projects", "settings", "data", "outputs")
 # Bar fills by tier, each ≥ 4.5:1 against white (so value labels beside them
 # and the bars themselves are well above the 3:1 needed for graphics).
 TIER_FILLS = ("#5c6670", "#1e6b34", "#8a5300", "#b02a1f", "#6d1549")
-TEXT = "#1b1f23"        # 16:1 on white
+TEXT = "#1b1f23"  # 16:1 on white
 MUTED_TEXT = "#4a5259"  # 8:1 on white
-GRID = "#767676"        # 4.5:1 on white
+GRID = "#767676"  # 4.5:1 on white
 AXIS = "#1b1f23"
 MARKER_FILL = "#1d3557"  # the PRIAM navy, 12:1 on white; white digits on it 12:1
 BACKGROUND = "#ffffff"
@@ -32,9 +32,9 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # Geometry (user units = CSS px).
 WIDTH = 660
-LABEL_W = 120         # safe names, right-aligned before the plot
+LABEL_W = 120  # safe names, right-aligned before the plot
 PLOT_X0 = 130
-UNIT = 100            # one tier
+UNIT = 100  # one tier
 BAR_H = 22
 MARKER_R = 7
 MARKER_STEP = 16
@@ -129,9 +129,7 @@ def five_safes_svg(tiers, *, labels, per_custodian=None, title, tier_names=None,
             f'stroke-width="1"{dash}/>'
         )
         anchor = "start" if level == 0 else ("end" if level == max_tier and x + 40 > width else "middle")
-        out.append(
-            f'<text x="{x}" y="{axis_y + 16}" text-anchor="{anchor}" font-weight="bold">{level}</text>'
-        )
+        out.append(f'<text x="{x}" y="{axis_y + 16}" text-anchor="{anchor}" font-weight="bold">{level}</text>')
         out.append(
             f'<text x="{x}" y="{axis_y + 32}" text-anchor="{anchor}" font-size="12" fill="{MUTED_TEXT}">'
             f"{_text(tier_names[level])}</text>"

@@ -3,6 +3,8 @@ carries its meaning for HTTP: the API maps it once (api/problems.py), pages show
 
 from dataclasses import dataclass
 
+from .display import readable_time
+
 
 class PriamError(Exception):
     """A refusal PRIAM explains to its user: the message is shown as it is."""
@@ -93,8 +95,6 @@ class SectionConflict(PriamError):
     version: int = 0  # the section's version now: saving again from it is a deliberate overwrite
 
     def __str__(self):
-        from .display import readable_time
-
         return (
             f"{self.saved_by} saved this section at {readable_time(self.saved_at)} while you were editing it. "
             "Your answers were not saved: compare them with theirs below, then save again."

@@ -21,8 +21,6 @@ def too_long(label, limit, length=None):
     return f"{label} is too long: at most {limit:,} characters{has}."
 
 
-
-
 def check_text(*, field, label, value, limit):
     """Refuse text over its limit (the services' own guard: not every caller is a form)."""
     if value is not None and len(value) > limit:
@@ -40,8 +38,10 @@ def check_model_text(model, **values):
 def text_field(label, limit, *, noun=None, **kwargs):
     """A form CharField with a limit whose error names the field (`noun`, else its label) and the limit."""
     return forms.CharField(
-        label=label, max_length=limit,
-        error_messages={"max_length": too_long(noun or label, limit, "%(show_value)d")}, **kwargs,
+        label=label,
+        max_length=limit,
+        error_messages={"max_length": too_long(noun or label, limit, "%(show_value)d")},
+        **kwargs,
     )
 
 

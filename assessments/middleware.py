@@ -25,8 +25,7 @@ def refusal(request, status, kind, title, detail):
     """Problem details under /api/, a short plain page elsewhere."""
     if request.path_info.startswith("/api/"):
         response = JsonResponse(
-            {"type": f"https://priam.invalid/problems/{kind}", "title": title, "status": status,
-             "detail": detail},
+            {"type": f"https://priam.invalid/problems/{kind}", "title": title, "status": status, "detail": detail},
             status=status,
         )
         response["Content-Type"] = "application/problem+json"
@@ -114,7 +113,10 @@ class BodySizeLimitMiddleware:
     @staticmethod
     def _too_large(request, limit):
         return refusal(
-            request, 413, "too-large", "Request too large",
+            request,
+            413,
+            "too-large",
+            "Request too large",
             f"This address accepts at most {_megabytes(limit)} in one request.",
         )
 

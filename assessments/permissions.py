@@ -26,9 +26,7 @@ def reads_everything(user):
 
 def coordinator_organisations(user):
     return [
-        m.organisation
-        for m in user.memberships.select_related("organisation")
-        if m.role == Membership.Role.COORDINATOR
+        m.organisation for m in user.memberships.select_related("organisation") if m.role == Membership.Role.COORDINATOR
     ]
 
 
@@ -46,10 +44,10 @@ def projects_visible_to(user):
         return projects.none()
     org_ids = user.memberships.values("organisation_id")
     panel_ids = user.panel_seats.values("panel_id")
-    return projects.filter(
-        pk__in=CustodianAssessment.objects.filter(organisation_id__in=org_ids).values("project_id")
-    ) | projects.filter(coordinator=user) | projects.filter(
-        pk__in=PanelReview.objects.filter(panel_id__in=panel_ids).values("project_id")
+    return (
+        projects.filter(pk__in=CustodianAssessment.objects.filter(organisation_id__in=org_ids).values("project_id"))
+        | projects.filter(coordinator=user)
+        | projects.filter(pk__in=PanelReview.objects.filter(panel_id__in=panel_ids).values("project_id"))
     )
 
 
@@ -83,9 +81,10 @@ def can_edit_project_details(user, project):
 
 
 def can_edit_assessment(user, assessment):
-    return user.is_authenticated and Membership.objects.filter(
-        user=user, organisation_id=assessment.organisation_id
-    ).exists()
+    return (
+        user.is_authenticated
+        and Membership.objects.filter(user=user, organisation_id=assessment.organisation_id).exists()
+    )
 
 
 def assessment_for(user, project, pk):
@@ -100,14 +99,13 @@ def editable_assessments(user, project):
     """The assessments of this project that belong to the user's organisations."""
     if not user.is_authenticated:
         return []
-    return list(
-        project.assessments.select_related("organisation").filter(organisation__memberships__user=user)
-    )
+    return list(project.assessments.select_related("organisation").filter(organisation__memberships__user=user))
 
 
 def can_send_to_panel(user, project):
     return can_edit_project_answers(user, project) and project.status in (
-        Project.Status.ASSESSED, Project.Status.REFERRED
+        Project.Status.ASSESSED,
+        Project.Status.REFERRED,
     )
 
 

@@ -61,31 +61,38 @@ def risk_profile_context(project, evaluation, framework):
         if not tier:
             continue
         rules = [
-            {**rule, "sources": _sources(framework, rule.get("sources", []), cited),
-             "set_by_text": rule.get("custodian") or PROJECT_WIDE}
+            {
+                **rule,
+                "sources": _sources(framework, rule.get("sources", []), cited),
+                "set_by_text": rule.get("custodian") or PROJECT_WIDE,
+            }
             for rule in entry.get("rules", [])
         ]
         set_by = list(entry.get("set_by", []))
         project_wide = any(rule.get("custodian") is None for rule in rules)
-        explanations.append({
-            "safe": safe,
-            "label": labels[safe],
-            "tier": tier,
-            "tier_name": entry.get("tier_name", tier_names[tier]),
-            "rules": rules,
-            "set_by": set_by,
-            "project_wide": project_wide or not set_by,
-            "depends_on": [labels.get(s, "overall tier" if s == "overall" else s) for s in entry.get("depends_on_tiers", [])],
-            "lower_by": [
-                {
-                    "question": item["question"],
-                    "label": item.get("label") or item["question"],
-                    "custodian": item.get("custodian"),
-                    "answer_text": _answer_text(framework, item["question"], item.get("answer")),
-                }
-                for item in entry.get("lower_by", [])
-            ],
-        })
+        explanations.append(
+            {
+                "safe": safe,
+                "label": labels[safe],
+                "tier": tier,
+                "tier_name": entry.get("tier_name", tier_names[tier]),
+                "rules": rules,
+                "set_by": set_by,
+                "project_wide": project_wide or not set_by,
+                "depends_on": [
+                    labels.get(s, "overall tier" if s == "overall" else s) for s in entry.get("depends_on_tiers", [])
+                ],
+                "lower_by": [
+                    {
+                        "question": item["question"],
+                        "label": item.get("label") or item["question"],
+                        "custodian": item.get("custodian"),
+                        "answer_text": _answer_text(framework, item["question"], item.get("answer")),
+                    }
+                    for item in entry.get("lower_by", [])
+                ],
+            }
+        )
 
     fired_rules = [
         {**item, "sources": _sources(framework, item.get("sources", []), cited)}
@@ -108,29 +115,32 @@ def risk_profile_context(project, evaluation, framework):
                 _cell(question, c.get("answers", {}).get(question.id), c["name"], assumed, ignored)
                 for c in doc_custodians
             ]
-        groups.setdefault(question.safe, []).append({
-            "id": question.id,
-            "text": question.text,
-            "label": question.label,
-            "scope": question.scope,
-            "cells": cells,
-        })
+        groups.setdefault(question.safe, []).append(
+            {
+                "id": question.id,
+                "text": question.text,
+                "label": question.label,
+                "scope": question.scope,
+                "cells": cells,
+            }
+        )
     answer_groups = [
-        {"safe": safe, "label": labels.get(safe, safe), "rows": rows}
-        for safe, rows in groups.items() if rows
+        {"safe": safe, "label": labels.get(safe, safe), "rows": rows} for safe, rows in groups.items() if rows
     ]
 
     assumed_worst = []
     for item in result.get("assumed_worst", []):
         question = framework.questions_by_id.get(item["question"])
         worst = question.kind.worst_answer(question) if question is not None else None
-        assumed_worst.append({
-            "custodian": item.get("custodian"),
-            "question": item["question"],
-            "label": question.label if question is not None else item["question"],
-            "text": question.text if question is not None else item["question"],
-            "assessed_as": display_answer(question, worst) if question is not None else "",
-        })
+        assumed_worst.append(
+            {
+                "custodian": item.get("custodian"),
+                "question": item["question"],
+                "label": question.label if question is not None else item["question"],
+                "text": question.text if question is not None else item["question"],
+                "assessed_as": display_answer(question, worst) if question is not None else "",
+            }
+        )
 
     outcome = result.get("outcome", evaluation.outcome)
     return {

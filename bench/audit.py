@@ -14,7 +14,7 @@ import os
 import resource
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -50,14 +50,39 @@ def fill(n):
     from assessments.models import AuditChainHead, AuditEvent
     from assessments.services.audit import GENESIS_HASH, canonical_data, event_hash
 
-    actions = ["auth.login", "auth.logout", "demo.loaded", "organisation.updated", "user.updated",
-               "framework.loaded", "auth.login_failed", "panel.updated"]
+    actions = [
+        "auth.login",
+        "auth.logout",
+        "demo.loaded",
+        "organisation.updated",
+        "user.updated",
+        "framework.loaded",
+        "auth.login_failed",
+        "panel.updated",
+    ]
     actors = [(None, "system")] + [(i, f"user{i:03d}") for i in range(1, 200)]
-    agents = ["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
-              "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) Gecko/20100101 Firefox/133.0", ""]
-    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
-    columns = ("sequence", "timestamp", "actor_id", "actor", "action", "object_type", "object_id",
-               "organisation_id", "project_id", "ip_address", "user_agent", "data_json", "prev_hash", "hash")
+    agents = [
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) Gecko/20100101 Firefox/133.0",
+        "",
+    ]
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    columns = (
+        "sequence",
+        "timestamp",
+        "actor_id",
+        "actor",
+        "action",
+        "object_type",
+        "object_id",
+        "organisation_id",
+        "project_id",
+        "ip_address",
+        "user_agent",
+        "data_json",
+        "prev_hash",
+        "hash",
+    )
     table = AuditEvent._meta.db_table
     prev = GENESIS_HASH
     with connection.cursor() as cursor:
@@ -76,14 +101,34 @@ def fill(n):
                     "project_id": seq % 20000 if seq % 2 else None,
                     "ip_address": f"10.{seq % 256}.{(seq >> 8) % 256}.{(seq >> 16) % 256}" if seq % 5 else None,
                     "user_agent": agents[seq % 3],
-                    "data_json": canonical_data({"n": seq, "field": "answers", "note": "café, \"ok\"",
-                                                 "changes": {"tier": seq % 5, "safe": ["people", "data"]}}),
+                    "data_json": canonical_data(
+                        {
+                            "n": seq,
+                            "field": "answers",
+                            "note": 'café, "ok"',
+                            "changes": {"tier": seq % 5, "safe": ["people", "data"]},
+                        }
+                    ),
                 }
                 digest = event_hash(sequence=seq, prev_hash=prev, **fields)
-                copy.write_row((seq, fields["timestamp"], actor_id, actor, fields["action"],
-                                fields["object_type"], fields["object_id"], fields["organisation_id"],
-                                fields["project_id"], fields["ip_address"], fields["user_agent"],
-                                fields["data_json"], prev, digest))
+                copy.write_row(
+                    (
+                        seq,
+                        fields["timestamp"],
+                        actor_id,
+                        actor,
+                        fields["action"],
+                        fields["object_type"],
+                        fields["object_id"],
+                        fields["organisation_id"],
+                        fields["project_id"],
+                        fields["ip_address"],
+                        fields["user_agent"],
+                        fields["data_json"],
+                        prev,
+                        digest,
+                    )
+                )
                 prev = digest
         cursor.execute(f"ANALYZE {table}")
     AuditChainHead.objects.update_or_create(pk=1, defaults={"sequence": n, "hash": prev})
@@ -128,8 +173,10 @@ def run(n):
     from assessments.services.audit import audit_verify
     from assessments.services.audit_export import audit_export_rows, copy_sql
 
-    print(f"PostgreSQL {connection.cursor().connection.info.server_version}, {os.cpu_count()} CPUs, "
-          f"Python {sys.version.split()[0]}")
+    print(
+        f"PostgreSQL {connection.cursor().connection.info.server_version}, {os.cpu_count()} CPUs, "
+        f"Python {sys.version.split()[0]}"
+    )
     t = time.perf_counter()
     fill(n)
     print(f"fill: {n:,} chained events in {time.perf_counter() - t:.1f} s (Python hashing + COPY FROM STDIN)")
@@ -145,10 +192,9 @@ def run(n):
     sql, params = copy_sql(queryset)
     t = time.perf_counter()
     copy_bytes = 0
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(sql, params or None) as copy:
-            for data in copy:
-                copy_bytes += len(data)
+    with connection.cursor() as cursor, cursor.cursor.copy(sql, params or None) as copy:
+        for data in copy:
+            copy_bytes += len(data)
     copy_s = time.perf_counter() - t
     print(f"COPY (SELECT ...) TO STDOUT: {copy_bytes / 2**20:,.0f} MiB in {copy_s:.2f} s")
 
@@ -166,11 +212,15 @@ def run(n):
     assert export_bytes == copy_bytes, (export_bytes, copy_bytes)
     exported = AuditEvent.objects.filter(action="audit.exported").latest("sequence")
     assert exported.data["rows"] == n
-    print(f"audit_export_rows (CSV): {export_bytes / 2**20:,.0f} MiB in {export_s:.2f} s "
-          f"= {n / export_s:,.0f} rows/s; ratio to COPY {export_s / copy_s:.2f}x (target <= 3x)")
-    print(f"memory during export: RSS {rss_before / 1024:.1f} MiB before, max {rss_max / 1024:.1f} MiB "
-          f"sampled, {rss_after / 1024:.1f} MiB after (growth {(rss_max - rss_before) / 1024:.1f} MiB); "
-          f"peak RSS grew {(peak_rss_kib() - peak_before) / 1024:.1f} MiB")
+    print(
+        f"audit_export_rows (CSV): {export_bytes / 2**20:,.0f} MiB in {export_s:.2f} s "
+        f"= {n / export_s:,.0f} rows/s; ratio to COPY {export_s / copy_s:.2f}x (target <= 3x)"
+    )
+    print(
+        f"memory during export: RSS {rss_before / 1024:.1f} MiB before, max {rss_max / 1024:.1f} MiB "
+        f"sampled, {rss_after / 1024:.1f} MiB after (growth {(rss_max - rss_before) / 1024:.1f} MiB); "
+        f"peak RSS grew {(peak_rss_kib() - peak_before) / 1024:.1f} MiB"
+    )
 
     # JSONL (Python path, keyset pages) for reference.
     rss_before = rss_kib()
@@ -182,13 +232,17 @@ def run(n):
         if i % 256 == 0:
             rss_max = max(rss_max, rss_kib())
     jsonl_s = time.perf_counter() - t
-    print(f"audit_export_rows (JSONL): {jsonl_bytes / 2**20:,.0f} MiB in {jsonl_s:.2f} s "
-          f"= {n / jsonl_s:,.0f} rows/s; RSS growth {(rss_max - rss_before) / 1024:.1f} MiB")
+    print(
+        f"audit_export_rows (JSONL): {jsonl_bytes / 2**20:,.0f} MiB in {jsonl_s:.2f} s "
+        f"= {n / jsonl_s:,.0f} rows/s; RSS growth {(rss_max - rss_before) / 1024:.1f} MiB"
+    )
 
     t = time.perf_counter()
     report = audit_verify()
-    print(f"verify again after the exports' events: ok={report.ok}, {report.count:,} events "
-          f"in {time.perf_counter() - t:.2f} s")
+    print(
+        f"verify again after the exports' events: ok={report.ok}, {report.count:,} events "
+        f"in {time.perf_counter() - t:.2f} s"
+    )
 
 
 if __name__ == "__main__":

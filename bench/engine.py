@@ -24,8 +24,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from assessments.engine import (  # noqa: E402
-    canonical_json, evaluate, load_framework_dir, validate_document)
+from assessments.engine import canonical_json, evaluate, load_framework_dir, validate_document  # noqa: E402
 
 FRAMEWORK_DIR = os.path.join(ROOT, "fixtures", "frameworks", "five-safes", "v1")
 EXAMPLES_DIR = os.path.join(ROOT, "fixtures", "examples")
@@ -83,10 +82,11 @@ def main(argv=None):
     t0 = time.perf_counter()
     fw = load_framework_dir(FRAMEWORK_DIR)
     load_ms = (time.perf_counter() - t0) * 1e3
-    print(f"framework {fw.id} v{fw.version} sha256 {fw.sha256[:16]}…  "
-          f"({len(fw.questions)} questions, {len(fw.rules)} rules, loaded in {load_ms:.1f} ms)")
-    print(f"python {platform.python_version()} on {platform.machine()}, "
-          f"{os.cpu_count()} cores")
+    print(
+        f"framework {fw.id} v{fw.version} sha256 {fw.sha256[:16]}…  "
+        f"({len(fw.questions)} questions, {len(fw.rules)} rules, loaded in {load_ms:.1f} ms)"
+    )
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
     print()
     print(f"{'document':<28}{'evals/s':>12}{'µs/eval':>12}")
 
@@ -107,13 +107,16 @@ def main(argv=None):
         print(f"{name:<28}{per_s:>12,.0f}{us:>12.1f}")
     print()
     us3 = results["synthetic 3 custodians"]
-    print(f"3-custodian evaluation: {us3:.1f} µs  (target < {TARGET_EVAL_US:.0f} µs; "
-          f"{us3 / TARGET_EVAL_US:.1%} of target, margin x{TARGET_EVAL_US / us3:.1f})")
+    print(
+        f"3-custodian evaluation: {us3:.1f} µs  (target < {TARGET_EVAL_US:.0f} µs; "
+        f"{us3 / TARGET_EVAL_US:.1%} of target, margin x{TARGET_EVAL_US / us3:.1f})"
+    )
 
     # re-score N stored assessments: distinct varied documents held as JSON text
     rnd = random.Random(1)
-    stored = [json.dumps(random_document(fw, rnd, rnd.choice((1, 1, 2, 2, 3, 3, 4, 5, 8, 10))))
-              for _ in range(args.rescore)]
+    stored = [
+        json.dumps(random_document(fw, rnd, rnd.choice((1, 1, 2, 2, 3, 3, 4, 5, 8, 10)))) for _ in range(args.rescore)
+    ]
     assert len(set(stored)) == len(stored)
     outcomes: dict[str, int] = {}
     total_bytes = 0
@@ -125,13 +128,18 @@ def main(argv=None):
         total_bytes += len(out)
         outcomes[res["outcome"]] = outcomes.get(res["outcome"], 0) + 1
     dt = time.perf_counter() - t0
-    print(f"re-score {args.rescore:,} stored assessments (parse + validate + evaluate + "
-          f"canonical_json): {dt:.2f} s, {dt / args.rescore * 1e6:.0f} µs each")
+    print(
+        f"re-score {args.rescore:,} stored assessments (parse + validate + evaluate + "
+        f"canonical_json): {dt:.2f} s, {dt / args.rescore * 1e6:.0f} µs each"
+    )
     scaled = dt * 10_000 / args.rescore
-    print(f"  target 10,000 < {TARGET_RESCORE_S:.0f} s: {scaled:.2f} s for 10,000 "
-          f"({scaled / TARGET_RESCORE_S:.1%} of target, margin x{TARGET_RESCORE_S / scaled:.1f})")
-    print(f"  outcomes: {dict(sorted(outcomes.items()))}; "
-          f"{total_bytes / len(stored) / 1024:.1f} KiB of result JSON each")
+    print(
+        f"  target 10,000 < {TARGET_RESCORE_S:.0f} s: {scaled:.2f} s for 10,000 "
+        f"({scaled / TARGET_RESCORE_S:.1%} of target, margin x{TARGET_RESCORE_S / scaled:.1f})"
+    )
+    print(
+        f"  outcomes: {dict(sorted(outcomes.items()))}; {total_bytes / len(stored) / 1024:.1f} KiB of result JSON each"
+    )
     return 0
 
 

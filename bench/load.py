@@ -127,7 +127,7 @@ def timed(stats, kind, session, method, path, expected=(200,), **kwargs):
     started = time.perf_counter()
     try:
         status, headers, data = session.json(method, path, **kwargs)
-    except Exception as error:  # noqa: BLE001 - every transport failure is an error to report
+    except Exception as error:
         stats.record(kind, time.perf_counter() - started, False, f"{method} {_shape(path)}: {error!r}"[:120])
         return None, None, None
     stats.record(kind, time.perf_counter() - started, status in expected, f"{method} {_shape(path)}: {status}")
@@ -144,12 +144,21 @@ def setup(args, host, port):
     coordinator.login("coordinator")
     projects = []
     for n in range(args.projects):
-        status, _, data = coordinator.json("POST", "/api/v1/projects/", {
-            "title": f"Load test project {n + 1}", "summary": "Opened by bench/load.py.",
-            "lead_researcher": "Dr Load", "lead_organisation": "Bench University",
-            "purpose": "Measuring PRIAM under load.", "public_benefit": "Faster pages.",
-            "start_date": "2027-01-01", "end_date": "2027-12-31", "custodians": SLUGS,
-        })
+        status, _, data = coordinator.json(
+            "POST",
+            "/api/v1/projects/",
+            {
+                "title": f"Load test project {n + 1}",
+                "summary": "Opened by bench/load.py.",
+                "lead_researcher": "Dr Load",
+                "lead_organisation": "Bench University",
+                "purpose": "Measuring PRIAM under load.",
+                "public_benefit": "Faster pages.",
+                "start_date": "2027-01-01",
+                "end_date": "2027-12-31",
+                "custodians": SLUGS,
+            },
+        )
         if status != 201:
             raise SystemExit(f"Could not open a bench project (HTTP {status}): {data}")
         projects.append(data)
@@ -207,8 +216,14 @@ def user(number, persona, session, targets, reads, stats, args, stop_at, counter
             answers[MARKER_QUESTION] = marker
             etag = headers["ETag"]
             status, headers, _ = timed(
-                stats, "write", session, "PUT", path + "answers/",
-                expected=(200, 412), payload={"answers": answers}, headers={"If-Match": etag},
+                stats,
+                "write",
+                session,
+                "PUT",
+                path + "answers/",
+                expected=(200, 412),
+                payload={"answers": answers},
+                headers={"If-Match": etag},
             )
             if status == 200:
                 with stats.lock:
@@ -260,13 +275,23 @@ def report(stats, elapsed, lost, args):
     print(f"\n{args.users} users, {elapsed:.0f} s, think time mean {args.think} s, {args.url}")
     print(f"{'kind':<6} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for kind, values in rows:
-        print(f"{kind:<6} {len(values):>9} " + " ".join(
-            f"{1000 * v:>8.0f}" for v in (percentile(values, 0.5), percentile(values, 0.95),
-                                           percentile(values, 0.99), values[-1] if values else float("nan"))
-        ))
+        print(
+            f"{kind:<6} {len(values):>9} "
+            + " ".join(
+                f"{1000 * v:>8.0f}"
+                for v in (
+                    percentile(values, 0.5),
+                    percentile(values, 0.95),
+                    percentile(values, 0.99),
+                    values[-1] if values else float("nan"),
+                )
+            )
+        )
     errors = sum(stats.errors.values())
-    print(f"throughput {len(everything) / elapsed:.1f} requests/s; errors {errors}; "
-          f"writes acknowledged {len(stats.acknowledged)}, conflicts (412) {stats.conflicts}; lost writes {lost}")
+    print(
+        f"throughput {len(everything) / elapsed:.1f} requests/s; errors {errors}; "
+        f"writes acknowledged {len(stats.acknowledged)}, conflicts (412) {stats.conflicts}; lost writes {lost}"
+    )
     for what, count in sorted(stats.errors.items(), key=lambda item: -item[1])[:10]:
         print(f"  {count} × {what}")
     return errors == 0 and lost == 0
@@ -302,8 +327,7 @@ def main():
         writer.login(persona)
         for path in targets[persona]:
             initial[path] = writer.json("GET", path)[1]["ETag"]
-    print(f"Set up: {args.projects} projects, {args.users} users signed in; running {args.duration:.0f} s…",
-          flush=True)
+    print(f"Set up: {args.projects} projects, {args.users} users signed in; running {args.duration:.0f} s…", flush=True)
 
     counter = itertools.count(1)
     started = time.time()

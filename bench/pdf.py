@@ -38,6 +38,7 @@ def main():
     import json
 
     from django.core.management import call_command
+    from pdf_libs import bare_render_and_sign, build_signer
 
     from assessments.models import Organisation, Panel, User
     from assessments.pdf import testca
@@ -45,7 +46,6 @@ def main():
     from assessments.services.panels import conflict_declare, review_decide, review_send, vote_cast
     from assessments.services.records import record_pdf_html, record_pdf_make
     from assessments.services.seeding import project_from_document
-    from pdf_libs import bare_render_and_sign, build_signer
 
     call_command("migrate", verbosity=0)
     demo_load(with_projects=False)
@@ -60,8 +60,11 @@ def main():
 
     def decided_ready():
         project = project_from_document(
-            document=document, coordinator=coordinator, coordinating_organisation=orgs["Cambridge BRC"],
-            organisations=orgs, framework_version=framework_version,
+            document=document,
+            coordinator=coordinator,
+            coordinating_organisation=orgs["Cambridge BRC"],
+            organisations=orgs,
+            framework_version=framework_version,
         )
         review = review_send(project=project, panel=panel, actor=coordinator)
         for username in ("chair", "panel", "panel2"):
@@ -96,10 +99,14 @@ def main():
 
     priam, bare = statistics.median(priam_times), statistics.median(bare_times)
     print(f"runs: {args.runs} (after one warm-up), record PDF ≈ {sizes[0][0] / 1024:.0f} KiB")
-    print(f"PRIAM decision → signed PDF stored: median {priam * 1000:.0f} ms "
-          f"(min {min(priam_times) * 1000:.0f}, max {max(priam_times) * 1000:.0f})")
-    print(f"bare WeasyPrint + pyHanko, same HTML: median {bare * 1000:.0f} ms "
-          f"(min {min(bare_times) * 1000:.0f}, max {max(bare_times) * 1000:.0f})")
+    print(
+        f"PRIAM decision → signed PDF stored: median {priam * 1000:.0f} ms "
+        f"(min {min(priam_times) * 1000:.0f}, max {max(priam_times) * 1000:.0f})"
+    )
+    print(
+        f"bare WeasyPrint + pyHanko, same HTML: median {bare * 1000:.0f} ms "
+        f"(min {min(bare_times) * 1000:.0f}, max {max(bare_times) * 1000:.0f})"
+    )
     print(f"ratio PRIAM / bare: {priam / bare:.2f}× (target ≤ 1.5×)")
 
 

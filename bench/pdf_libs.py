@@ -16,9 +16,7 @@ from weasyprint import HTML
 
 
 def build_signer(key_file, cert_file, chain_file=None):
-    return signers.SimpleSigner.load(
-        key_file, cert_file, ca_chain_files=(chain_file,) if chain_file else None
-    )
+    return signers.SimpleSigner.load(key_file, cert_file, ca_chain_files=(chain_file,) if chain_file else None)
 
 
 def bare_render_and_sign(html: str, signer) -> bytes:
@@ -41,19 +39,25 @@ def _throwaway_signer(directory):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(hours=1))
         .not_valid_after(now + datetime.timedelta(days=1))
         .sign(key, hashes.SHA256())
     )
     key_file, cert_file = Path(directory) / "key.pem", Path(directory) / "cert.pem"
-    key_file.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return build_signer(key_file, cert_file)
 

@@ -37,13 +37,13 @@ def main():
     django.setup()
     from django.core.management import call_command
     from django.db import transaction
+    from engine import random_document
 
     from assessments import engine
     from assessments.models import CustodianAssessment, Evaluation, Organisation, Project, User
     from assessments.selectors.frameworks import engine_framework
     from assessments.selectors.projects import project_document
     from assessments.services.demo import demo_load
-    from engine import random_document
 
     call_command("migrate", verbosity=0)
     demo_load(with_projects=False)
@@ -60,21 +60,34 @@ def main():
             for _ in range(min(1000, args.projects - start)):
                 document = random_document(framework, rnd, rnd.randint(1, 10))
                 documents.append(document)
-                batch.append(Project(
-                    title="Stored", summary="s", lead_researcher="r", lead_organisation="o", purpose="p",
-                    public_benefit="b", start_date=datetime.date(2027, 1, 1), end_date=datetime.date(2027, 2, 1),
-                    coordinator=coordinator, coordinating_organisation=organisations[0],
-                    framework_version=version, answers=document["answers"],
-                ))
+                batch.append(
+                    Project(
+                        title="Stored",
+                        summary="s",
+                        lead_researcher="r",
+                        lead_organisation="o",
+                        purpose="p",
+                        public_benefit="b",
+                        start_date=datetime.date(2027, 1, 1),
+                        end_date=datetime.date(2027, 2, 1),
+                        coordinator=coordinator,
+                        coordinating_organisation=organisations[0],
+                        framework_version=version,
+                        answers=document["answers"],
+                    )
+                )
             projects = Project.objects.bulk_create(batch)
             CustodianAssessment.objects.bulk_create(
-                CustodianAssessment(project=project, organisation=organisations[i], answers=custodian["answers"],
-                                    status="submitted")
-                for project, document in zip(projects, documents)
+                CustodianAssessment(
+                    project=project, organisation=organisations[i], answers=custodian["answers"], status="submitted"
+                )
+                for project, document in zip(projects, documents, strict=True)
                 for i, custodian in enumerate(document["custodians"])
             )
-    print(f"stored {args.projects} projects with "
-          f"{CustodianAssessment.objects.count()} custodian assessments in {time.perf_counter() - started:.1f} s")
+    print(
+        f"stored {args.projects} projects with "
+        f"{CustodianAssessment.objects.count()} custodian assessments in {time.perf_counter() - started:.1f} s"
+    )
 
     started = time.perf_counter()
     rescored = 0
@@ -83,11 +96,18 @@ def main():
         pending = []
         for project in projects.iterator(chunk_size=2000):
             result = engine.evaluate(framework, project_document(project, project.assessments.all()))
-            pending.append(Evaluation(
-                project=project, revision=project.revision, framework_version=version,
-                document={}, result=result, answers_sha256=result["answers_sha256"],
-                overall=result["overall"], outcome=result["outcome"],
-            ))
+            pending.append(
+                Evaluation(
+                    project=project,
+                    revision=project.revision,
+                    framework_version=version,
+                    document={},
+                    result=result,
+                    answers_sha256=result["answers_sha256"],
+                    overall=result["overall"],
+                    outcome=result["outcome"],
+                )
+            )
             if len(pending) == 1000:
                 Evaluation.objects.bulk_create(pending)
                 rescored += len(pending)
@@ -95,8 +115,10 @@ def main():
         Evaluation.objects.bulk_create(pending)
         rescored += len(pending)
     elapsed = time.perf_counter() - started
-    print(f"re-scored {rescored} stored assessments (read, evaluate, store) in {elapsed:.2f} s "
-          f"= {rescored / elapsed:,.0f}/s; target < 20 s: {elapsed / 20:.2f}× of the budget")
+    print(
+        f"re-scored {rescored} stored assessments (read, evaluate, store) in {elapsed:.2f} s "
+        f"= {rescored / elapsed:,.0f}/s; target < 20 s: {elapsed / 20:.2f}× of the budget"
+    )
 
 
 if __name__ == "__main__":

@@ -98,8 +98,7 @@ elif not PRODUCTION:
 else:
     if not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set to a long random value when DEBUG is off "
-            "(or SECRET_KEY_FILE to a file holding it)."
+            "SECRET_KEY must be set to a long random value when DEBUG is off (or SECRET_KEY_FILE to a file holding it)."
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(
@@ -193,8 +192,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
             "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; "
-                "PRAGMA cache_size=-32000"
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000"
             ),
         }
     )

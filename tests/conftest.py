@@ -22,8 +22,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def _require_services():
     pytest.fail(
-        "This test needs PostgreSQL, Redis and a Celery worker: run `make test`, "
-        "or deselect it with -m 'not services'."
+        "This test needs PostgreSQL, Redis and a Celery worker: run `make test`, or deselect it with -m 'not services'."
     )
 
 
@@ -162,8 +161,12 @@ def issue_record(signing_ca):
             conflict_declare(review=review, member=member, conflicted=False)
             vote_cast(review=review, member=member, choice=outcome, rationale="Fine.")
         record = review_decide(
-            review=review, chair=User.objects.get(username="chair"), outcome=outcome,
-            conditions=decision.pop("conditions", []), rationale=decision.pop("rationale", "Agreed."), **decision,
+            review=review,
+            chair=User.objects.get(username="chair"),
+            outcome=outcome,
+            conditions=decision.pop("conditions", []),
+            rationale=decision.pop("rationale", "Agreed."),
+            **decision,
         )
         record_pdf_make(record_id=record.pk)
         record.refresh_from_db()
@@ -180,10 +183,18 @@ def _details_for_fuzz(coordinator, framework_version):
     from assessments.services.projects import project_create
 
     return project_create(
-        actor=coordinator, coordinating_organisation=coordinator.memberships.get().organisation,
-        custodians=[Organisation.objects.get(slug="north-thames-gp")], framework_version=framework_version,
-        title="Fuzzed", summary="s", lead_researcher="r", lead_organisation="o", purpose="p",
-        public_benefit="b", start_date=datetime.date(2027, 1, 1), end_date=datetime.date(2027, 2, 1),
+        actor=coordinator,
+        coordinating_organisation=coordinator.memberships.get().organisation,
+        custodians=[Organisation.objects.get(slug="north-thames-gp")],
+        framework_version=framework_version,
+        title="Fuzzed",
+        summary="s",
+        lead_researcher="r",
+        lead_organisation="o",
+        purpose="p",
+        public_benefit="b",
+        start_date=datetime.date(2027, 1, 1),
+        end_date=datetime.date(2027, 2, 1),
     )
 
 

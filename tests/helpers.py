@@ -75,7 +75,9 @@ def as_user(username):
 
 
 def send(project, panel):
-    return as_user("coordinator").post(reverse("send_to_panel", args=[project.pk]), {"panel": panel.pk, "note": "Please review."})
+    return as_user("coordinator").post(
+        reverse("send_to_panel", args=[project.pk]), {"panel": panel.pk, "note": "Please review."}
+    )
 
 
 def declare(review, username, conflicted=False, details=""):
@@ -89,8 +91,15 @@ def vote(review, username, choice="approve", rationale="Risks are controlled."):
     return as_user(username).post(reverse("review_vote", args=[review.pk]), {"choice": choice, "rationale": rationale})
 
 
-def decide(review, outcome="approve_with_conditions", conditions=(), rationale="The panel agrees.",
-           dissent="", questions="", username="chair"):
+def decide(
+    review,
+    outcome="approve_with_conditions",
+    conditions=(),
+    rationale="The panel agrees.",
+    dissent="",
+    questions="",
+    username="chair",
+):
     """Record a decision as the chair does: the form, then its confirmation page's "Issue" button."""
     client = as_user(username)
     response = decide_form(client, review, outcome, conditions, rationale, dissent, questions)
@@ -113,13 +122,25 @@ def confirm_decision(client, review, html, button="confirm"):
     return client.post(reverse("review_decide", args=[review.pk]), {**confirmation_fields(html), button: "1"})
 
 
-def decide_form(client, review, outcome="approve_with_conditions", conditions=(), rationale="The panel agrees.",
-                dissent="", questions=""):
+def decide_form(
+    client,
+    review,
+    outcome="approve_with_conditions",
+    conditions=(),
+    rationale="The panel agrees.",
+    dissent="",
+    questions="",
+):
     """Post the decision form only: a valid one answers with the confirmation page."""
     data = {
-        "outcome": outcome, "rationale": rationale, "dissent": dissent, "questions": questions,
-        "conditions-TOTAL_FORMS": str(len(conditions)), "conditions-INITIAL_FORMS": "0",
-        "conditions-MIN_NUM_FORMS": "0", "conditions-MAX_NUM_FORMS": "1000",
+        "outcome": outcome,
+        "rationale": rationale,
+        "dissent": dissent,
+        "questions": questions,
+        "conditions-TOTAL_FORMS": str(len(conditions)),
+        "conditions-INITIAL_FORMS": "0",
+        "conditions-MIN_NUM_FORMS": "0",
+        "conditions-MAX_NUM_FORMS": "1000",
     }
     for i, condition in enumerate(conditions):
         data[f"conditions-{i}-text"] = condition["text"]

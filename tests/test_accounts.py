@@ -62,7 +62,11 @@ def test_sign_out_ends_the_session(login, custodian):
 def test_a_user_can_change_their_password(login, custodian, client):
     response = login(custodian).post(
         reverse("password_change"),
-        {"old_password": PASSWORD, "new_password1": "a-much-longer-secret-9", "new_password2": "a-much-longer-secret-9"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-much-longer-secret-9",
+            "new_password2": "a-much-longer-secret-9",
+        },
     )
     assert response.status_code == 302
     custodian.refresh_from_db()

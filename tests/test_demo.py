@@ -67,7 +67,9 @@ def test_load_demo_force_loads_with_debug_off(settings, signing_ca):
     assert User.objects.filter(username="admin").exists()
 
 
-def test_the_demo_has_e1_decided_with_a_signed_record_and_e2_part_way(settings, signing_ca, django_capture_on_commit_callbacks):
+def test_the_demo_has_e1_decided_with_a_signed_record_and_e2_part_way(
+    settings, signing_ca, django_capture_on_commit_callbacks
+):
     from assessments.models import Project
 
     settings.DEBUG = True

@@ -20,7 +20,10 @@ def _embedded(data_dir, code):
     env["PRIAM_DATA_DIR"] = str(data_dir)
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
@@ -60,9 +63,18 @@ def test_each_instance_gets_its_own_key(tmp_path):
 def test_debug_on_asks_for_nothing(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in CONFIG}
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c",
-         "from django.conf import settings as s; print(s.DEBUG)"],
-        cwd=ROOT, env={**env, "DEBUG": "1", "PRIAM_DATA_DIR": str(tmp_path)}, capture_output=True, text=True,
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--no-imports",
+            "-c",
+            "from django.conf import settings as s; print(s.DEBUG)",
+        ],
+        cwd=ROOT,
+        env={**env, "DEBUG": "1", "PRIAM_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
     )
     assert result.stdout.split() == ["True"]
     assert not (tmp_path / "secret_key").exists()
@@ -115,9 +127,12 @@ def test_a_server_error_shows_the_branded_500_page(client):
 
 
 def test_the_embedded_database_runs_in_wal_mode_and_queues_writers(tmp_path):
-    out = _embedded(tmp_path, (
-        "from django.db import connection; c = connection.cursor(); "
-        "print(*[c.execute(f'PRAGMA {p}').fetchone()[0] for p in ('journal_mode', 'synchronous', 'busy_timeout')], "
-        "connection.transaction_mode)"
-    ))
+    out = _embedded(
+        tmp_path,
+        (
+            "from django.db import connection; c = connection.cursor(); "
+            "print(*[c.execute(f'PRAGMA {p}').fetchone()[0] for p in ('journal_mode', 'synchronous', 'busy_timeout')], "
+            "connection.transaction_mode)"
+        ),
+    )
     assert out == ["wal", "1", "20000", "IMMEDIATE"]  # synchronous 1 is NORMAL

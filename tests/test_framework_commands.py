@@ -130,9 +130,7 @@ BAD_DOCUMENTS = {
         lambda d: d["custodians"][1]["answers"].update(DA3=["none", "health"]),
         'custodian "Met and pollution grid": DA3:',
     ),
-    "custodian question at project level": (
-        lambda d: d["answers"].update(DA1="pseudonymised"), "project: DA1:"
-    ),
+    "custodian question at project level": (lambda d: d["answers"].update(DA1="pseudonymised"), "project: DA1:"),
     "project question at custodian level": (
         lambda d: d["custodians"][2]["answers"].update(PE1="none"),
         'custodian "Census and education": PE1:',

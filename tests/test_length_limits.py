@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from assessments import limits
 from assessments.models import ConflictDeclaration, Decision, Organisation, Panel, PanelReview, Project, Vote
+from assessments.selectors.frameworks import framework_version_get
 from assessments.services.panels import ReviewError, review_decide, vote_cast
 from assessments.services.projects import project_create
-from assessments.selectors.frameworks import framework_version_get
 from tests.helpers import decide_form, declare, send
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +25,14 @@ def text(response):
 
 def _details(**overrides):
     return {
-        "title": "Asthma and air quality", "summary": "Links GP records with pollution.",
-        "lead_researcher": "Dr Siân Ŵyn", "lead_organisation": "Cardiff University", "purpose": "Research",
-        "public_benefit": "Cleaner air policy", "start_date": "2027-01-01", "end_date": "2027-12-31",
+        "title": "Asthma and air quality",
+        "summary": "Links GP records with pollution.",
+        "lead_researcher": "Dr Siân Ŵyn",
+        "lead_organisation": "Cardiff University",
+        "purpose": "Research",
+        "public_benefit": "Cleaner air policy",
+        "start_date": "2027-01-01",
+        "end_date": "2027-12-31",
         **overrides,
     }
 
@@ -35,7 +40,8 @@ def _details(**overrides):
 @pytest.fixture
 def project(coordinator, framework_v1):
     return project_create(
-        actor=coordinator, coordinating_organisation=coordinator.memberships.get().organisation,
+        actor=coordinator,
+        coordinating_organisation=coordinator.memberships.get().organisation,
         custodians=[Organisation.objects.get(slug="north-thames-gp")],
         framework_version=framework_version_get("five-safes"),
         **{**_details(), "start_date": datetime.date(2027, 1, 1), "end_date": datetime.date(2027, 12, 31)},
@@ -50,21 +56,30 @@ def review(assessed_project, demo):
 
 def test_every_free_text_model_field_has_a_limit():
     for model, name, limit in [
-        (Project, "title", limits.NAME), (Project, "summary", limits.LONG_TEXT),
-        (Project, "purpose", limits.LONG_TEXT), (Project, "public_benefit", limits.LONG_TEXT),
-        (PanelReview, "note", limits.NOTE), (ConflictDeclaration, "details", limits.NOTE),
-        (Vote, "rationale", limits.LONG_TEXT), (Decision, "rationale", limits.LONG_TEXT),
-        (Decision, "dissent", limits.LONG_TEXT), (Decision, "questions", limits.LONG_TEXT),
+        (Project, "title", limits.NAME),
+        (Project, "summary", limits.LONG_TEXT),
+        (Project, "purpose", limits.LONG_TEXT),
+        (Project, "public_benefit", limits.LONG_TEXT),
+        (PanelReview, "note", limits.NOTE),
+        (ConflictDeclaration, "details", limits.NOTE),
+        (Vote, "rationale", limits.LONG_TEXT),
+        (Decision, "rationale", limits.LONG_TEXT),
+        (Decision, "dissent", limits.LONG_TEXT),
+        (Decision, "questions", limits.LONG_TEXT),
         (Panel, "description", limits.NOTE),
     ]:
         assert model._meta.get_field(name).max_length == limit, (model.__name__, name)
 
 
 def test_opening_a_project_with_an_overlong_summary_names_the_field_and_the_limit(login, coordinator, framework_v1):
-    response = login(coordinator).post(reverse("project_new"), {
-        **_details(summary=TOO_LONG), "coordinating_organisation": coordinator.memberships.get().organisation.pk,
-        "custodians": [Organisation.objects.get(slug="north-thames-gp").pk],
-    })
+    response = login(coordinator).post(
+        reverse("project_new"),
+        {
+            **_details(summary=TOO_LONG),
+            "coordinating_organisation": coordinator.memberships.get().organisation.pk,
+            "custodians": [Organisation.objects.get(slug="north-thames-gp").pk],
+        },
+    )
     assert response.status_code == 200
     assert "Summary is too long: at most 5,000 characters (it has 5001)." in text(response)
     assert TOO_LONG in response.content.decode()  # what the user typed is kept
@@ -105,8 +120,9 @@ def test_an_overlong_vote_rationale_is_refused_and_kept(review, login, panel):
 
 
 def test_overlong_conflict_details_are_refused(review, login, panel):
-    response = login(panel).post(reverse("review_declare", args=[review.pk]),
-                                 {"conflicted": "yes", "details": "d" * (limits.NOTE + 1)})
+    response = login(panel).post(
+        reverse("review_declare", args=[review.pk]), {"conflicted": "yes", "details": "d" * (limits.NOTE + 1)}
+    )
     assert response.status_code == 400
     assert "Details of the conflict is too long: at most 2,000 characters" in text(response)
     assert not ConflictDeclaration.objects.exists()
@@ -131,21 +147,29 @@ def test_the_services_refuse_overlong_text_whoever_calls_them(review, chair, pan
     with pytest.raises(ReviewError, match="Rationale is too long: at most 5,000 characters"):
         vote_cast(review=review, member=panel, choice="approve", rationale=TOO_LONG)
     with pytest.raises(ReviewError, match="Dissent is too long"):
-        review_decide(review=review, chair=chair, outcome="approve", conditions=[], rationale="Fine.",
-                      dissent=TOO_LONG)
+        review_decide(review=review, chair=chair, outcome="approve", conditions=[], rationale="Fine.", dissent=TOO_LONG)
     with pytest.raises(ReviewError, match="Condition is too long: at most 1,000 characters"):
-        review_decide(review=review, chair=chair, outcome="approve_with_conditions", rationale="Fine.",
-                      conditions=[{"text": "c" * (limits.CONDITION + 1), "rule": None, "blocking": False}])
+        review_decide(
+            review=review,
+            chair=chair,
+            outcome="approve_with_conditions",
+            rationale="Fine.",
+            conditions=[{"text": "c" * (limits.CONDITION + 1), "rule": None, "blocking": False}],
+        )
 
 
 def test_project_services_refuse_overlong_details(coordinator, framework_v1):
     with pytest.raises(limits.TextTooLong, match="Public-benefit statement is too long"):
         project_create(
-            actor=coordinator, coordinating_organisation=coordinator.memberships.get().organisation,
+            actor=coordinator,
+            coordinating_organisation=coordinator.memberships.get().organisation,
             custodians=[Organisation.objects.get(slug="north-thames-gp")],
             framework_version=framework_version_get("five-safes"),
-            **{**_details(public_benefit=TOO_LONG), "start_date": datetime.date(2027, 1, 1),
-               "end_date": datetime.date(2027, 12, 31)},
+            **{
+                **_details(public_benefit=TOO_LONG),
+                "start_date": datetime.date(2027, 1, 1),
+                "end_date": datetime.date(2027, 12, 31),
+            },
         )
     assert not Project.objects.exists()
 

@@ -41,8 +41,10 @@ def test_rate_limits_share_the_redis_cache_across_processes(settings):
 
     url = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/2"
     env = {**os.environ, "CACHE_URL": url, "DJANGO_SETTINGS_MODULE": "priam.settings"}
-    script = ("import django; django.setup(); from assessments import ratelimit; "
-              "print(ratelimit.allow('shared-test', limit=1, window_seconds=86400))")
+    script = (
+        "import django; django.setup(); from assessments import ratelimit; "
+        "print(ratelimit.allow('shared-test', limit=1, window_seconds=86400))"
+    )
     first = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     second = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert (first.stdout.strip(), second.stdout.strip()) == ("True", "False"), first.stderr + second.stderr

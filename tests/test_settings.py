@@ -18,9 +18,7 @@ PRODUCTION = {
 def _manage(*args, **env):
     clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
     clean.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True
-    )
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True)
 
 
 @pytest.mark.parametrize(
@@ -55,26 +53,44 @@ def test_it_names_a_malformed_boolean():
 
 
 def test_the_embedded_mode_needs_nothing_set(tmp_path):
-    result = _manage("shell", "--no-imports", "-c", (
-        "from django.conf import settings as s; "
-        "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND)"
-    ), PRIAM_DATA_DIR=str(tmp_path), DATABASE_URL="", CELERY_BROKER_URL="")
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        (
+            "from django.conf import settings as s; "
+            "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND)"
+        ),
+        PRIAM_DATA_DIR=str(tmp_path),
+        DATABASE_URL="",
+        CELERY_BROKER_URL="",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "False", "django.db.backends.sqlite3", "True", "django.core.mail.backends.console.EmailBackend"
+        "False",
+        "django.db.backends.sqlite3",
+        "True",
+        "django.core.mail.backends.console.EmailBackend",
     ]
 
 
 def test_database_url_selects_postgresql():
-    result = _manage("shell", "--no-imports", "-c", (
-        "from django.conf import settings as s; d = s.DATABASES['default']; "
-        "print(d['ENGINE'], d['NAME'], d['PORT'])"
-    ), DATABASE_URL="postgres://u:p@db.example.org:6543/priamdb")
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        ("from django.conf import settings as s; d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['PORT'])"),
+        DATABASE_URL="postgres://u:p@db.example.org:6543/priamdb",
+    )
     assert result.stdout.split() == ["django.db.backends.postgresql", "priamdb", "6543"]
 
 
 def test_a_broker_url_turns_off_eager_celery():
-    result = _manage("shell", "--no-imports", "-c", (
-        "from django.conf import settings as s; print(s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)"
-    ), CELERY_BROKER_URL="redis://127.0.0.1:6399/0")
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        ("from django.conf import settings as s; print(s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)"),
+        CELERY_BROKER_URL="redis://127.0.0.1:6399/0",
+    )
     assert result.stdout.split() == ["False", "redis://127.0.0.1:6399/0"]

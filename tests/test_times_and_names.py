@@ -1,7 +1,7 @@
 """People read times as "1 Jul 2026, 13:00" in the instance's time zone, and people by name."""
 
 import re
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from html import unescape
 from unittest import mock
 
@@ -17,7 +17,7 @@ from assessments.services.records import record_pdf_html
 from assessments.services.tokens import token_create
 
 pytestmark = pytest.mark.django_db
-SUMMER = datetime(2026, 7, 1, 12, 0, tzinfo=dt_timezone.utc)  # 13:00 British Summer Time
+SUMMER = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)  # 13:00 British Summer Time
 READABLE = "1 Jul 2026, 13:00"
 ISO_OR_UTC = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\(UTC\)|\+00:00")
 
@@ -30,21 +30,28 @@ def test_the_instance_reads_times_in_london_by_default(settings):
     assert settings.TIME_ZONE == "Europe/London" and settings.USE_TZ
 
 
-@pytest.mark.parametrize("value, shown", [
-    (SUMMER, READABLE),
-    ("2026-07-01T12:00:00+00:00", READABLE),
-    ("2026-11-29T00:11:00+00:00", "29 Nov 2026, 00:11"),
-    ("2027-03-01", "1 Mar 2027"),
-    (None, None),
-    ("not a time", "not a time"),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (SUMMER, READABLE),
+        ("2026-07-01T12:00:00+00:00", READABLE),
+        ("2026-11-29T00:11:00+00:00", "29 Nov 2026, 00:11"),
+        ("2027-03-01", "1 Mar 2027"),
+        (None, None),
+        ("not a time", "not a time"),
+    ],
+)
 def test_readable_time(value, shown):
     assert readable_time(value) == shown
 
 
-@pytest.mark.parametrize("name, shown", [
-    ("Dr Nair", "Dr Nair's"), ("North Thames GP Records", "North Thames GP Records'"),
-])
+@pytest.mark.parametrize(
+    "name, shown",
+    [
+        ("Dr Nair", "Dr Nair's"),
+        ("North Thames GP Records", "North Thames GP Records'"),
+    ],
+)
 def test_possessive(name, shown):
     assert possessive(name) == shown
 
@@ -111,8 +118,9 @@ def test_a_declared_conflict_reads_as_one_sentence(assessed_project, login, pane
     with mock.patch("django.utils.timezone.now", return_value=SUMMER):
         conflict_declare(review=review, member=panel, conflicted=True, details="with Dr Nair.")
     page = text(login(panel).get(reverse("review_detail", args=[review.pk])).content.decode())
-    assert (f"On {READABLE} you declared a conflict of interest (“with Dr Nair.”), "
-            "so you do not vote on this project.") in page
+    assert (
+        f"On {READABLE} you declared a conflict of interest (“with Dr Nair.”), so you do not vote on this project."
+    ) in page
     assert ".." not in page and "project. on" not in page
 
 

@@ -55,8 +55,9 @@ def problem_exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        return problem(400, "Invalid request", "Some fields are invalid.", kind="validation",
-                       errors=_field_errors(exc.detail))
+        return problem(
+            400, "Invalid request", "Some fields are invalid.", kind="validation", errors=_field_errors(exc.detail)
+        )
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")}
     return problem(response.status_code, response.status_text, detail, headers=headers)

@@ -2,7 +2,13 @@ from rest_framework import serializers
 
 from .. import limits
 from ..models import (
-    AuditAction, AuditEvent, CustodianAssessment, DecisionRecord, FrameworkVersion, Organisation, Project,
+    AuditAction,
+    AuditEvent,
+    CustodianAssessment,
+    DecisionRecord,
+    FrameworkVersion,
+    Organisation,
+    Project,
 )
 from ..pdf.verify import MAX_UPLOAD_TEXT
 from ..services.projects import DETAIL_FIELDS
@@ -37,18 +43,33 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = ["id", *DETAIL_FIELDS, "status", "revision", "framework", "coordinator",
-                  "coordinating_organisation", "custodians", "created_at", "updated_at"]
+        fields = [
+            "id",
+            *DETAIL_FIELDS,
+            "status",
+            "revision",
+            "framework",
+            "coordinator",
+            "coordinating_organisation",
+            "custodians",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["status", "revision", "created_at", "updated_at"]
 
 
 class ProjectCreateSerializer(serializers.ModelSerializer):
     custodians = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Organisation.objects.all(), many=True, allow_empty=False,
+        slug_field="slug",
+        queryset=Organisation.objects.all(),
+        many=True,
+        allow_empty=False,
         help_text="Slugs of the custodian organisations whose data the project needs.",
     )
     coordinating_organisation = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Organisation.objects.all(), required=False,
+        slug_field="slug",
+        queryset=Organisation.objects.all(),
+        required=False,
         help_text="Slug of an organisation where you are a coordinator (default: your only one).",
     )
 
@@ -116,8 +137,22 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = ["sequence", "timestamp", "actor_id", "actor", "action", "object_type", "object_id",
-                  "organisation_id", "project_id", "ip_address", "user_agent", "data", "prev_hash", "hash"]
+        fields = [
+            "sequence",
+            "timestamp",
+            "actor_id",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "organisation_id",
+            "project_id",
+            "ip_address",
+            "user_agent",
+            "data",
+            "prev_hash",
+            "hash",
+        ]
 
 
 class VerificationSerializer(serializers.Serializer):

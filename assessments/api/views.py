@@ -15,18 +15,18 @@ from rest_framework.views import APIView
 
 from .. import engine, permissions, ratelimit
 from ..engine.answers import check_answers
+from ..errors import FrameworkNotFound
 from ..forms.audit import AuditFilterForm
 from ..selectors.audit import audit_events_filtered
-from ..errors import FrameworkNotFound
 from ..selectors.frameworks import engine_framework, framework_default, framework_version_get, framework_versions
-from ..selectors.records import record_for, records_visible_to
 from ..selectors.projects import latest_evaluation, project_list
+from ..selectors.records import record_for, records_visible_to
 from ..services.answers import answers_etag, answers_replace
 from ..services.assessments import assessment_confirm, assessment_submit
 from ..services.projects import DETAIL_FIELDS, project_create
 from ..services.verification import MAX_UPLOAD_BYTES, TOO_LARGE, record_verify
-from . import serializers as s
 from . import etags
+from . import serializers as s
 from .problems import engine_errors, problem
 
 FRAMEWORK_PARAM = OpenApiParameter("framework", str, description="ID@VERSION, e.g. five-safes@1 (default: latest)")
@@ -45,18 +45,25 @@ class EvaluateView(APIView):
     stateless = True
 
     @extend_schema(
-        parameters=[FRAMEWORK_PARAM], request=OpenApiTypes.OBJECT,
+        parameters=[FRAMEWORK_PARAM],
+        request=OpenApiTypes.OBJECT,
         responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 404: PROBLEM},
     )
     def post(self, request):
         framework = engine_framework(framework_version_get(request.query_params.get("framework")))
         problems = engine.validate_document(framework, request.data)
         if problems:
-            return problem(400, "Invalid assessment document", f"{len(problems)} problem(s) in the document.",
-                           kind="document", errors=engine_errors(problems))
+            return problem(
+                400,
+                "Invalid assessment document",
+                f"{len(problems)} problem(s) in the document.",
+                kind="document",
+                errors=engine_errors(problems),
+            )
         # The engine's canonical text, so the body equals `manage.py assess` byte for byte.
-        return HttpResponse(engine.canonical_json(engine.evaluate(framework, request.data)),
-                            content_type="application/json")
+        return HttpResponse(
+            engine.canonical_json(engine.evaluate(framework, request.data)), content_type="application/json"
+        )
 
 
 class FrameworkList(generics.ListAPIView):
@@ -64,6 +71,7 @@ class FrameworkList(generics.ListAPIView):
 
     def get_queryset(self):
         return framework_versions()
+
     pagination_class = None
 
 
@@ -75,14 +83,16 @@ class FrameworkDetail(APIView):
         except FrameworkNotFound as error:
             raise NotFound(str(error)) from None
         framework = engine_framework(version)
-        return Response({
-            **s.FrameworkSerializer(version).data,
-            "safes": [{"id": safe, "label": framework.safe_labels[safe]} for safe in framework.safes],
-            "tiers": framework.tiers,
-            "questions": [q.as_dict() for q in framework.questions],
-            "rules": [r.as_dict() for r in framework.rules],
-            "sources": framework.sources,
-        })
+        return Response(
+            {
+                **s.FrameworkSerializer(version).data,
+                "safes": [{"id": safe, "label": framework.safe_labels[safe]} for safe in framework.safes],
+                "tiers": framework.tiers,
+                "questions": [q.as_dict() for q in framework.questions],
+                "rules": [r.as_dict() for r in framework.rules],
+                "sources": framework.sources,
+            }
+        )
 
 
 class ProjectList(generics.ListCreateAPIView):
@@ -104,16 +114,29 @@ class ProjectList(generics.ListCreateAPIView):
         data = serializer.validated_data
         coordinating = data.get("coordinating_organisation") or (organisations[0] if len(organisations) == 1 else None)
         if coordinating is None or coordinating not in organisations:
-            return problem(400, "Invalid request", "Name the coordinating organisation.", kind="validation",
-                           errors=[{"field": "coordinating_organisation",
-                                    "message": "Must be an organisation where you are a coordinator."}])
+            return problem(
+                400,
+                "Invalid request",
+                "Name the coordinating organisation.",
+                kind="validation",
+                errors=[
+                    {
+                        "field": "coordinating_organisation",
+                        "message": "Must be an organisation where you are a coordinator.",
+                    }
+                ],
+            )
         project = project_create(
-            actor=request.user, coordinating_organisation=coordinating, custodians=list(data["custodians"]),
-            framework_version=framework_default(), request=request,
+            actor=request.user,
+            coordinating_organisation=coordinating,
+            custodians=list(data["custodians"]),
+            framework_version=framework_default(),
+            request=request,
             **{field: data[field] for field in DETAIL_FIELDS},
         )
-        return Response(s.ProjectSerializer(project_list(request.user).get(pk=project.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            s.ProjectSerializer(project_list(request.user).get(pk=project.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class ProjectDetail(APIView):
@@ -134,16 +157,25 @@ def _replace(request, project, assessment):
     serializer.is_valid(raise_exception=True)
     if_match = request.headers.get("If-Match")
     if not if_match:
-        return problem(428, "Precondition required",
-                       "Send If-Match with the ETag you read, so that a stale write cannot overwrite.",
-                       kind="if-match")
+        return problem(
+            428,
+            "Precondition required",
+            "Send If-Match with the ETag you read, so that a stale write cannot overwrite.",
+            kind="if-match",
+        )
     answers = serializer.validated_data["answers"]
     framework = engine_framework(project.framework_version)
     errors = _answer_errors(framework, answers, assessment)
     if errors:
         return problem(400, "Invalid answers", f"{len(errors)} answer(s) are invalid.", kind="answers", errors=errors)
-    return answers_replace(project=project, assessment=assessment, answers=answers,
-                           matches_etag=etags.if_match(if_match), actor=request.user, request=request)
+    return answers_replace(
+        project=project,
+        assessment=assessment,
+        answers=answers,
+        matches_etag=etags.if_match(if_match),
+        actor=request.user,
+        request=request,
+    )
 
 
 def _answer_errors(framework, answers, assessment):
@@ -221,18 +253,21 @@ class AssessmentConfirm(APIView):
     @extend_schema(
         request=None,
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
-        responses={200: s.AssessmentSerializer, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 412: PROBLEM,
-                   428: PROBLEM},
+        responses={200: s.AssessmentSerializer, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 412: PROBLEM, 428: PROBLEM},
     )
     def post(self, request, pk, aid):
         _, assessment = _assessment(request, pk, aid, edit=True)
         if_match = request.headers.get("If-Match")
         if not if_match:
-            return problem(428, "Precondition required",
-                           "Send If-Match with the ETag of the project answers you reviewed "
-                           "(GET /api/v1/projects/{id}/answers/).", kind="if-match")
-        assessment, _ = assessment_confirm(assessment=assessment, actor=request.user,
-                                           matches_etag=etags.if_match(if_match), request=request)
+            return problem(
+                428,
+                "Precondition required",
+                "Send If-Match with the ETag of the project answers you reviewed (GET /api/v1/projects/{id}/answers/).",
+                kind="if-match",
+            )
+        assessment, _ = assessment_confirm(
+            assessment=assessment, actor=request.user, matches_etag=etags.if_match(if_match), request=request
+        )
         return _answers_response(assessment, s.AssessmentSerializer(assessment).data)
 
 
@@ -243,8 +278,14 @@ class RiskProfile(APIView):
         evaluation = latest_evaluation(project)
         if evaluation is None:
             raise NotFound("This project has no risk profile yet: every custodian must submit and confirm.")
-        return Response({"revision": evaluation.revision, "evaluated_at": evaluation.created_at,
-                         "current": evaluation.revision == project.revision, "result": evaluation.result})
+        return Response(
+            {
+                "revision": evaluation.revision,
+                "evaluated_at": evaluation.created_at,
+                "current": evaluation.revision == project.revision,
+                "result": evaluation.result,
+            }
+        )
 
 
 class RecordList(generics.ListAPIView):
@@ -284,29 +325,49 @@ class VerifyView(APIView):
     parser_classes = [MultiPartParser]
     stateless = True
 
-    @extend_schema(request={"multipart/form-data": s.VerifyUploadSerializer},
-                   responses={200: s.VerificationSerializer, 400: PROBLEM, 429: PROBLEM}, auth=[])
+    @extend_schema(
+        request={"multipart/form-data": s.VerifyUploadSerializer},
+        responses={200: s.VerificationSerializer, 400: PROBLEM, 429: PROBLEM},
+        auth=[],
+    )
     def post(self, request):
         if not ratelimit.allow(f"verify:{ratelimit.client_key(request)}", **settings.PRIAM_VERIFY_RATE):
             raise Throttled(wait=60)
         upload = request.FILES.get("file")
         if upload is None:
-            return problem(400, "Invalid request", "Upload the PDF as the form field “file”.", kind="validation",
-                           errors=[{"field": "file", "message": "This field is required."}])
+            return problem(
+                400,
+                "Invalid request",
+                "Upload the PDF as the form field “file”.",
+                kind="validation",
+                errors=[{"field": "file", "message": "This field is required."}],
+            )
         if upload.size > MAX_UPLOAD_BYTES:
-            return problem(400, "File too large", TOO_LARGE, kind="too-large",
-                           errors=[{"field": "file", "message": TOO_LARGE}])
+            return problem(
+                400, "File too large", TOO_LARGE, kind="too-large", errors=[{"field": "file", "message": TOO_LARGE}]
+            )
         result = record_verify(upload.read())
-        return Response({
-            "ok": result.ok, "summary": result.summary(), "is_pdf": result.pdf.is_pdf, "signed": result.pdf.signed,
-            # "valid" as the page reads it: the signature holds for these bytes (pyHanko's own
-            # `valid` only checks the signed attributes, and stays true after the content changed).
-            "intact": result.pdf.intact, "valid": bool(result.pdf.intact and result.pdf.valid),
-            "covers_whole_file": result.pdf.covers_whole_file, "trusted": result.pdf.trusted,
-            "signer": result.pdf.signer, "signed_at": result.pdf.signed_at, "sha256": result.pdf.signed_sha256,
-            "issued_here": result.issued_here, "record": result.record.number if result.record else None,
-            "superseded_by": result.superseded_by, "problems": result.problems,
-        })
+        return Response(
+            {
+                "ok": result.ok,
+                "summary": result.summary(),
+                "is_pdf": result.pdf.is_pdf,
+                "signed": result.pdf.signed,
+                # "valid" as the page reads it: the signature holds for these bytes (pyHanko's own
+                # `valid` only checks the signed attributes, and stays true after the content changed).
+                "intact": result.pdf.intact,
+                "valid": bool(result.pdf.intact and result.pdf.valid),
+                "covers_whole_file": result.pdf.covers_whole_file,
+                "trusted": result.pdf.trusted,
+                "signer": result.pdf.signer,
+                "signed_at": result.pdf.signed_at,
+                "sha256": result.pdf.signed_sha256,
+                "issued_here": result.issued_here,
+                "record": result.record.number if result.record else None,
+                "superseded_by": result.superseded_by,
+                "problems": result.problems,
+            }
+        )
 
 
 class EventCursor(CursorPagination):
@@ -322,9 +383,12 @@ class AuditEventList(generics.ListAPIView):
     serializer_class = s.AuditEventSerializer
     pagination_class = EventCursor
 
-    @extend_schema(parameters=[
-        OpenApiParameter(name, str) for name in ("project", "organisation", "user", "action", "date_from", "date_to")
-    ])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(name, str)
+            for name in ("project", "organisation", "user", "action", "date_from", "date_to")
+        ]
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -337,4 +401,3 @@ class AuditEventList(generics.ListAPIView):
 
             raise ValidationError(form.errors)
         return audit_events_filtered(filters=form.cleaned_data)
-

@@ -18,24 +18,35 @@ def _action_choices():
 
 class AuditFilterForm(forms.Form):
     project = forms.IntegerField(
-        label="Project id", required=False, min_value=1, max_value=2**63 - 1,
+        label="Project id",
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
         error_messages={"invalid": "Project id: enter a whole number."},
     )
     organisation = forms.ModelChoiceField(
-        label="Organisation", queryset=Organisation.objects.order_by("name"), required=False,
+        label="Organisation",
+        queryset=Organisation.objects.order_by("name"),
+        required=False,
         empty_label="Any organisation",
     )
     user = forms.CharField(
-        label="User", required=False, max_length=150,
+        label="User",
+        required=False,
+        max_length=150,
         help_text="Username or user id, as recorded.",
     )
     action = forms.ChoiceField(label="Action", required=False, choices=_action_choices)
     date_from = forms.DateField(
-        label="From date", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label="From date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "From date: enter a valid date (YYYY-MM-DD)."},
     )
     date_to = forms.DateField(
-        label="To date", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label="To date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "To date: enter a valid date (YYYY-MM-DD)."},
     )
 

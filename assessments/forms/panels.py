@@ -19,7 +19,10 @@ class DeclarationForm(forms.Form):
         widget=forms.RadioSelect,
     )
     details = limits.text_field(
-        "Details of the conflict", limits.NOTE, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        "Details of the conflict",
+        limits.NOTE,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required if you have a conflict. A conflicted member does not vote.",
     )
 
@@ -72,5 +75,7 @@ def conditions_from(formset):
         data = getattr(form, "cleaned_data", {})
         if not data or data.get("DELETE") or not data.get("text", "").strip():
             continue
-        kept.append({"text": data["text"].strip(), "rule": data.get("rule") or None, "blocking": bool(data.get("blocking"))})
+        kept.append(
+            {"text": data["text"].strip(), "rule": data.get("rule") or None, "blocking": bool(data.get("blocking"))}
+        )
     return kept

@@ -80,7 +80,9 @@ class ProjectEditForm(ProjectDetailsForm):
 
 class AmendmentForm(forms.Form):
     reason = limits.text_field(
-        "What will the amendment change, and why?", limits.NOTE, noun="The reason",
+        "What will the amendment change, and why?",
+        limits.NOTE,
+        noun="The reason",
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=f"The custodians and the panel read this. At most {limits.NOTE:,} characters.",
     )

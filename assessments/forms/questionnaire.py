@@ -85,8 +85,10 @@ class MultiFormType(FormType):
 class IntFormType(FormType):
     def field(self, question, common):
         return forms.IntegerField(
-            min_value=question.min, max_value=question.max,
-            widget=forms.NumberInput(attrs={"inputmode": "numeric"}), **common,
+            min_value=question.min,
+            max_value=question.max,
+            widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            **common,
         )
 
     def read(self, question, answer):

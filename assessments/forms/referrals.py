@@ -6,10 +6,15 @@ from .. import limits
 class ReferralReplyForm(forms.Form):
     question = forms.IntegerField(
         widget=forms.HiddenInput,
-        error_messages={"required": "Say which question you reply to.", "invalid": "That question is not part of this referral."},
+        error_messages={
+            "required": "Say which question you reply to.",
+            "invalid": "That question is not part of this referral.",
+        },
     )
     text = limits.text_field(
-        "Your reply", limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}),
+        "Your reply",
+        limits.LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=f"At most {limits.LONG_TEXT:,} characters. Replies are kept as they are; add another to correct one.",
     )
 
@@ -19,7 +24,9 @@ class ReferralReplyForm(forms.Form):
         if len(reply_as) > 1:
             self.fields["reply_as"] = forms.ChoiceField(
                 label="Reply as",
-                choices=[("", "The project's coordinator") if org is None else (str(org.pk), org.name) for org in reply_as],
+                choices=[
+                    ("", "The project's coordinator") if org is None else (str(org.pk), org.name) for org in reply_as
+                ],
                 required=False,
             )
         self.speakers = list(reply_as)

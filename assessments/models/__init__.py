@@ -1,6 +1,6 @@
 from .accounts import Membership, Organisation, User
-from .frameworks import FrameworkVersion
 from .audit import AuditAction, AuditChainCheck, AuditChainHead, AuditEvent, AuditExport
+from .frameworks import FrameworkVersion
 from .panels import (
     ConflictDeclaration,
     Decision,
@@ -11,8 +11,8 @@ from .panels import (
     ReferralReply,
     Vote,
 )
-from .records import DecisionRecord, RecordPdf, RecordPdfJob
 from .projects import CustodianAssessment, Evaluation, Outcome, Project
+from .records import DecisionRecord, RecordPdf, RecordPdfJob
 from .tokens import ApiToken
 
 __all__ = [

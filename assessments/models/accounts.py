@@ -34,9 +34,7 @@ class User(AbstractUser):
     is_auditor = models.BooleanField(
         default=False, help_text="Auditors read every project and the audit trail, read-only."
     )
-    organisations = models.ManyToManyField(
-        Organisation, through="Membership", related_name="members", blank=True
-    )
+    organisations = models.ManyToManyField(Organisation, through="Membership", related_name="members", blank=True)
 
     @property
     def is_administrator(self):
@@ -54,15 +52,11 @@ class Membership(models.Model):
         COORDINATOR = "coordinator", "Coordinator"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="memberships"
-    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CUSTODIAN)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")]
         ordering = ["organisation__name"]
 
     def __str__(self):

@@ -21,9 +21,7 @@ class FrameworkVersion(models.Model):
 
     class Meta:
         ordering = ["framework_id", "-loaded_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["framework_id", "version"], name="one_framework_version")
-        ]
+        constraints = [models.UniqueConstraint(fields=["framework_id", "version"], name="one_framework_version")]
 
     def __str__(self):
         return f"{self.framework_id}@{self.version}"

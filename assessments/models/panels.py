@@ -39,9 +39,7 @@ class PanelMembership(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["panel", "user"], name="one_seat_per_panel"),
-            models.UniqueConstraint(
-                fields=["panel"], condition=models.Q(role="chair"), name="one_chair_per_panel"
-            ),
+            models.UniqueConstraint(fields=["panel"], condition=models.Q(role="chair"), name="one_chair_per_panel"),
             models.UniqueConstraint(
                 fields=["panel"], condition=models.Q(role="deputy"), name="one_deputy_chair_per_panel"
             ),
@@ -66,7 +64,9 @@ class PanelReview(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     sent_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True, max_length=limits.NOTE, help_text="The coordinator's covering note to the panel.")
+    note = models.TextField(
+        blank=True, max_length=limits.NOTE, help_text="The coordinator's covering note to the panel."
+    )
 
     class Meta:
         ordering = ["-sent_at"]

@@ -18,8 +18,14 @@ class Project(models.Model):
 
     # What a custodian's confirmation covers, besides the project-scope answers.
     DETAIL_FIELDS = (
-        "title", "summary", "lead_researcher", "lead_organisation", "purpose",
-        "public_benefit", "start_date", "end_date",
+        "title",
+        "summary",
+        "lead_researcher",
+        "lead_organisation",
+        "purpose",
+        "public_benefit",
+        "start_date",
+        "end_date",
     )
 
     title = models.CharField(max_length=limits.NAME)
@@ -38,9 +44,7 @@ class Project(models.Model):
     coordinating_organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="coordinated_projects"
     )
-    custodians = models.ManyToManyField(
-        Organisation, through="CustodianAssessment", related_name="projects"
-    )
+    custodians = models.ManyToManyField(Organisation, through="CustodianAssessment", related_name="projects")
     # The project keeps the framework version it started with until someone
     # explicitly applies a newer one.
     framework_version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="+")
@@ -110,9 +114,7 @@ class CustodianAssessment(models.Model):
 
     class Meta:
         ordering = ["organisation__name"]
-        constraints = [
-            models.UniqueConstraint(fields=["project", "organisation"], name="one_assessment_per_custodian")
-        ]
+        constraints = [models.UniqueConstraint(fields=["project", "organisation"], name="one_assessment_per_custodian")]
 
     def __str__(self):
         return f"{self.organisation} for {self.project}"
@@ -156,9 +158,7 @@ class Evaluation(models.Model):
 
     class Meta:
         ordering = ["-revision"]
-        constraints = [
-            models.UniqueConstraint(fields=["project", "revision"], name="one_evaluation_per_revision")
-        ]
+        constraints = [models.UniqueConstraint(fields=["project", "revision"], name="one_evaluation_per_revision")]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -51,7 +51,7 @@ def static_file_for_url(url):
     path = unquote(parts.path)
     if not path.startswith(prefix):
         raise ResourceRefused(f"not under {prefix}")
-    name = path[len(prefix):]
+    name = path[len(prefix) :]
     # Nothing that could climb out of the static folders, however it is spelled.
     segments = name.replace("\\", "/").split("/")
     if not name or "\x00" in name or any(s in ("..", ".") for s in segments) or name.startswith("/"):
@@ -73,8 +73,9 @@ class StaticOnlyURLFetcher(URLFetcher):
     """A WeasyPrint URL fetcher for PRIAM's static files and data: URLs only."""
 
     def __init__(self):
-        super().__init__(timeout=1, allowed_protocols=("data", "http", "https"),
-                         allow_redirects=False, fail_on_errors=False)
+        super().__init__(
+            timeout=1, allowed_protocols=("data", "http", "https"), allow_redirects=False, fail_on_errors=False
+        )
 
     def fetch(self, url, headers=None):
         if url.lower().startswith("data:"):
@@ -87,9 +88,7 @@ class StaticOnlyURLFetcher(URLFetcher):
         mime_type, _ = mimetypes.guess_type(path)
         with open(path, "rb") as handle:
             body = handle.read()
-        return URLFetcherResponse(
-            url, body, headers={"Content-Type": mime_type or "application/octet-stream"}
-        )
+        return URLFetcherResponse(url, body, headers={"Content-Type": mime_type or "application/octet-stream"})
 
 
 def render_pdf(html: str) -> bytes:

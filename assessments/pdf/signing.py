@@ -54,8 +54,6 @@ PEM_VARIABLES = "PRIAM_SIGNING_KEY_FILE and PRIAM_SIGNING_CERT_FILE"
 PKCS12_VARIABLES = "PRIAM_SIGNING_PKCS12_FILE and PRIAM_SIGNING_PASSPHRASE_FILE"
 
 
-
-
 @dataclass(frozen=True)
 class SigningConfig:
     """Where the signing material is, as configured (paths as strings, "" when unset)."""
@@ -73,8 +71,12 @@ class SigningConfig:
         return [
             path
             for path in (
-                self.key_file, self.cert_file, self.chain_file, self.pkcs12_file,
-                self.passphrase_file, self.trust_roots_file,
+                self.key_file,
+                self.cert_file,
+                self.chain_file,
+                self.pkcs12_file,
+                self.passphrase_file,
+                self.trust_roots_file,
             )
             if path
         ]
@@ -101,12 +103,13 @@ def signing_config() -> SigningConfig:
         )
     if p12_given:
         if not (get("PKCS12_FILE") and get("PASSPHRASE_FILE")):
-            raise SigningNotConfigured(
-                f"Signing decision records with a PKCS#12 file needs both {PKCS12_VARIABLES}."
-            )
+            raise SigningNotConfigured(f"Signing decision records with a PKCS#12 file needs both {PKCS12_VARIABLES}.")
         return SigningConfig(
-            "pkcs12", pkcs12_file=get("PKCS12_FILE"), passphrase_file=get("PASSPHRASE_FILE"),
-            chain_file=get("CHAIN_FILE"), **common,
+            "pkcs12",
+            pkcs12_file=get("PKCS12_FILE"),
+            passphrase_file=get("PASSPHRASE_FILE"),
+            chain_file=get("CHAIN_FILE"),
+            **common,
         )
     if pem_given:
         if not (get("KEY_FILE") and get("CERT_FILE")):
@@ -114,14 +117,20 @@ def signing_config() -> SigningConfig:
                 f"Signing decision records with key and certificate files needs both {PEM_VARIABLES}."
             )
         return SigningConfig(
-            "pem", key_file=get("KEY_FILE"), cert_file=get("CERT_FILE"),
-            chain_file=get("CHAIN_FILE"), **common,
+            "pem",
+            key_file=get("KEY_FILE"),
+            cert_file=get("CERT_FILE"),
+            chain_file=get("CHAIN_FILE"),
+            **common,
         )
     if conf.get("USE_TEST_CA"):
         files = testca.SigningFiles.in_directory(testca.default_directory())
         return SigningConfig(
-            "test-ca", key_file=str(files.key), cert_file=str(files.cert),
-            chain_file=str(files.ca), **common,
+            "test-ca",
+            key_file=str(files.key),
+            cert_file=str(files.cert),
+            chain_file=str(files.ca),
+            **common,
         )
     raise SigningNotConfigured(
         f"Decision records cannot be signed: set {PEM_VARIABLES} (and PRIAM_SIGNING_CHAIN_FILE), "
@@ -147,9 +156,7 @@ def _unusable(config, path, problem):
             f"The local test CA file {path} {problem}: run `python manage.py init_signing` "
             f"(`make run` does), or set {PEM_VARIABLES} or {PKCS12_VARIABLES}."
         )
-    return SigningNotConfigured(
-        f"{_variable_for(config, path)} names {path}, which {problem}."
-    )
+    return SigningNotConfigured(f"{_variable_for(config, path)} names {path}, which {problem}.")
 
 
 def _fingerprint(config):
@@ -183,12 +190,11 @@ def _load_material(config):
             raise _unusable(config, config.passphrase_file, "cannot be read") from None
         passphrase = raw.rstrip(b"\r\n") or None
         try:
-            key, cert, extra = pkcs12.load_key_and_certificates(
-                Path(config.pkcs12_file).read_bytes(), passphrase
-            )
+            key, cert, extra = pkcs12.load_key_and_certificates(Path(config.pkcs12_file).read_bytes(), passphrase)
         except (OSError, ValueError, TypeError) as exc:
             raise _unusable(
-                config, config.pkcs12_file,
+                config,
+                config.pkcs12_file,
                 f"cannot be opened with the passphrase in PRIAM_SIGNING_PASSPHRASE_FILE ({exc})",
             ) from None
         if key is None or cert is None:
@@ -200,9 +206,7 @@ def _load_material(config):
         try:
             signing_key = load_private_key_from_pemder(config.key_file, passphrase=None)
         except (OSError, ValueError, TypeError) as exc:
-            raise _unusable(
-                config, config.key_file, f"holds no readable unencrypted private key ({exc})"
-            ) from None
+            raise _unusable(config, config.key_file, f"holds no readable unencrypted private key ({exc})") from None
         try:
             signing_cert = load_cert_from_pemder(config.cert_file)
         except (OSError, ValueError, TypeError) as exc:
@@ -240,9 +244,7 @@ def _load_material(config):
 
 def _public_key_der(private_key_info):
     key = serialization.load_der_private_key(private_key_info.dump(), password=None)
-    return key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    return key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def default_trust_roots(signing_cert, chain):

@@ -58,7 +58,7 @@ def default_directory():
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 
 
 def _name(common_name, organisation):
@@ -84,9 +84,15 @@ def create_ca(common_name=CA_COMMON_NAME, organisation=ORGANISATION, years=10):
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=False, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -96,8 +102,7 @@ def create_ca(common_name=CA_COMMON_NAME, organisation=ORGANISATION, years=10):
     return key, cert
 
 
-def issue_signing_cert(ca_key, ca_cert, common_name=SIGNER_COMMON_NAME,
-                       organisation=ORGANISATION, years=2):
+def issue_signing_cert(ca_key, ca_cert, common_name=SIGNER_COMMON_NAME, organisation=ORGANISATION, years=2):
     """A new document-signing key and certificate issued by the CA: (key, cert)."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = _now()
@@ -112,9 +117,15 @@ def issue_signing_cert(ca_key, ca_cert, common_name=SIGNER_COMMON_NAME,
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=True, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -123,9 +134,7 @@ def issue_signing_cert(ca_key, ca_cert, common_name=SIGNER_COMMON_NAME,
             critical=False,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     return key, cert

@@ -24,7 +24,7 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 
 from asn1crypto import algos, cms
@@ -44,9 +44,7 @@ MAX_UPLOAD_TEXT = f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
 TOO_LARGE = f"This file is larger than {MAX_UPLOAD_TEXT}, so it cannot be a decision record from PRIAM."
 DAMAGED = "The PDF is damaged and cannot be read."
 NOT_SIGNED = "This PDF is not signed, so it is not a decision record issued by this PRIAM."
-SEVERAL_SIGNATURES = (
-    "This PDF carries more than one signature: it was changed after it was signed."
-)
+SEVERAL_SIGNATURES = "This PDF carries more than one signature: it was changed after it was signed."
 CHANGED = "This PDF was changed after it was signed: the signature does not cover the whole file."
 NOT_INTACT = "This PDF was changed after it was signed: its content no longer matches the signature."
 INVALID = "The signature on this PDF is not valid."
@@ -56,9 +54,7 @@ NOT_OURS = (
     "This PDF was not signed by this PRIAM: its signing certificate was not issued by this "
     "PRIAM's certificate authority, so it is not a record issued by this PRIAM."
 )
-NOT_OURS_CERTIFICATE = (
-    "Its signing certificate was not issued by this PRIAM's certificate authority either."
-)
+NOT_OURS_CERTIFICATE = "Its signing certificate was not issued by this PRIAM's certificate authority either."
 
 
 @dataclass(frozen=True)
@@ -123,8 +119,10 @@ def _contents_problem(data: bytes, sig) -> str | None:
     gap = data[start:gap_end]
     contents = bytes(sig.pkcs7_content)
     hex_text = gap[1:-1]
-    if gap[:1] != b"<" or gap[-1:] != b">" or hex_text not in (
-        contents.hex().encode(), contents.hex().upper().encode()
+    if (
+        gap[:1] != b"<"
+        or gap[-1:] != b">"
+        or hex_text not in (contents.hex().encode(), contents.hex().upper().encode())
     ):
         return ALTERED_SIGNATURE
     length = _der_length(contents)
@@ -200,9 +198,7 @@ def _chains_to_roots(sig, roots, moment):
         carried = [c.chosen for c in sig.signed_data["certificates"] if c.name == "certificate"]
     except Exception:
         return None
-    context = ValidationContext(
-        trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment
-    )
+    context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment)
     validator = CertificateValidator(cert, intermediate_certs=carried, validation_context=context)
     try:
         asyncio.run(validator.async_validate_path())
@@ -250,7 +246,7 @@ def verify_pdf(data: bytes) -> PdfVerification:
         )
         claimed = sig.self_reported_timestamp
         if claimed is not None and claimed.tzinfo is None:
-            claimed = claimed.replace(tzinfo=timezone.utc)
+            claimed = claimed.replace(tzinfo=UTC)
         context = ValidationContext(
             trust_roots=roots,
             allow_fetching=False,
@@ -268,8 +264,9 @@ def verify_pdf(data: bytes) -> PdfVerification:
     except Exception as exc:
         logger.info("verify_pdf: signature not validated: %s: %s", type(exc).__name__, exc)
         chains = _chains_to_roots(sig, roots, claimed)
-        return PdfVerification(**fields_, chains_to_roots=chains, trusted=bool(chains),
-                               problems=problems + [UNREADABLE_SIGNATURE])
+        return PdfVerification(
+            **fields_, chains_to_roots=chains, trusted=bool(chains), problems=problems + [UNREADABLE_SIGNATURE]
+        )
 
     intact, valid = bool(status.intact), bool(status.valid)
     # pyHanko's "trusted" also requires an intact, valid signature; for those it has
@@ -287,9 +284,12 @@ def verify_pdf(data: bytes) -> PdfVerification:
         problems.append(NOT_INTACT)
     elif not valid:
         problems.append(INVALID)
-    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE and CHANGED not in problems:
-        if SEVERAL_SIGNATURES not in problems:
-            problems.append(CHANGED)
+    if (
+        status.coverage != SignatureCoverageLevel.ENTIRE_FILE
+        and CHANGED not in problems
+        and SEVERAL_SIGNATURES not in problems
+    ):
+        problems.append(CHANGED)
     if intact and valid and whole:
         try:
             altered = _contents_problem(data, sig)
@@ -305,16 +305,19 @@ def verify_pdf(data: bytes) -> PdfVerification:
         # validated against our roots: an altered copy of, say, the CA
         # certificate would otherwise sit unnoticed in the unsigned CMS part.
         path = {cert.dump() for cert in status.validation_path}
-        carried = {
-            choice.chosen.dump()
-            for choice in sig.signed_data["certificates"]
-            if choice.name == "certificate"
-        }
+        carried = {choice.chosen.dump() for choice in sig.signed_data["certificates"] if choice.name == "certificate"}
         if not carried <= path:
             problems.append(ALTERED_SIGNATURE)
             intact = False
     ok = intact and valid and whole and trusted and not problems
     return PdfVerification(
-        **fields_, ok=ok, signature_checked=True, intact=intact, valid=valid, covers_whole_file=whole,
-        trusted=trusted, chains_to_roots=trusted, problems=problems,
+        **fields_,
+        ok=ok,
+        signature_checked=True,
+        intact=intact,
+        valid=valid,
+        covers_whole_file=whole,
+        trusted=trusted,
+        chains_to_roots=trusted,
+        problems=problems,
     )

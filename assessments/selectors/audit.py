@@ -8,7 +8,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..models import (
-    AuditAction, AuditChainCheck, AuditChainHead, AuditEvent, AuditExport, Organisation, User,
+    AuditAction,
+    AuditChainCheck,
+    AuditChainHead,
+    AuditEvent,
+    AuditExport,
+    Organisation,
+    User,
 )
 
 # The hash before the first event.
@@ -19,6 +25,7 @@ def audit_head():
     """(sequence, hash) of the newest event, as published in decision records."""
     head = AuditChainHead.objects.filter(pk=1).first()
     return (head.sequence, head.hash) if head else (0, GENESIS_HASH)
+
 
 FILTER_KEYS = ("project", "organisation", "user", "action", "date_from", "date_to")
 
@@ -114,8 +121,7 @@ def audit_rows(events):
     organisations = dict(Organisation.objects.values_list("id", "name"))
     names = _actor_names(event.actor_id for event in events)
     return [
-        (event, AuditAction.label_of(event.action), organisations.get(event.organisation_id),
-         names.get(event.actor_id))
+        (event, AuditAction.label_of(event.action), organisations.get(event.organisation_id), names.get(event.actor_id))
         for event in events
     ]
 
@@ -127,7 +133,8 @@ def audit_event_get(sequence):
         return None
     organisation = (
         Organisation.objects.filter(pk=event.organisation_id).values_list("name", flat=True).first()
-        if event.organisation_id is not None else None
+        if event.organisation_id is not None
+        else None
     )
     return event, organisation, _actor_names([event.actor_id]).get(event.actor_id)
 

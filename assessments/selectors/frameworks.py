@@ -6,7 +6,6 @@ from .. import engine
 from ..errors import FrameworkNotFound, PriamError
 from ..models import FrameworkVersion
 
-
 # New projects are assessed under the latest loaded version of this framework.
 DEFAULT_FRAMEWORK = "five-safes"
 

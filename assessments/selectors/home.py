@@ -55,10 +55,7 @@ def assessments_waiting_for(user):
         .select_related("project", "organisation")
         .order_by("project__title", "organisation__name")
     )
-    return [
-        a for a in candidates
-        if not a.is_submitted or not a.is_confirmed
-    ]
+    return [a for a in candidates if not a.is_submitted or not a.is_confirmed]
 
 
 def referrals_waiting_for(user):
@@ -69,7 +66,9 @@ def referrals_waiting_for(user):
         Project.objects.filter(status=Project.Status.REFERRED)
         .filter(
             models.Q(coordinator=user)
-            | models.Q(pk__in=CustodianAssessment.objects.filter(organisation__memberships__user=user).values("project_id"))
+            | models.Q(
+                pk__in=CustodianAssessment.objects.filter(organisation__memberships__user=user).values("project_id")
+            )
         )
         .order_by("title")
     )

@@ -72,7 +72,8 @@ def decider_of(review):
     elif declared.get(chair.pk) is not True:
         if chair.pk not in declared:
             return Decider(
-                None, "chair",
+                None,
+                "chair",
                 f"The chair, {chair.display_name}, must declare any conflict of interest before deciding.",
             )
         return Decider(chair, "chair", "")
@@ -80,19 +81,22 @@ def decider_of(review):
         candidate, role = deputy, "deputy"
         if deputy is None:
             return Decider(
-                None, "deputy",
+                None,
+                "deputy",
                 f"The chair, {chair.display_name}, has declared a conflict of interest and the panel has "
                 f"no deputy chair, so nobody can record the decision. {fix}",
             )
     if candidate.pk not in declared:
         return Decider(
-            None, role,
+            None,
+            role,
             f"The chair has declared a conflict of interest, so the deputy chair, {candidate.display_name}, "
             "decides once they have declared any conflict of interest.",
         )
     if declared[candidate.pk]:
         return Decider(
-            None, role,
+            None,
+            role,
             f"Both the chair and the deputy chair, {candidate.display_name}, have declared a conflict of "
             f"interest, so nobody can record the decision. {fix}",
         )

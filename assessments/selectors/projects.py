@@ -30,12 +30,17 @@ def project_list(user):
 
 def project_rows(user):
     """The projects page's rows: project_list without any answers, which the page never shows."""
-    return project_list(user).defer("answers", "sections").prefetch_related(None).prefetch_related(
-        Prefetch(
-            "assessments",
-            queryset=CustodianAssessment.objects.select_related("organisation")
-            .defer("answers", "sections", "confirmed_snapshot")
-            .order_by("organisation__name"),
+    return (
+        project_list(user)
+        .defer("answers", "sections")
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=CustodianAssessment.objects.select_related("organisation")
+                .defer("answers", "sections", "confirmed_snapshot")
+                .order_by("organisation__name"),
+            )
         )
     )
 
@@ -134,7 +139,9 @@ def project_standing(project):
         )
         if referral is not None:
             questions = list(
-                ReferralQuestion.objects.filter(decision=referral).prefetch_related("replies__author", "replies__organisation")
+                ReferralQuestion.objects.filter(decision=referral).prefetch_related(
+                    "replies__author", "replies__organisation"
+                )
             )
     return {
         "record_in_force": in_force,
@@ -151,7 +158,9 @@ def referral_history(review):
     from ..models import Decision
 
     decisions = (
-        Decision.objects.filter(review__project_id=review.project_id, outcome="refer_back", review__sent_at__lte=review.sent_at)
+        Decision.objects.filter(
+            review__project_id=review.project_id, outcome="refer_back", review__sent_at__lte=review.sent_at
+        )
         .select_related("review__panel", "decided_by")
         .prefetch_related("referral_questions__replies__author", "referral_questions__replies__organisation")
         .order_by("-decided_at", "-pk")
@@ -171,14 +180,23 @@ def confirmation_changes(assessment, document=None):
 
     def answer_changes(before, after):
         return [
-            {"question": framework.questions_by_id.get(qid), "qid": qid, "before": before.get(qid), "after": after.get(qid)}
+            {
+                "question": framework.questions_by_id.get(qid),
+                "qid": qid,
+                "before": before.get(qid),
+                "after": after.get(qid),
+            }
             for qid in sorted(set(before) | set(after), key=lambda q: (order.get(q, len(order)), q))
             if before.get(qid) != after.get(qid)
         ]
 
     details = [
-        {"field": field, "label": capfirst(Project._meta.get_field(field).verbose_name),
-         "before": then.get("details", {}).get(field), "after": now["details"][field]}
+        {
+            "field": field,
+            "label": capfirst(Project._meta.get_field(field).verbose_name),
+            "before": then.get("details", {}).get(field),
+            "after": now["details"][field],
+        }
         for field in Project.DETAIL_FIELDS
         if then and then.get("details", {}).get(field) != now["details"][field]
     ]
@@ -272,29 +290,30 @@ def project_overview(project, user):
     """Everything the project page shows, for one viewer."""
     from .. import permissions
 
-    assessments = list(
-        project.assessments.select_related("organisation", "submitted_by", "confirmed_by")
-    )
+    assessments = list(project.assessments.select_related("organisation", "submitted_by", "confirmed_by"))
     mine = {a.pk for a in assessments if permissions.can_edit_assessment(user, a)} if assessments else set()
     project_sections = questionnaire_sections(project)
-    evaluations = list(project.evaluations.order_by("-revision").only("pk", "revision", "overall", "outcome", "created_at"))
+    evaluations = list(
+        project.evaluations.order_by("-revision").only("pk", "revision", "overall", "outcome", "created_at")
+    )
     newer = [
-        v for v in project.framework_version.__class__.objects.filter(
+        v
+        for v in project.framework_version.__class__.objects.filter(
             framework_id=project.framework_version.framework_id
         ).exclude(pk=project.framework_version_id)
         if v.loaded_at > project.framework_version.loaded_at
     ]
     reviews = list(project.reviews.select_related("panel").order_by("-sent_at"))
     visible_reviews = [
-        r for r in reviews
-        if permissions.reads_everything(user) or r.panel.seats.filter(user=user).exists()
+        r for r in reviews if permissions.reads_everything(user) or r.panel.seats.filter(user=user).exists()
     ]
     return {
         "project": project,
         "reviews": visible_reviews,
         "open_review": next((r for r in reviews if r.status == r.Status.OPEN), None),
         "records": list(
-            project.records.select_related("decision").order_by("-issued_at", "-pk")
+            project.records.select_related("decision")
+            .order_by("-issued_at", "-pk")
             .only("number", "issued_at", "supersedes", "decision__outcome")
         ),
         "record_in_force": project_record_in_force(project),
@@ -323,7 +342,8 @@ def framework_change_preview(*, project, version):
         "rules_added": sorted(set(proposed.rules_by_id) - set(current.rules_by_id)),
         "rules_removed": sorted(set(current.rules_by_id) - set(proposed.rules_by_id)),
         "rules_changed": sorted(
-            rid for rid in set(current.rules_by_id) & set(proposed.rules_by_id)
+            rid
+            for rid in set(current.rules_by_id) & set(proposed.rules_by_id)
             if current.rules_by_id[rid].as_dict() != proposed.rules_by_id[rid].as_dict()
         ),
         "before": None,

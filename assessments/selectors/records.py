@@ -42,6 +42,8 @@ def record_successor(record):
         later = Q(issued_at__gt=record.issued_at) | Q(issued_at=record.issued_at, pk__gt=record.pk)
         successor = (
             DecisionRecord.objects.filter(later, project_id=record.project_id)
-            .order_by("issued_at", "pk").only("number").first()
+            .order_by("issued_at", "pk")
+            .only("number")
+            .first()
         )
     return successor

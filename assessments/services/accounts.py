@@ -11,7 +11,10 @@ def user_password_changed(*, user, request=None):
 def user_password_reset_requested(*, email, user=None, request=None):
     """`user` is the account using the address, if any; the event is written either way."""
     audit_record(
-        action=AuditAction.AUTH_PASSWORD_RESET_REQUESTED, obj=user, object_type="user", request=request,
+        action=AuditAction.AUTH_PASSWORD_RESET_REQUESTED,
+        obj=user,
+        object_type="user",
+        request=request,
         data={"email": email},
     )
 

@@ -34,9 +34,13 @@ def section_save(*, project, safe, answers, base_version, actor, assessment=None
 
 def answers_etag(owner):
     """A validator for the whole answer set of a project (its own answers) or an assessment."""
-    return '"' + hashlib.sha256(
-        engine.canonical_json({"answers": owner.answers, "sections": owner.sections}).encode("utf-8")
-    ).hexdigest()[:32] + '"'
+    return (
+        '"'
+        + hashlib.sha256(
+            engine.canonical_json({"answers": owner.answers, "sections": owner.sections}).encode("utf-8")
+        ).hexdigest()[:32]
+        + '"'
+    )
 
 
 def answers_replace(*, project, answers, matches_etag, actor, assessment=None, request=None):
@@ -52,9 +56,7 @@ def answers_replace(*, project, answers, matches_etag, actor, assessment=None, r
         framework = engine_framework(project.framework_version)
         scope = PROJECT if assessment is None else CUSTODIAN
         updates = {q.id: answers.get(q.id) for q in framework.questions_for(scope)}
-        safes = sorted({
-            q.safe for q in framework.questions_for(scope) if updates.get(q.id) != owner.answers.get(q.id)
-        })
+        safes = sorted({q.safe for q in framework.questions_for(scope) if updates.get(q.id) != owner.answers.get(q.id)})
         _apply_answers(project, owner, assessment, updates, safes, actor, request, {"section": "all"})
     return owner
 

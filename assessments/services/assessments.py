@@ -58,8 +58,10 @@ def assessment_confirm(*, assessment, actor, answers_version=None, matches_etag=
                 "the coordinator must finish them before custodians confirm.",
                 problems,
             )
-        seen = answers_version == project.answers_version if answers_version is not None else (
-            matches_etag is None or matches_etag(answers_etag(project))
+        seen = (
+            answers_version == project.answers_version
+            if answers_version is not None
+            else (matches_etag is None or matches_etag(answers_etag(project)))
         )
         if not seen:
             raise ConfirmationStale(
@@ -69,9 +71,7 @@ def assessment_confirm(*, assessment, actor, answers_version=None, matches_etag=
         assessment.confirmed_version = project.answers_version
         assessment.confirmed_snapshot = {
             "project": project.confirmation_content(),
-            "custodians": {
-                a.organisation.name: a.answers for a in project.assessments.select_related("organisation")
-            },
+            "custodians": {a.organisation.name: a.answers for a in project.assessments.select_related("organisation")},
         }
         assessment.confirmed_at = timezone.now()
         assessment.confirmed_by = actor

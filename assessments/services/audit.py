@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..models import AuditAction, AuditChainHead, AuditEvent
+from ..models import AuditAction, AuditChainHead, AuditEvent, DecisionRecord
 from ..selectors.audit import GENESIS_HASH, audit_head
 
 MASK = "********"
@@ -35,9 +35,7 @@ def mask_secrets(value):
 
 
 def canonical_data(data):
-    return json.dumps(
-        mask_secrets(data or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    )
+    return json.dumps(mask_secrets(data or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def _dump(value):
@@ -63,28 +61,75 @@ _CANONICAL = (
 _sha256 = hashlib.sha256
 
 
-def _hash_of(sequence, timestamp, actor_id, actor, action, object_type, object_id,
-              organisation_id, project_id, ip_address, user_agent, data_json, prev_hash):
+def _hash_of(
+    sequence,
+    timestamp,
+    actor_id,
+    actor,
+    action,
+    object_type,
+    object_id,
+    organisation_id,
+    project_id,
+    ip_address,
+    user_agent,
+    data_json,
+    prev_hash,
+):
     canonical = _CANONICAL % (
-        _dump(action), _dump(actor), _dump(actor_id), data_json, _dump(ip_address),
-        _dump(object_id), _dump(object_type), _dump(organisation_id), _dump(prev_hash),
-        _dump(project_id), sequence, _encode_str(timestamp.isoformat(timespec="microseconds")),
+        _dump(action),
+        _dump(actor),
+        _dump(actor_id),
+        data_json,
+        _dump(ip_address),
+        _dump(object_id),
+        _dump(object_type),
+        _dump(organisation_id),
+        _dump(prev_hash),
+        _dump(project_id),
+        sequence,
+        _encode_str(timestamp.isoformat(timespec="microseconds")),
         _dump(user_agent),
     )
     return _sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def event_hash(
-    *, sequence, timestamp, actor_id, actor, action, object_type, object_id,
-    organisation_id, project_id, ip_address, user_agent, data_json, prev_hash,
+    *,
+    sequence,
+    timestamp,
+    actor_id,
+    actor,
+    action,
+    object_type,
+    object_id,
+    organisation_id,
+    project_id,
+    ip_address,
+    user_agent,
+    data_json,
+    prev_hash,
 ):
     """SHA-256 of the event's canonical JSON; data_json is embedded as stored.
 
     The canonical form is the JSON object of the event's fields with sorted keys,
     compact separators and non-ASCII kept as UTF-8 (json.dumps(ensure_ascii=False)).
     """
-    return _hash_of(sequence, timestamp, actor_id, actor, action, object_type, object_id,
-                    organisation_id, project_id, ip_address, user_agent, data_json, prev_hash)
+    return _hash_of(
+        sequence,
+        timestamp,
+        actor_id,
+        actor,
+        action,
+        object_type,
+        object_id,
+        organisation_id,
+        project_id,
+        ip_address,
+        user_agent,
+        data_json,
+        prev_hash,
+    )
 
 
 def _client_ip(request):
@@ -100,9 +145,18 @@ def _actor_of(actor, request):
 
 
 def audit_record(
-    *, action, actor=None, obj=None, object_type="", object_id="",
-    organisation=None, organisation_id=None, project=None, project_id=None,
-    request=None, data=None,
+    *,
+    action,
+    actor=None,
+    obj=None,
+    object_type="",
+    object_id="",
+    organisation=None,
+    organisation_id=None,
+    project=None,
+    project_id=None,
+    request=None,
+    data=None,
 ):
     """Append one event to the chain, inside the caller's transaction.
 
@@ -160,8 +214,20 @@ class ChainReport:
 
 
 VERIFY_FIELDS = (
-    "sequence", "timestamp", "actor_id", "actor", "action", "object_type", "object_id",
-    "organisation_id", "project_id", "ip_address", "user_agent", "data_json", "prev_hash", "hash",
+    "sequence",
+    "timestamp",
+    "actor_id",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "organisation_id",
+    "project_id",
+    "ip_address",
+    "user_agent",
+    "data_json",
+    "prev_hash",
+    "hash",
 )
 
 
@@ -185,9 +251,7 @@ def _verify_rows(chunk_size):
             yield (row[0], row[1].isoformat(timespec="microseconds")) + row[2:]
         return
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    columns = ", ".join(
-        _PG_ISO_UTC if f == "timestamp" else connection.ops.quote_name(f) for f in VERIFY_FIELDS
-    )
+    columns = ", ".join(_PG_ISO_UTC if f == "timestamp" else connection.ops.quote_name(f) for f in VERIFY_FIELDS)
     with connection.cursor() as wrapper:
         raw = wrapper.cursor.connection.cursor()
         # Stopping early (a broken chain) closes this generator: psycopg then
@@ -214,17 +278,16 @@ def _short(digest):
 
 def _anchors_verify(report):
     """The report, failed at the first record (in chain order) whose head the log contradicts."""
-    from ..models import DecisionRecord
-
     anchors = list(
-        DecisionRecord.objects.order_by("audit_head_sequence", "pk")
-        .values_list("number", "audit_head_sequence", "audit_head_hash")
+        DecisionRecord.objects.order_by("audit_head_sequence", "pk").values_list(
+            "number", "audit_head_sequence", "audit_head_hash"
+        )
     )
     hashes = {}
     sequences = sorted({sequence for _, sequence, _ in anchors})
     for start in range(0, len(sequences), 500):
         hashes.update(
-            AuditEvent.objects.filter(sequence__in=sequences[start:start + 500]).values_list("sequence", "hash")
+            AuditEvent.objects.filter(sequence__in=sequences[start : start + 500]).values_list("sequence", "hash")
         )
     hashes[0] = GENESIS_HASH
     confirmed = None  # (number, sequence) of the last record the log agrees with
@@ -234,18 +297,22 @@ def _anchors_verify(report):
             confirmed = (number, sequence)
             continue
         now = "is missing" if found is None else f"now hashes to {_short(found)}"
-        detail = (
-            f"An event at or before event {sequence} was changed"
-            + (f", after event {confirmed[1]}, which {confirmed[0]} confirms." if confirmed else ".")
+        detail = f"An event at or before event {sequence} was changed" + (
+            f", after event {confirmed[1]}, which {confirmed[0]} confirms." if confirmed else "."
         )
         return ChainReport(
-            False, report.count, report.head_sequence, report.head_hash, sequence,
+            False,
+            report.count,
+            report.head_sequence,
+            report.head_hash,
+            sequence,
             f"{number} was issued with the chain head at event {sequence} = {_short(anchored_hash)}, "
             f"but event {sequence} {now}",
-            records_checked=checked + 1, bad_record=number, detail=detail,
+            records_checked=checked + 1,
+            bad_record=number,
+            detail=detail,
         )
-    return ChainReport(True, report.count, report.head_sequence, report.head_hash,
-                       records_checked=len(anchors))
+    return ChainReport(True, report.count, report.head_sequence, report.head_hash, records_checked=len(anchors))
 
 
 def _chain_verify(chunk_size):
@@ -256,31 +323,76 @@ def _chain_verify(chunk_size):
     q, canonical, sha256 = _encode_str, _CANONICAL, _sha256
     with closing(_verify_rows(chunk_size)) as rows:
         for row in rows:
-            (sequence, timestamp, actor_id, actor, action, object_type, object_id, organisation_id,
-             project_id, ip_address, user_agent, data_json, stored_prev, stored_hash) = row
+            (
+                sequence,
+                timestamp,
+                actor_id,
+                actor,
+                action,
+                object_type,
+                object_id,
+                organisation_id,
+                project_id,
+                ip_address,
+                user_agent,
+                data_json,
+                stored_prev,
+                stored_hash,
+            ) = row
             if sequence != expected_sequence:
                 bad = min(sequence, expected_sequence)
                 what = "missing" if sequence > expected_sequence else "out of order"
                 return ChainReport(False, count, expected_sequence - 1, prev_hash, bad, f"event {bad} is {what}")
             if stored_prev != prev_hash:
-                return ChainReport(False, count, sequence - 1, prev_hash, sequence,
-                                   f"event {sequence} does not link to event {sequence - 1}")
-            digest = sha256((canonical % (
-                q(action), q(actor), "null" if actor_id is None else int.__repr__(actor_id), data_json,
-                "null" if ip_address is None else q(ip_address), q(object_id), q(object_type),
-                "null" if organisation_id is None else int.__repr__(organisation_id), q(stored_prev),
-                "null" if project_id is None else int.__repr__(project_id), sequence, q(timestamp),
-                q(user_agent),
-            )).encode("utf-8")).hexdigest()
+                return ChainReport(
+                    False,
+                    count,
+                    sequence - 1,
+                    prev_hash,
+                    sequence,
+                    f"event {sequence} does not link to event {sequence - 1}",
+                )
+            digest = sha256(
+                (
+                    canonical
+                    % (
+                        q(action),
+                        q(actor),
+                        "null" if actor_id is None else int.__repr__(actor_id),
+                        data_json,
+                        "null" if ip_address is None else q(ip_address),
+                        q(object_id),
+                        q(object_type),
+                        "null" if organisation_id is None else int.__repr__(organisation_id),
+                        q(stored_prev),
+                        "null" if project_id is None else int.__repr__(project_id),
+                        sequence,
+                        q(timestamp),
+                        q(user_agent),
+                    )
+                ).encode("utf-8")
+            ).hexdigest()
             if digest != stored_hash:
-                return ChainReport(False, count, sequence - 1, prev_hash, sequence,
-                                   f"event {sequence} was altered (its hash does not match its content)")
+                return ChainReport(
+                    False,
+                    count,
+                    sequence - 1,
+                    prev_hash,
+                    sequence,
+                    f"event {sequence} was altered (its hash does not match its content)",
+                )
             prev_hash, expected_sequence, count = stored_hash, sequence + 1, count + 1
 
     head_sequence, head_hash = audit_head()
     last = expected_sequence - 1
     if (head_sequence, head_hash) != (last, prev_hash):
         bad = min(head_sequence, last) + 1 if head_sequence != last else last
-        return ChainReport(False, count, last, prev_hash, bad,
-                           f"the chain head records event {head_sequence} but the log ends at event {last}")
+        return ChainReport(
+            False,
+            count,
+            last,
+            prev_hash,
+            bad,
+            f"the chain head records event {head_sequence} but the log ends at event {last}",
+        )
     return ChainReport(True, count, last, prev_hash)

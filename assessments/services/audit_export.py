@@ -19,7 +19,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from celery import shared_task
 from django.conf import settings
@@ -33,8 +33,20 @@ from .audit import audit_record
 log = logging.getLogger(__name__)
 
 COLUMNS = (
-    "sequence", "timestamp", "actor_id", "actor", "action", "object_type", "object_id",
-    "organisation_id", "project_id", "ip_address", "user_agent", "data", "prev_hash", "hash",
+    "sequence",
+    "timestamp",
+    "actor_id",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "organisation_id",
+    "project_id",
+    "ip_address",
+    "user_agent",
+    "data",
+    "prev_hash",
+    "hash",
 )
 # The model fields behind COLUMNS ("data" is the stored canonical data_json text).
 FIELDS = COLUMNS[:11] + ("data_json",) + COLUMNS[12:]
@@ -89,7 +101,7 @@ class ExportResult:
 
 def export_file_name(fmt, when=None):
     """priam-audit-<UTC timestamp>.<fmt>, the name a streamed export downloads as."""
-    when = (when or timezone.now()).astimezone(dt_timezone.utc)
+    when = (when or timezone.now()).astimezone(UTC)
     return f"priam-audit-{when:%Y%m%dT%H%M%SZ}.{fmt}"
 
 
@@ -156,20 +168,42 @@ def _dump(value):
 
 def _jsonl_python(queryset, result, progress):
     parts, size, count = [], 0, 0
-    for (sequence, timestamp, actor_id, actor, action, object_type, object_id, organisation_id,
-         project_id, ip_address, user_agent, data_json, prev_hash, digest) in _python_rows(queryset):
+    for (
+        sequence,
+        timestamp,
+        actor_id,
+        actor,
+        action,
+        object_type,
+        object_id,
+        organisation_id,
+        project_id,
+        ip_address,
+        user_agent,
+        data_json,
+        prev_hash,
+        digest,
+    ) in _python_rows(queryset):
+        # %-formatting (UP031 is off for this file): the fastest way to build a million lines.
         line = (
             '{"sequence":%d,"timestamp":"%s","actor_id":%s,"actor":%s,"action":%s,'
             '"object_type":%s,"object_id":%s,"organisation_id":%s,"project_id":%s,'
             '"ip_address":%s,"user_agent":%s,"data":%s,"prev_hash":"%s","hash":"%s"}\n'
         ) % (
-            sequence, timestamp.isoformat(timespec="microseconds"),
-            "null" if actor_id is None else actor_id, _dump(actor), _dump(action),
-            _dump(object_type), _dump(object_id),
+            sequence,
+            timestamp.isoformat(timespec="microseconds"),
+            "null" if actor_id is None else actor_id,
+            _dump(actor),
+            _dump(action),
+            _dump(object_type),
+            _dump(object_id),
             "null" if organisation_id is None else organisation_id,
             "null" if project_id is None else project_id,
-            "null" if ip_address is None else _dump(ip_address), _dump(user_agent),
-            data_json, prev_hash, digest,
+            "null" if ip_address is None else _dump(ip_address),
+            _dump(user_agent),
+            data_json,
+            prev_hash,
+            digest,
         )
         parts.append(line)
         size += len(line)
@@ -187,11 +221,8 @@ def _jsonl_python(queryset, result, progress):
 def copy_sql(queryset):
     """The COPY statement and its parameters for the filtered queryset's CSV."""
     inner, params = queryset.order_by().values_list(*FIELDS).query.sql_with_params()
-    select = ", ".join(f"{expression} AS {name}" for expression, name in zip(_PG_COLUMNS, COLUMNS))
-    sql = (
-        f"COPY (SELECT {select} FROM ({inner}) AS e ORDER BY e.sequence) "
-        "TO STDOUT WITH (FORMAT csv, HEADER)"
-    )
+    select = ", ".join(f"{expression} AS {name}" for expression, name in zip(_PG_COLUMNS, COLUMNS, strict=True))
+    sql = f"COPY (SELECT {select} FROM ({inner}) AS e ORDER BY e.sequence) TO STDOUT WITH (FORMAT csv, HEADER)"
     return sql, params
 
 
@@ -199,18 +230,17 @@ def _csv_copy(queryset, result, progress):
     sql, params = copy_sql(queryset)
     connection.ensure_connection()
     parts, size, messages = [], 0, 0
-    with connection.cursor() as cursor:
-        # PostgreSQL sends one CopyData message per row (the header first).
-        with cursor.cursor.copy(sql, params or None) as copy:
-            for data in copy:
-                parts.append(data)
-                size += len(data)
-                messages += 1
-                if progress is not None and messages % PROGRESS_EVERY == 0:
-                    progress(messages - 1)
-                if size >= FLUSH_BYTES:
-                    yield b"".join(parts)
-                    parts, size = [], 0
+    # PostgreSQL sends one CopyData message per row (the header first).
+    with connection.cursor() as cursor, cursor.cursor.copy(sql, params or None) as copy:
+        for data in copy:
+            parts.append(data)
+            size += len(data)
+            messages += 1
+            if progress is not None and messages % PROGRESS_EVERY == 0:
+                progress(messages - 1)
+            if size >= FLUSH_BYTES:
+                yield b"".join(parts)
+                parts, size = [], 0
     result.rows = max(messages - 1, 0)
     if parts:
         yield b"".join(parts)
@@ -282,7 +312,10 @@ def export_path(export):
 def audit_export_request(*, user, fmt, filters, total):
     """Create the AuditExport row for a background export and queue the task on commit."""
     export = AuditExport.objects.create(
-        requested_by=user, format=fmt, filters=filters_to_json(filters), total=total,
+        requested_by=user,
+        format=fmt,
+        filters=filters_to_json(filters),
+        total=total,
     )
     transaction.on_commit(lambda: audit_export_task.delay(export.pk))
     return export
@@ -331,15 +364,21 @@ def audit_export_run(*, export_id):
             export.finished_at = timezone.now()
             export.save(update_fields=["status", "done", "total", "sha256", "finished_at"])
             _record_export(
-                fmt=export.format, filters=export.filters, result=result,
-                actor=export.requested_by, request=None, export=export,
+                fmt=export.format,
+                filters=export.filters,
+                result=result,
+                actor=export.requested_by,
+                request=None,
+                export=export,
             )
         return export
     except Exception as exc:
         log.exception("Audit export %s failed", export_id)
         partial.unlink(missing_ok=True)
         AuditExport.objects.filter(pk=export_id).exclude(status=AuditExport.Status.DONE).update(
-            status=AuditExport.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now(),
+            status=AuditExport.Status.FAILED,
+            error=str(exc)[:2000],
+            finished_at=timezone.now(),
         )
         return AuditExport.objects.get(pk=export_id)
 

@@ -1,5 +1,6 @@
 """Demo data for `make run`: organisations, people and panels from fixtures/demo.yaml."""
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -7,13 +8,12 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
+from ..models import AuditAction, Membership, Organisation, Panel, PanelMembership, Project, User
 from .audit import audit_record
 from .frameworks import framework_load
+from .panels import conflict_declare, review_decide, review_send, vote_cast
+from .records import record_pdf_make
 from .seeding import project_from_document
-
-import json
-
-from ..models import AuditAction, Membership, Organisation, Panel, PanelMembership, Project, User
 
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.yaml"
 EXAMPLES_DIR = Path(settings.BASE_DIR) / "fixtures" / "examples"
@@ -130,9 +130,6 @@ def _ensure_example_project(summary, spec, organisations, coordinator, framework
 
 def _decide(project, decision):
     """Take the project through its panel to a signed record, as the demo panel would."""
-    from .panels import conflict_declare, review_decide, review_send, vote_cast
-    from .records import record_pdf_make
-
     review = review_send(project=project, panel=Panel.objects.get(name=decision["panel"]), actor=project.coordinator)
     for username, choice in decision["votes"].items():
         member = User.objects.get(username=username)

@@ -22,11 +22,11 @@ from ..models import (
     ReferralReply,
     Vote,
 )
+from ..selectors.audit import audit_head
 from ..selectors.panels import decider_of, quorum_of, seat_of
 from ..selectors.projects import project_record_in_force
-from ..selectors.audit import audit_head
-from .audit import audit_record
 from .assessments import _evaluation_summary
+from .audit import audit_record
 from .projects import _has_evaluation
 from .records import record_pdf_task, record_snapshot
 
@@ -57,13 +57,21 @@ def review_send(*, project, panel, actor, note="", request=None):
             )
         evaluation = project.evaluations.get(revision=project.revision)
         review = PanelReview.objects.create(
-            project=project, panel=panel, evaluation=evaluation, revision=project.revision,
-            sent_by=actor, note=note,
+            project=project,
+            panel=panel,
+            evaluation=evaluation,
+            revision=project.revision,
+            sent_by=actor,
+            note=note,
         )
         project.status = Project.Status.WITH_PANEL
         project.save(update_fields=["status", "updated_at"])
         audit_record(
-            action=AuditAction.REVIEW_SENT, actor=actor, obj=review, project=project, request=request,
+            action=AuditAction.REVIEW_SENT,
+            actor=actor,
+            obj=review,
+            project=project,
+            request=request,
             data={"panel": panel.name, "revision": project.revision, "note": note, **_evaluation_summary(evaluation)},
         )
     return review
@@ -96,8 +104,11 @@ def conflict_declare(*, review, member, conflicted, details="", request=None):
             review=review, member=member, conflicted=conflicted, details=details.strip()
         )
         audit_record(
-            action=AuditAction.REVIEW_CONFLICT_DECLARED, actor=member, obj=declaration,
-            project=review.project, request=request,
+            action=AuditAction.REVIEW_CONFLICT_DECLARED,
+            actor=member,
+            obj=declaration,
+            project=review.project,
+            request=request,
             data={"review": review.pk, "conflicted": conflicted, "details": details.strip()},
         )
     return declaration
@@ -122,7 +133,11 @@ def vote_cast(*, review, member, choice, rationale, request=None):
         vote.choice, vote.rationale, vote.cast_at = choice, rationale.strip(), timezone.now()
         vote.save()
         audit_record(
-            action=AuditAction.REVIEW_VOTED, actor=member, obj=vote, project=review.project, request=request,
+            action=AuditAction.REVIEW_VOTED,
+            actor=member,
+            obj=vote,
+            project=review.project,
+            request=request,
             data={"review": review.pk, "before": before, "after": {"choice": choice, "rationale": vote.rationale}},
         )
     return vote
@@ -181,13 +196,19 @@ def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", 
             raise ReviewError(limits.too_long("Condition", limits.CONDITION, len(condition["text"])))
     with transaction.atomic():
         review = PanelReview.objects.select_for_update().select_related("panel", "project").get(pk=review.pk)
-        review_decide_check(review=review, chair=chair, outcome=outcome, conditions=conditions,
-                            rationale=rationale, questions=questions)
+        review_decide_check(
+            review=review, chair=chair, outcome=outcome, conditions=conditions, rationale=rationale, questions=questions
+        )
         referral_questions = _referral_questions(questions)
         project = Project.objects.select_for_update().get(pk=review.project_id)
         decision = Decision.objects.create(
-            review=review, outcome=outcome, conditions=conditions, rationale=rationale.strip(),
-            dissent=dissent.strip(), questions=questions.strip(), decided_by=chair,
+            review=review,
+            outcome=outcome,
+            conditions=conditions,
+            rationale=rationale.strip(),
+            dissent=dissent.strip(),
+            questions=questions.strip(),
+            decided_by=chair,
         )
         review.status = (
             PanelReview.Status.REFERRED_BACK if outcome == Vote.Choice.REFER_BACK else PanelReview.Status.DECIDED
@@ -198,18 +219,26 @@ def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", 
             # stand; a changed answer opens a new revision as usual. Replies go back with the project.
             project.status = Project.Status.REFERRED
             ReferralQuestion.objects.bulk_create(
-                ReferralQuestion(decision=decision, number=n, text=text)
-                for n, text in enumerate(referral_questions, 1)
+                ReferralQuestion(decision=decision, number=n, text=text) for n, text in enumerate(referral_questions, 1)
             )
         else:
             project.status = Project.Status.DECIDED
         project.save()
         record = _issue_record(review=review, decision=decision, project=project)
         audit_record(
-            action=AuditAction.REVIEW_DECIDED, actor=chair, obj=decision, project=project, request=request,
+            action=AuditAction.REVIEW_DECIDED,
+            actor=chair,
+            obj=decision,
+            project=project,
+            request=request,
             data={
-                "review": review.pk, "outcome": outcome, "conditions": conditions, "rationale": decision.rationale,
-                "dissent": decision.dissent, "questions": decision.questions, "record": record.number,
+                "review": review.pk,
+                "outcome": outcome,
+                "conditions": conditions,
+                "rationale": decision.rationale,
+                "dissent": decision.dissent,
+                "questions": decision.questions,
+                "record": record.number,
                 "record_sha256": record.snapshot_sha256,
                 "supersedes": record.supersedes.number if record.supersedes else None,
             },
@@ -234,15 +263,25 @@ def _issue_record(*, review, decision, project):
     for _ in range(5):
         number = _next_number(issued_at)
         snapshot = record_snapshot(
-            review=review, decision=decision, number=number, issued_at=issued_at,
-            audit_head=(head_sequence, head_hash), supersedes=previous,
+            review=review,
+            decision=decision,
+            number=number,
+            issued_at=issued_at,
+            audit_head=(head_sequence, head_hash),
+            supersedes=previous,
         )
         try:
             with transaction.atomic():
                 record = DecisionRecord.objects.create(
-                    number=number, project=project, decision=decision, supersedes=previous,
-                    snapshot=snapshot["snapshot"], snapshot_sha256=snapshot["sha256"],
-                    audit_head_sequence=head_sequence, audit_head_hash=head_hash, issued_at=issued_at,
+                    number=number,
+                    project=project,
+                    decision=decision,
+                    supersedes=previous,
+                    snapshot=snapshot["snapshot"],
+                    snapshot_sha256=snapshot["sha256"],
+                    audit_head_sequence=head_sequence,
+                    audit_head_hash=head_hash,
+                    issued_at=issued_at,
                 )
         except IntegrityError:
             continue  # another panel took this number at the same moment: take the next
@@ -300,9 +339,17 @@ def referral_reply(*, question, author, text, organisation=None, request=None):
             raise ReviewError("The panel is no longer waiting for replies to these questions.")
         reply = ReferralReply.objects.create(question=question, author=author, organisation=organisation, text=text)
         audit_record(
-            action=AuditAction.REFERRAL_REPLIED, actor=author, obj=reply, project=project,
-            organisation=organisation, request=request,
-            data={"question": question.number, "question_text": question.text, "reply": text,
-                  "record": getattr(getattr(referral, "record", None), "number", None)},
+            action=AuditAction.REFERRAL_REPLIED,
+            actor=author,
+            obj=reply,
+            project=project,
+            organisation=organisation,
+            request=request,
+            data={
+                "question": question.number,
+                "question_text": question.text,
+                "reply": text,
+                "record": getattr(getattr(referral, "record", None), "number", None),
+            },
         )
     return reply

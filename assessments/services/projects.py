@@ -113,7 +113,11 @@ def project_update_details(*, project, actor, add_custodians=(), request=None, *
             data.update(custodians_added=sorted(org.name for org in added), revision=project.revision)
         project.save()
         audit_record(
-            action=AuditAction.PROJECT_UPDATED, actor=actor, obj=project, project=project, request=request,
+            action=AuditAction.PROJECT_UPDATED,
+            actor=actor,
+            obj=project,
+            project=project,
+            request=request,
             data=data,
         )
     return project
@@ -132,7 +136,10 @@ def project_apply_framework(*, project, version, actor, request=None):
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
         ensure_changeable(project)
-        if version.framework_id != project.framework_version.framework_id or version.loaded_at <= project.framework_version.loaded_at:
+        if (
+            version.framework_id != project.framework_version.framework_id
+            or version.loaded_at <= project.framework_version.loaded_at
+        ):
             raise PriamError(f"{version.spec} is not a newer version of {project.framework_version.spec}.")
         before = project.framework_version.spec
         preview = framework_change_preview(project=project, version=version)
@@ -191,11 +198,15 @@ def project_request_amendment(*, project, actor, reason, request=None):
         project.save()
         withdrawn = list(
             project.assessments.filter(status=CustodianAssessment.Status.SUBMITTED)
-            .order_by("organisation__name").values_list("organisation__name", flat=True)
+            .order_by("organisation__name")
+            .values_list("organisation__name", flat=True)
         )
         project.assessments.update(status=CustodianAssessment.Status.DRAFT)
         audit_record(
-            action=AuditAction.PROJECT_AMENDMENT_REQUESTED, actor=actor, obj=project, project=project,
+            action=AuditAction.PROJECT_AMENDMENT_REQUESTED,
+            actor=actor,
+            obj=project,
+            project=project,
             request=request,
             data={
                 "reason": reason,

@@ -31,8 +31,11 @@ def record_pdf_html(record):
     )
     framework = engine_framework(version)
     evaluation = SimpleNamespace(
-        result=result, document=snapshot["document"], outcome=result["outcome"],
-        answers_sha256=result["answers_sha256"], revision=snapshot["evaluation"]["revision"],
+        result=result,
+        document=snapshot["document"],
+        outcome=result["outcome"],
+        answers_sha256=result["answers_sha256"],
+        revision=snapshot["evaluation"]["revision"],
     )
     context = risk_profile_context(None, evaluation, framework)
     chart = five_safes_svg(
@@ -52,6 +55,7 @@ def record_pdf_html(record):
 
 def record_pdf_make(*, record_id, sign=None, render=None):
     """Render and sign the record's PDF once. Safe to call again, or twice at once."""
+    # WeasyPrint and pyHanko take a second to import; only the process that makes PDFs pays it.
     from ..pdf.render import render_pdf
     from ..pdf.signing import sign_pdf, signing_material
 
@@ -79,7 +83,13 @@ def record_pdf_make(*, record_id, sign=None, render=None):
             reason=f"PRIAM decision record {record.number}",
         )
         digest = hashlib.sha256(signed).hexdigest()
-        RecordPdf.objects.create(record=record, data=signed, sha256=digest, size=len(signed), signer=signing_material().signer.signing_cert.subject.human_friendly)
+        RecordPdf.objects.create(
+            record=record,
+            data=signed,
+            sha256=digest,
+            size=len(signed),
+            signer=signing_material().signer.signing_cert.subject.human_friendly,
+        )
         job.status, job.error = RecordPdfJob.Status.DONE, ""
         job.save(update_fields=["status", "error", "updated_at"])
         audit_record(
@@ -102,7 +112,9 @@ def record_export(*, record, out):
     with transaction.atomic():
         out.write_bytes(bytes(record.pdf.data))
         audit_record(
-            action=AuditAction.RECORD_EXPORTED, obj=record, project=record.project,
+            action=AuditAction.RECORD_EXPORTED,
+            obj=record,
+            project=record.project,
             data={"number": record.number, "sha256": record.pdf.sha256, "out": str(out)},
         )
 
@@ -188,17 +200,30 @@ def record_snapshot(*, review, decision, number, issued_at, audit_head, supersed
             "sent_by": _person(review.sent_by),
             "sent_at": _when(review.sent_at),
             "note": review.note,
-            "quorum": {"members": quorum.members, "conflicted": quorum.conflicted, "needed": quorum.needed,
-                       "votes": quorum.votes},
+            "quorum": {
+                "members": quorum.members,
+                "conflicted": quorum.conflicted,
+                "needed": quorum.needed,
+                "votes": quorum.votes,
+            },
         },
         "declarations": [
-            {"member": _person(d.member), "conflicted": d.conflicted, "details": d.details,
-             "declared_at": _when(d.declared_at)}
+            {
+                "member": _person(d.member),
+                "conflicted": d.conflicted,
+                "details": d.details,
+                "declared_at": _when(d.declared_at),
+            }
             for d in review.declarations.select_related("member").order_by("declared_at", "pk")
         ],
         "votes": [
-            {"member": _person(v.member), "choice": v.choice, "choice_label": v.get_choice_display(),
-             "rationale": v.rationale, "cast_at": _when(v.cast_at)}
+            {
+                "member": _person(v.member),
+                "choice": v.choice,
+                "choice_label": v.get_choice_display(),
+                "rationale": v.rationale,
+                "cast_at": _when(v.cast_at),
+            }
             for v in review.votes.select_related("member").order_by("cast_at", "pk")
         ],
         "decision": {

@@ -12,8 +12,15 @@ from .projects import project_create
 
 
 def project_from_document(
-    *, document, coordinator, coordinating_organisation, organisations, framework_version,
-    submit=None, confirm=None, details=None,
+    *,
+    document,
+    coordinator,
+    coordinating_organisation,
+    organisations,
+    framework_version,
+    submit=None,
+    confirm=None,
+    details=None,
 ):
     """`organisations` maps each custodian name in the document to an Organisation.
 
@@ -46,7 +53,10 @@ def project_from_document(
         questions = framework.section(safe, "project")
         if questions:
             section_save(
-                project=project, safe=safe, base_version=0, actor=coordinator,
+                project=project,
+                safe=safe,
+                base_version=0,
+                actor=coordinator,
                 answers={q.id: document["answers"].get(q.id) for q in questions},
             )
     assessments = {a.organisation_id: a for a in project.assessments.all()}
@@ -57,7 +67,11 @@ def project_from_document(
             questions = framework.section(safe, "custodian")
             if questions:
                 section_save(
-                    project=project, assessment=assessment, safe=safe, base_version=0, actor=member,
+                    project=project,
+                    assessment=assessment,
+                    safe=safe,
+                    base_version=0,
+                    actor=member,
                     answers={q.id: custodian["answers"].get(q.id) for q in questions},
                 )
         if custodian["name"] in submit:

@@ -27,11 +27,17 @@ def token_create(*, user, name, read_only=False, request=None):
     token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
         api_token = ApiToken.objects.create(
-            user=user, name=name.strip() or "API token", prefix=prefix, token_sha256=token_hash(token),
+            user=user,
+            name=name.strip() or "API token",
+            prefix=prefix,
+            token_sha256=token_hash(token),
             read_only=read_only,
         )
         audit_record(
-            action=AuditAction.TOKEN_CREATED, actor=user, obj=api_token, request=request,
+            action=AuditAction.TOKEN_CREATED,
+            actor=user,
+            obj=api_token,
+            request=request,
             data={"name": api_token.name, "prefix": prefix, "read_only": read_only},
         )
     return api_token, token
@@ -45,7 +51,10 @@ def token_revoke(*, api_token, actor, request=None):
         api_token.revoked_at = timezone.now()
         api_token.save(update_fields=["revoked_at"])
         audit_record(
-            action=AuditAction.TOKEN_REVOKED, actor=actor, obj=api_token, request=request,
+            action=AuditAction.TOKEN_REVOKED,
+            actor=actor,
+            obj=api_token,
+            request=request,
             data={"name": api_token.name, "prefix": api_token.prefix},
         )
     return api_token

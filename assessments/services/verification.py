@@ -55,14 +55,26 @@ class RecordVerification:
         return [
             Check("is_pdf", "A PDF file", None if TOO_LARGE in pdf.problems else pdf.is_pdf),
             Check("signed", "Digitally signed", pdf.signed if pdf.readable else None),
-            Check("signature_valid", "Signature cryptographically valid (content unchanged since signing)",
-                  pdf.intact and pdf.valid if signature_ran else None),
-            Check("covers_whole_file", "Signature covers the whole file",
-                  pdf.covers_whole_file if signature_ran else None),
-            Check("chains_to_roots", "Signing certificate chains to this PRIAM's trust roots",
-                  pdf.chains_to_roots, pdf.signer if pdf.chains_to_roots is not None else ""),
-            Check("issued_record", "Matches a record issued by this PRIAM (number and SHA-256)",
-                  self.record is not None if pdf.is_pdf else None, issued),
+            Check(
+                "signature_valid",
+                "Signature cryptographically valid (content unchanged since signing)",
+                pdf.intact and pdf.valid if signature_ran else None,
+            ),
+            Check(
+                "covers_whole_file", "Signature covers the whole file", pdf.covers_whole_file if signature_ran else None
+            ),
+            Check(
+                "chains_to_roots",
+                "Signing certificate chains to this PRIAM's trust roots",
+                pdf.chains_to_roots,
+                pdf.signer if pdf.chains_to_roots is not None else "",
+            ),
+            Check(
+                "issued_record",
+                "Matches a record issued by this PRIAM (number and SHA-256)",
+                self.record is not None if pdf.is_pdf else None,
+                issued,
+            ),
         ]
 
     def summary(self):

@@ -17,11 +17,19 @@ from ..forms.audit import AuditFilterForm
 from ..models import AuditAction, AuditExport
 from ..permissions import require_audit_reader
 from ..selectors.audit import (
-    FILTER_KEYS, audit_chain_status, audit_event_get, audit_events_filtered, audit_export_get, audit_head,
+    FILTER_KEYS,
+    audit_chain_status,
+    audit_event_get,
+    audit_events_filtered,
+    audit_export_get,
+    audit_head,
     audit_rows,
 )
 from ..services.audit_export import (
-    audit_export_request, audit_export_rows, export_file_name, export_path,
+    audit_export_request,
+    audit_export_rows,
+    export_file_name,
+    export_path,
 )
 
 PAGE_SIZE = 50
@@ -105,8 +113,15 @@ def audit_export(request):
         return render(
             request,
             "audit/events.html",
-            {"form": form, "page": None, "rows": [], "query": _filter_query(form),
-             "head_sequence": head_sequence, "head_hash": head_hash, "chain": audit_chain_status()},
+            {
+                "form": form,
+                "page": None,
+                "rows": [],
+                "query": _filter_query(form),
+                "head_sequence": head_sequence,
+                "head_hash": head_hash,
+                "chain": audit_chain_status(),
+            },
             status=400,
         )
     filters = form.cleaned_data
@@ -114,9 +129,7 @@ def audit_export(request):
     total = events.count()
     if total <= settings.AUDIT_EXPORT_STREAM_LIMIT:
         response = StreamingHttpResponse(
-            audit_export_rows(
-                queryset=events, fmt=fmt, actor=request.user, request=request, filters=filters
-            ),
+            audit_export_rows(queryset=events, fmt=fmt, actor=request.user, request=request, filters=filters),
             content_type=CONTENT_TYPES[fmt],
         )
         response["Content-Disposition"] = f'attachment; filename="{export_file_name(fmt)}"'
@@ -151,7 +164,9 @@ def audit_export_download(request, export_id):
     if not path.is_file():
         raise Http404("This export's file is no longer available.")
     response = FileResponse(
-        open(path, "rb"), as_attachment=True, filename=export.file_name,
+        open(path, "rb"),  # noqa: SIM115 (FileResponse closes it when the download ends)
+        as_attachment=True,
+        filename=export.file_name,
         content_type=CONTENT_TYPES[export.format],
     )
     response["Cache-Control"] = "no-store"

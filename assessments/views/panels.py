@@ -16,8 +16,8 @@ from ..forms.panels import (
     conditions_from,
 )
 from ..models import PanelMembership, PanelReview, Vote
-from ..selectors.projects import project_assessments, referral_history
 from ..selectors.panels import decider_of, quorum_of, review_reads, seat_of
+from ..selectors.projects import project_assessments, referral_history
 from ..services.panels import (
     ReviewError,
     conflict_declare,
@@ -42,8 +42,11 @@ def send_to_panel(request, pk):
         return project_detail_page(request, project, send_form=form, status=400)
     try:
         review = review_send(
-            project=project, panel=form.cleaned_data["panel"], actor=request.user,
-            note=form.cleaned_data["note"], request=request,
+            project=project,
+            panel=form.cleaned_data["panel"],
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            request=request,
         )
     except ReviewError as error:
         messages.error(request, str(error))
@@ -58,8 +61,9 @@ def review_detail(request, pk):
     return _review_page(request, review)
 
 
-def _review_page(request, review, *, declaration_form=None, vote_form=None, decision_form=None,
-                 condition_formset=None, status=200):
+def _review_page(
+    request, review, *, declaration_form=None, vote_form=None, decision_form=None, condition_formset=None, status=200
+):
     reads = review_reads(review, request.user)
     seat, vote = reads["seat"], reads["vote"]
     decider = decider_of(review)
@@ -83,7 +87,8 @@ def _review_page(request, review, *, declaration_form=None, vote_form=None, deci
             "is_open": is_open,
             "quorum": quorum_of(review),
             "declaration_form": declaration_form or DeclarationForm(),
-            "vote_form": vote_form or VoteForm(initial={"choice": vote.choice, "rationale": vote.rationale} if vote else None),
+            "vote_form": vote_form
+            or VoteForm(initial={"choice": vote.choice, "rationale": vote.rationale} if vote else None),
             "decision_form": decision_form or DecisionForm(),
             "condition_formset": condition_formset,
             "decision": getattr(review, "decision", None) if not is_open else None,
@@ -122,8 +127,9 @@ def _member_act(request, pk, form_class, form_name, act, done):
 @require_POST
 @login_required
 def declare(request, pk):
-    return _member_act(request, pk, DeclarationForm, "declaration_form", conflict_declare,
-                       "Your declaration is recorded.")
+    return _member_act(
+        request, pk, DeclarationForm, "declaration_form", conflict_declare, "Your declaration is recorded."
+    )
 
 
 @require_POST
@@ -145,14 +151,20 @@ def decide(request, pk):
     conditions = conditions_from(formset)
     if "change" in request.POST:
         return _review_page(
-            request, review, decision_form=DecisionForm(initial=form.cleaned_data),
+            request,
+            review,
+            decision_form=DecisionForm(initial=form.cleaned_data),
             condition_formset=ConditionFormSet(prefix="conditions", initial=conditions),
         )
     if "confirm" not in request.POST:
         try:
             review_decide_check(
-                review=review, chair=request.user, outcome=form.cleaned_data["outcome"], conditions=conditions,
-                rationale=form.cleaned_data["rationale"], questions=form.cleaned_data["questions"],
+                review=review,
+                chair=request.user,
+                outcome=form.cleaned_data["outcome"],
+                conditions=conditions,
+                rationale=form.cleaned_data["rationale"],
+                questions=form.cleaned_data["questions"],
             )
         except ReviewError as error:
             form.add_error(None, str(error))
@@ -161,9 +173,14 @@ def decide(request, pk):
         return _decide_confirmation(request, review, form.cleaned_data, conditions)
     try:
         record = review_decide(
-            review=review, chair=request.user, outcome=form.cleaned_data["outcome"],
-            conditions=conditions, rationale=form.cleaned_data["rationale"],
-            dissent=form.cleaned_data["dissent"], questions=form.cleaned_data["questions"], request=request,
+            review=review,
+            chair=request.user,
+            outcome=form.cleaned_data["outcome"],
+            conditions=conditions,
+            rationale=form.cleaned_data["rationale"],
+            dissent=form.cleaned_data["dissent"],
+            questions=form.cleaned_data["questions"],
+            request=request,
         )
     except ReviewError as error:
         form.add_error(None, str(error))
@@ -176,8 +193,10 @@ def decide(request, pk):
 def _decide_confirmation(request, review, decision, conditions):
     carried = [(name, decision[name]) for name in ("outcome", "rationale", "dissent", "questions")]
     carried += [
-        ("conditions-TOTAL_FORMS", len(conditions)), ("conditions-INITIAL_FORMS", 0),
-        ("conditions-MIN_NUM_FORMS", 0), ("conditions-MAX_NUM_FORMS", 1000),
+        ("conditions-TOTAL_FORMS", len(conditions)),
+        ("conditions-INITIAL_FORMS", 0),
+        ("conditions-MIN_NUM_FORMS", 0),
+        ("conditions-MAX_NUM_FORMS", 1000),
     ]
     for i, condition in enumerate(conditions):
         carried += [(f"conditions-{i}-text", condition["text"]), (f"conditions-{i}-rule", condition["rule"] or "")]

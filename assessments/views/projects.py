@@ -91,8 +91,10 @@ def project_edit(request, pk):
             else "The project is with the approval panel: its details are locked until the panel decides or refers it back.",
         )
         return redirect("project_detail", pk=project.pk)
-    form = ProjectEditForm(request.POST, instance=project) if request.method == "POST" else ProjectEditForm(
-        instance=project
+    form = (
+        ProjectEditForm(request.POST, instance=project)
+        if request.method == "POST"
+        else ProjectEditForm(instance=project)
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,7 +151,7 @@ def project_framework(request, pk):
     project = permissions.project_for(request.user, pk)
     if not permissions.can_edit_project_answers(request.user, project):
         raise Http404("Only the project's coordinator changes its framework version.")
-    newer = [v for v in project_overview(project, request.user)["newer_frameworks"]]
+    newer = list(project_overview(project, request.user)["newer_frameworks"])
     wanted = request.POST.get("version") or request.GET.get("version")
     version = next((v for v in newer if v.version == wanted), None)
     if version is None:

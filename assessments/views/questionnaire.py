@@ -81,8 +81,13 @@ def _section(request, project, safe, assessment, editable):
         if form.is_valid():
             try:
                 section_save(
-                    project=project, assessment=assessment, safe=safe, answers=form.answers(),
-                    base_version=form.cleaned_data["base_version"], actor=request.user, request=request,
+                    project=project,
+                    assessment=assessment,
+                    safe=safe,
+                    answers=form.answers(),
+                    base_version=form.cleaned_data["base_version"],
+                    actor=request.user,
+                    request=request,
                 )
             except SectionConflict as error:
                 conflict = error
@@ -103,7 +108,11 @@ def _section(request, project, safe, assessment, editable):
             q.id: to_answer(q, form.cleaned_data.get(q.id)) if hasattr(form, "cleaned_data") else None
             for q in section.editable
         }
-        current = {**project.answers, **(assessment.answers if assessment else {}), **{k: v for k, v in posted.items() if v is not None}}
+        current = {
+            **project.answers,
+            **(assessment.answers if assessment else {}),
+            **{k: v for k, v in posted.items() if v is not None},
+        }
     else:
         form = SectionForm(
             initial=section_initial(section.editable, owner.answers, version),
@@ -125,9 +134,7 @@ def _section(request, project, safe, assessment, editable):
         }
         for q in section.editable
     ]
-    readonly = [
-        {"question": q, "answer": display_answer(q, project.answers.get(q.id))} for q in section.readonly
-    ]
+    readonly = [{"question": q, "answer": display_answer(q, project.answers.get(q.id))} for q in section.readonly]
     return render(
         request,
         "projects/section.html",
@@ -282,9 +289,7 @@ def _assessment_action(request, pk, aid, action, done_message, incomplete_page=N
 @login_required
 def assessment_submit_view(request, pk, aid):
     # An incomplete submission goes back to the summary, which lists what is missing.
-    return _assessment_action(
-        request, pk, aid, assessment_submit, "Assessment submitted.", incomplete_page=_check_page
-    )
+    return _assessment_action(request, pk, aid, assessment_submit, "Assessment submitted.", incomplete_page=_check_page)
 
 
 @require_POST
@@ -295,6 +300,10 @@ def assessment_confirm_view(request, pk, aid):
     except ValueError:
         seen = -1  # a form without the version it was reviewed at confirms nothing
     return _assessment_action(
-        request, pk, aid, assessment_confirm, "You confirmed the project-scope answers you reviewed.",
+        request,
+        pk,
+        aid,
+        assessment_confirm,
+        "You confirmed the project-scope answers you reviewed.",
         answers_version=seen,
     )

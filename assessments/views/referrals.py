@@ -34,8 +34,11 @@ def project_referral(request, pk):
         if form.is_valid():
             try:
                 referral_reply(
-                    question=question, author=request.user, text=form.cleaned_data["text"],
-                    organisation=form.organisation(), request=request,
+                    question=question,
+                    author=request.user,
+                    text=form.cleaned_data["text"],
+                    organisation=form.organisation(),
+                    request=request,
                 )
             except ReviewError as error:
                 form.add_error("text", str(error))
@@ -46,7 +49,8 @@ def project_referral(request, pk):
     questions = [
         {
             "question": q,
-            "form": form if form is not None and str(form.data.get("question")) == str(q.pk)
+            "form": form
+            if form is not None and str(form.data.get("question")) == str(q.pk)
             else ReferralReplyForm(initial={"question": q.pk}, reply_as=reply_as, auto_id=f"q{q.pk}_%s"),
         }
         for q in standing["questions"]

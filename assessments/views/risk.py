@@ -36,7 +36,9 @@ def risk_profile(request, pk, revision=None):
     context["is_latest"] = evaluation.revision == evaluations[0].revision
     context["newer_revision_pending"] = project.revision > evaluations[0].revision
     # A custodian sees what other custodians changed since it confirmed (which lapses nothing).
-    context["my_assessments"] = [a for a in permissions.editable_assessments(request.user, project) if a.confirmed_snapshot]
+    context["my_assessments"] = [
+        a for a in permissions.editable_assessments(request.user, project) if a.confirmed_snapshot
+    ]
     return render(request, "projects/risk_profile.html", context)
 
 

@@ -8,10 +8,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from ..selectors.tokens import token_of, tokens_of
 from .. import ratelimit
+from ..selectors.tokens import token_of, tokens_of
 from ..services.tokens import token_create, token_revoke
-
 
 # The new token waits in the session for the page the creation redirects to, which pops it:
 # shown once, and reloading that page cannot post the form again.
@@ -33,17 +32,26 @@ def tokens(request):
             status = 429
         elif form.is_valid():
             _, request.session[NEW_TOKEN_SESSION_KEY] = token_create(
-                user=request.user, name=form.cleaned_data["name"],
-                read_only=form.cleaned_data["read_only"], request=request,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                read_only=form.cleaned_data["read_only"],
+                request=request,
             )
             return redirect("tokens")
         else:
             status = 400
     else:
         new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
-    return render(request, "accounts/tokens.html", {
-        "form": form, "new_token": new_token, "tokens": tokens_of(request.user),
-    }, status=status)
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "form": form,
+            "new_token": new_token,
+            "tokens": tokens_of(request.user),
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])

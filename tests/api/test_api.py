@@ -41,10 +41,17 @@ def test_create_api_token_prints_only_the_token_and_stores_its_hash(demo):
     assert AuditEvent.objects.filter(action="token.created").count() == 1
 
 
-@pytest.mark.parametrize("url", [
-    "/api/v1/frameworks/", "/api/v1/projects/", "/api/v1/projects/1/", "/api/v1/records/",
-    "/api/v1/audit-events/", "/api/v1/projects/1/risk-profile/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/frameworks/",
+        "/api/v1/projects/",
+        "/api/v1/projects/1/",
+        "/api/v1/records/",
+        "/api/v1/audit-events/",
+        "/api/v1/projects/1/risk-profile/",
+    ],
+)
 def test_everything_but_verification_needs_authentication(db, url):
     response = Client().get(url)
     assert response.status_code == 401
@@ -97,8 +104,9 @@ def test_text_that_is_not_json_is_a_400_problem(framework_v1, demo):
 
 
 def test_an_unknown_framework_version_is_a_404(framework_v1, demo):
-    response = api("custodian").post("/api/v1/evaluate/?framework=five-safes@9",
-                                     (EXAMPLES / "E1.json").read_text(), content_type="application/json")
+    response = api("custodian").post(
+        "/api/v1/evaluate/?framework=five-safes@9", (EXAMPLES / "E1.json").read_text(), content_type="application/json"
+    )
     assert response.status_code == 404 and "five-safes@9" in response.json()["detail"]
 
 
@@ -111,11 +119,23 @@ def test_frameworks_list_and_detail_with_questions_and_rules(framework_v1, demo)
 
 
 def _new_project(client):
-    return client.post("/api/v1/projects/", json.dumps({
-        "title": "API project", "summary": "s", "lead_researcher": "r", "lead_organisation": "o",
-        "purpose": "p", "public_benefit": "b", "start_date": "2027-01-01", "end_date": "2027-06-30",
-        "custodians": ["north-thames-gp"],
-    }), content_type="application/json")
+    return client.post(
+        "/api/v1/projects/",
+        json.dumps(
+            {
+                "title": "API project",
+                "summary": "s",
+                "lead_researcher": "r",
+                "lead_organisation": "o",
+                "purpose": "p",
+                "public_benefit": "b",
+                "start_date": "2027-01-01",
+                "end_date": "2027-06-30",
+                "custodians": ["north-thames-gp"],
+            }
+        ),
+        content_type="application/json",
+    )
 
 
 def test_projects_are_created_by_coordinators_only(framework_v1, demo):
@@ -129,8 +149,9 @@ def test_projects_are_created_by_coordinators_only(framework_v1, demo):
 
 
 def test_project_creation_errors_name_the_field(framework_v1, demo):
-    response = api("coordinator").post("/api/v1/projects/", json.dumps({"title": "x", "custodians": ["nowhere"]}),
-                                       content_type="application/json")
+    response = api("coordinator").post(
+        "/api/v1/projects/", json.dumps({"title": "x", "custodians": ["nowhere"]}), content_type="application/json"
+    )
     assert response.status_code == 400
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"custodians", "summary", "start_date"} <= fields
@@ -151,8 +172,9 @@ def test_a_whole_assessment_over_http_with_etags(framework_v1, demo):
     pid, aid = project["id"], project["custodians"][0]["id"]
 
     read = coordinator.get(f"/api/v1/projects/{pid}/answers/")
-    response = put_json(coordinator, f"/api/v1/projects/{pid}/answers/", {"answers": document["answers"]},
-                        HTTP_IF_MATCH=read["ETag"])
+    response = put_json(
+        coordinator, f"/api/v1/projects/{pid}/answers/", {"answers": document["answers"]}, HTTP_IF_MATCH=read["ETag"]
+    )
     assert response.status_code == 200 and response["ETag"] != read["ETag"]
 
     url = f"/api/v1/projects/{pid}/assessments/{aid}/"
@@ -160,11 +182,14 @@ def test_a_whole_assessment_over_http_with_etags(framework_v1, demo):
     answers = document["custodians"][0]["answers"]
     assert put_json(custodian, url + "answers/", {"answers": answers}).status_code == 428
     assert put_json(custodian, url + "answers/", {"answers": answers}, HTTP_IF_MATCH='"stale"').status_code == 412
-    bad = put_json(custodian, url + "answers/", {"answers": {**answers, "DA1": "maybe", "PE1": "none"}},
-                   HTTP_IF_MATCH=etag)
+    bad = put_json(
+        custodian, url + "answers/", {"answers": {**answers, "DA1": "maybe", "PE1": "none"}}, HTTP_IF_MATCH=etag
+    )
     assert bad.status_code == 400
     assert {(e["custodian"], e["question"]) for e in bad.json()["errors"]} == {
-        ("North Thames GP Records", "DA1"), ("North Thames GP Records", "PE1")}
+        ("North Thames GP Records", "DA1"),
+        ("North Thames GP Records", "PE1"),
+    }
     ok = put_json(custodian, url + "answers/", {"answers": answers}, HTTP_IF_MATCH=etag)
     assert ok.status_code == 200
     # Someone else's write in between makes the old ETag stale.
@@ -183,7 +208,9 @@ def test_a_whole_assessment_over_http_with_etags(framework_v1, demo):
 
 def test_submitting_an_incomplete_assessment_is_a_400_listing_questions(framework_v1, demo):
     project = _new_project(api("coordinator")).json()
-    response = api("custodian").post(f"/api/v1/projects/{project['id']}/assessments/{project['custodians'][0]['id']}/submit/")
+    response = api("custodian").post(
+        f"/api/v1/projects/{project['id']}/assessments/{project['custodians'][0]['id']}/submit/"
+    )
     assert response.status_code == 400
     assert "DA1" in {e["question"] for e in response.json()["errors"]}
 
@@ -263,11 +290,14 @@ def test_the_docs_are_served_from_local_assets(db):
     assert schema.status_code == 200 and b"/api/v1/evaluate/" in schema.content
 
 
-@pytest.mark.parametrize("method, url, body", [
-    ("post", "/api/v1/projects/", '{"title": "a\\u0000b", "custodians": ["x\\u0000"]}'),
-    ("get", "/api/v1/records/PRIAM%00/", None),
-    ("get", "/api/v1/audit-events/?user=a%00b", None),
-])
+@pytest.mark.parametrize(
+    "method, url, body",
+    [
+        ("post", "/api/v1/projects/", '{"title": "a\\u0000b", "custodians": ["x\\u0000"]}'),
+        ("get", "/api/v1/records/PRIAM%00/", None),
+        ("get", "/api/v1/audit-events/?user=a%00b", None),
+    ],
+)
 def test_nul_characters_are_a_400_not_a_server_error(framework_v1, demo, method, url, body):
     client = api("auditor")
     response = getattr(client, method)(url, body, content_type="application/json") if body else client.get(url)
@@ -281,10 +311,22 @@ def test_nul_in_a_browser_form_is_a_400(login, coordinator, framework_v1):
 
 
 def test_a_custodian_named_twice_is_a_400(framework_v1, demo):
-    response = api("coordinator").post("/api/v1/projects/", json.dumps({
-        "title": "t", "summary": "s", "lead_researcher": "r", "lead_organisation": "o", "purpose": "p",
-        "public_benefit": "b", "start_date": "2027-01-01", "end_date": "2027-06-30",
-        "custodians": ["north-thames-gp", "north-thames-gp"],
-    }), content_type="application/json")
+    response = api("coordinator").post(
+        "/api/v1/projects/",
+        json.dumps(
+            {
+                "title": "t",
+                "summary": "s",
+                "lead_researcher": "r",
+                "lead_organisation": "o",
+                "purpose": "p",
+                "public_benefit": "b",
+                "start_date": "2027-01-01",
+                "end_date": "2027-06-30",
+                "custodians": ["north-thames-gp", "north-thames-gp"],
+            }
+        ),
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "custodians"

@@ -74,7 +74,8 @@ def test_only_members_of_the_custodian_write_its_assessment(world):
         client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(username)}")
         read = client.get(url)
         etag = read["ETag"] if read.status_code == 200 else '"x"'
-        status = client.put(url + "answers/", '{"answers": {}}', content_type="application/json",
-                            HTTP_IF_MATCH=etag).status_code
+        status = client.put(
+            url + "answers/", '{"answers": {}}', content_type="application/json", HTTP_IF_MATCH=etag
+        ).status_code
         assert status == (200 if username == member.username else 404), username
     assert User.objects.filter(username=member.username).exists()

@@ -21,17 +21,29 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(live_serve
     _, token = token_create(user=coordinator, name="schemathesis")
     result = subprocess.run(
         [
-            str(Path(sys.executable).parent / "schemathesis"), "run", f"{live_server.url}/api/schema/",
-            "--url", live_server.url,
-            "--checks", "not_a_server_error,response_schema_conformance",
-            "-H", f"Authorization: Bearer {token}",
-            "--max-examples", os.environ.get("PRIAM_SCHEMATHESIS_EXAMPLES", "15"),
-            "--seed", "20261128",
+            str(Path(sys.executable).parent / "schemathesis"),
+            "run",
+            f"{live_server.url}/api/schema/",
+            "--url",
+            live_server.url,
+            "--checks",
+            "not_a_server_error,response_schema_conformance",
+            "-H",
+            f"Authorization: Bearer {token}",
+            "--max-examples",
+            os.environ.get("PRIAM_SCHEMATHESIS_EXAMPLES", "15"),
+            "--seed",
+            "20261128",
             "--generation-deterministic",
-            "--request-timeout", "30",
-            "--exclude-path", "/api/v1/verify/",  # rate-limited by design; covered by its own tests
+            "--request-timeout",
+            "30",
+            "--exclude-path",
+            "/api/v1/verify/",  # rate-limited by design; covered by its own tests
         ],
-        capture_output=True, text=True, timeout=900, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
     )
     report = result.stdout[-6000:] + result.stderr[-2000:]
     assert result.returncode == 0, report

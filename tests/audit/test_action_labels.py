@@ -22,8 +22,12 @@ def _legacy_event():
     """An event whose action has since left AuditAction, as an old trail may hold."""
     last = AuditEvent.objects.order_by("-sequence").first()
     event = AuditEvent.objects.create(
-        sequence=(last.sequence if last else 0) + 1, timestamp=timezone.now(), actor="system",
-        action=LEGACY, prev_hash=last.hash if last else "0" * 64, hash="f" * 64,
+        sequence=(last.sequence if last else 0) + 1,
+        timestamp=timezone.now(),
+        actor="system",
+        action=LEGACY,
+        prev_hash=last.hash if last else "0" * 64,
+        hash="f" * 64,
     )
     # Later events (signing in writes one) append after it.
     AuditChainHead.objects.update_or_create(pk=1, defaults={"sequence": event.sequence, "hash": event.hash})

@@ -1,6 +1,7 @@
 """Every audited action writes exactly one event, with the right fields, for each way in."""
 
 import datetime
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -37,7 +38,7 @@ def _admin_form_data(response):
             data[name] = str(value)
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
-        for name, field in formset.management_form.fields.items():
+        for name in formset.management_form.fields:
             data[f"{formset.prefix}-{name}"] = str(formset.management_form[name].value())
         for sub in formset.forms:
             for name in sub.fields:
@@ -62,10 +63,18 @@ def _project(framework_v1):
     from assessments.services.projects import project_create
 
     return project_create(
-        actor=coordinator, coordinating_organisation=coordinator.memberships.get().organisation,
-        custodians=[Organisation.objects.get(slug="north-thames-gp")], framework_version=framework_v1,
-        title="Audited", summary="s", lead_researcher="r", lead_organisation="o", purpose="p",
-        public_benefit="b", start_date=datetime.date(2027, 1, 1), end_date=datetime.date(2027, 2, 1),
+        actor=coordinator,
+        coordinating_organisation=coordinator.memberships.get().organisation,
+        custodians=[Organisation.objects.get(slug="north-thames-gp")],
+        framework_version=framework_v1,
+        title="Audited",
+        summary="s",
+        lead_researcher="r",
+        lead_organisation="o",
+        purpose="p",
+        public_benefit="b",
+        start_date=datetime.date(2027, 1, 1),
+        end_date=datetime.date(2027, 2, 1),
     )
 
 
@@ -99,9 +108,14 @@ def perform_logout(ctx):
 
 def perform_password_changed(ctx):
     client = _client(User.objects.get(username="custodian"))
-    client.post(reverse("password_change"), {
-        "old_password": PASSWORD, "new_password1": "another-long-secret-42", "new_password2": "another-long-secret-42",
-    })
+    client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another-long-secret-42",
+            "new_password2": "another-long-secret-42",
+        },
+    )
     return {"actor": "custodian", "object_type": "user", "ip_address": "10.9.8.7"}
 
 
@@ -109,8 +123,12 @@ def perform_password_reset_requested(ctx):
     Client(HTTP_USER_AGENT="pytest-browser/1.0", REMOTE_ADDR="10.9.8.6").post(
         reverse("password_reset"), {"email": "custodian@demo.priam.invalid"}
     )
-    return {"actor": "anonymous", "object_type": "user", "ip_address": "10.9.8.6",
-            "data": {"email": "custodian@demo.priam.invalid"}}
+    return {
+        "actor": "anonymous",
+        "object_type": "user",
+        "ip_address": "10.9.8.6",
+        "data": {"email": "custodian@demo.priam.invalid"},
+    }
 
 
 def perform_password_reset(ctx):
@@ -120,18 +138,27 @@ def perform_password_reset(ctx):
 
     user = User.objects.get(username="custodian")
     client = Client(HTTP_USER_AGENT="pytest-browser/1.0", REMOTE_ADDR="10.9.8.7")
-    link = reverse("password_reset_confirm", args=[urlsafe_base64_encode(force_bytes(user.pk)),
-                                                   default_token_generator.make_token(user)])
+    link = reverse(
+        "password_reset_confirm",
+        args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
+    )
     form_url = client.get(link)["Location"]
     client.post(form_url, {"new_password1": "another-long-secret-42", "new_password2": "another-long-secret-42"})
     return {"actor": "custodian", "object_type": "user", "ip_address": "10.9.8.7"}
 
 
 def perform_user_created(ctx):
-    _client(ctx["admin"]).post(reverse("admin:assessments_user_add"), {
-        "username": "newbie", "password1": "a-long-new-password-1", "password2": "a-long-new-password-1",
-        "usable_password": "true", "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
-    })
+    _client(ctx["admin"]).post(
+        reverse("admin:assessments_user_add"),
+        {
+            "username": "newbie",
+            "password1": "a-long-new-password-1",
+            "password2": "a-long-new-password-1",
+            "usable_password": "true",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
     return {"actor": "admin", "object_type": "user"}
 
 
@@ -153,17 +180,24 @@ def perform_user_deleted(ctx):
 
 
 def perform_organisation_created(ctx):
-    _client(ctx["admin"]).post(reverse("admin:assessments_organisation_add"),
-                               {"name": "New Trust", "slug": "new-trust", "kind": "nhs_trust"})
+    _client(ctx["admin"]).post(
+        reverse("admin:assessments_organisation_add"), {"name": "New Trust", "slug": "new-trust", "kind": "nhs_trust"}
+    )
     return {"actor": "admin", "object_type": "organisation"}
 
 
 def perform_organisation_updated(ctx):
     org = Organisation.objects.get(slug="valley-health-board")
-    _client(ctx["admin"]).post(reverse("admin:assessments_organisation_change", args=[org.pk]),
-                               {"name": "Valley University Health Board", "slug": org.slug, "kind": org.kind})
-    return {"actor": "admin", "object_type": "organisation", "organisation_id": org.pk,
-            "data_keys": {"changed": ["name"]}}
+    _client(ctx["admin"]).post(
+        reverse("admin:assessments_organisation_change", args=[org.pk]),
+        {"name": "Valley University Health Board", "slug": org.slug, "kind": org.kind},
+    )
+    return {
+        "actor": "admin",
+        "object_type": "organisation",
+        "organisation_id": org.pk,
+        "data_keys": {"changed": ["name"]},
+    }
 
 
 def perform_organisation_deleted(ctx):
@@ -173,9 +207,15 @@ def perform_organisation_deleted(ctx):
 
 
 def perform_panel_created(ctx):
-    _client(ctx["admin"]).post(reverse("admin:assessments_panel_add"), {
-        "name": "Genomics Panel", "description": "", "seats-TOTAL_FORMS": "0", "seats-INITIAL_FORMS": "0",
-    })
+    _client(ctx["admin"]).post(
+        reverse("admin:assessments_panel_add"),
+        {
+            "name": "Genomics Panel",
+            "description": "",
+            "seats-TOTAL_FORMS": "0",
+            "seats-INITIAL_FORMS": "0",
+        },
+    )
     return {"actor": "admin", "object_type": "panel"}
 
 
@@ -208,13 +248,13 @@ def _framework_copy(version):
 
 
 def perform_framework_loaded(ctx):
-    call_command("load_framework", str(_framework_copy(9)), stdout=open("/dev/null", "w"))
+    call_command("load_framework", str(_framework_copy(9)), stdout=StringIO())
     return {"actor": "system", "object_type": "frameworkversion"}
 
 
 def perform_demo_loaded(ctx):
     User.objects.filter(username="outsider").delete()  # something for the demo loader to create
-    call_command("load_demo", force=True, stdout=open("/dev/null", "w"))
+    call_command("load_demo", force=True, stdout=StringIO())
     return {"actor": "system", "object_type": "demo"}
 
 
@@ -226,21 +266,39 @@ def perform_audit_exported(ctx):
 
 def perform_project_created(ctx):
     coordinator = User.objects.get(username="coordinator")
-    _client(coordinator).post(reverse("project_new"), {
-        "title": "T", "summary": "s", "lead_researcher": "r", "lead_organisation": "o", "purpose": "p",
-        "public_benefit": "b", "start_date": "2027-01-01", "end_date": "2027-02-01",
-        "coordinating_organisation": coordinator.memberships.get().organisation.pk,
-        "custodians": [Organisation.objects.get(slug="north-thames-gp").pk],
-    })
+    _client(coordinator).post(
+        reverse("project_new"),
+        {
+            "title": "T",
+            "summary": "s",
+            "lead_researcher": "r",
+            "lead_organisation": "o",
+            "purpose": "p",
+            "public_benefit": "b",
+            "start_date": "2027-01-01",
+            "end_date": "2027-02-01",
+            "coordinating_organisation": coordinator.memberships.get().organisation.pk,
+            "custodians": [Organisation.objects.get(slug="north-thames-gp").pk],
+        },
+    )
     return {"actor": "coordinator", "object_type": "project", "project": True}
 
 
 def perform_project_updated(ctx):
     project = ctx["project"]
-    _client(User.objects.get(username="coordinator")).post(reverse("project_edit", args=[project.pk]), {
-        "title": "Renamed", "summary": "s", "lead_researcher": "r", "lead_organisation": "o", "purpose": "p",
-        "public_benefit": "b", "start_date": "2027-01-01", "end_date": "2027-02-01",
-    })
+    _client(User.objects.get(username="coordinator")).post(
+        reverse("project_edit", args=[project.pk]),
+        {
+            "title": "Renamed",
+            "summary": "s",
+            "lead_researcher": "r",
+            "lead_organisation": "o",
+            "purpose": "p",
+            "public_benefit": "b",
+            "start_date": "2027-01-01",
+            "end_date": "2027-02-01",
+        },
+    )
     return {"actor": "coordinator", "object_type": "project", "project": True}
 
 
@@ -259,8 +317,12 @@ def perform_assessment_answers_saved(ctx):
         reverse("assessment_section", args=[project.pk, assessment.pk, "data"]),
         {"base_version": "0", "DA1": "pseudonymised", "save": "1"},
     )
-    return {"actor": "custodian", "object_type": "custodianassessment", "project": True,
-            "organisation_id": assessment.organisation_id}
+    return {
+        "actor": "custodian",
+        "object_type": "custodianassessment",
+        "project": True,
+        "organisation_id": assessment.organisation_id,
+    }
 
 
 def _complete_answers(project):
@@ -281,8 +343,12 @@ def perform_assessment_submitted(ctx):
     assessment = _complete_answers(project)
     ctx["before"] = AuditEvent.objects.count()
     _client(User.objects.get(username="custodian")).post(reverse("assessment_submit", args=[project.pk, assessment.pk]))
-    return {"actor": "custodian", "object_type": "custodianassessment", "project": True,
-            "organisation_id": assessment.organisation_id}
+    return {
+        "actor": "custodian",
+        "object_type": "custodianassessment",
+        "project": True,
+        "organisation_id": assessment.organisation_id,
+    }
 
 
 def perform_assessment_confirmed(ctx):
@@ -290,8 +356,12 @@ def perform_assessment_confirmed(ctx):
     assessment = _complete_answers(project)
     ctx["before"] = AuditEvent.objects.count()
     confirm(_client(User.objects.get(username="custodian")), project, assessment)
-    return {"actor": "custodian", "object_type": "custodianassessment", "project": True,
-            "data_keys": {"answers_version": 0}}
+    return {
+        "actor": "custodian",
+        "object_type": "custodianassessment",
+        "project": True,
+        "data_keys": {"answers_version": 0},
+    }
 
 
 def perform_project_framework_changed(ctx, tmp_path=None):
@@ -300,10 +370,15 @@ def perform_project_framework_changed(ctx, tmp_path=None):
     framework_load(path=_framework_copy(2))
     project = ctx["project"]
     ctx["before"] = AuditEvent.objects.count()
-    _client(User.objects.get(username="coordinator")).post(reverse("project_framework", args=[project.pk]),
-                                                           {"version": "2"})
-    return {"actor": "coordinator", "object_type": "project", "project": True,
-            "data_keys": {"before": "five-safes@1", "after": "five-safes@2"}}
+    _client(User.objects.get(username="coordinator")).post(
+        reverse("project_framework", args=[project.pk]), {"version": "2"}
+    )
+    return {
+        "actor": "coordinator",
+        "object_type": "project",
+        "project": True,
+        "data_keys": {"before": "five-safes@1", "after": "five-safes@2"},
+    }
 
 
 def perform_token_created(ctx):

@@ -9,8 +9,19 @@ from assessments.services.audit import GENESIS_HASH, audit_record, audit_verify,
 
 pytestmark = pytest.mark.django_db
 TABLE = AuditEvent._meta.db_table
-FIELDS = ("timestamp", "actor_id", "actor", "action", "object_type", "object_id",
-          "organisation_id", "project_id", "ip_address", "user_agent", "data_json")
+FIELDS = (
+    "timestamp",
+    "actor_id",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "organisation_id",
+    "project_id",
+    "ip_address",
+    "user_agent",
+    "data_json",
+)
 
 
 def _sql(statement, params=()):
@@ -40,8 +51,10 @@ def rewrite_consistently(sequence, **changes):
                 fields.update(changes)
             digest = event_hash(sequence=event.sequence, prev_hash=prev, **fields)
             assignments = ", ".join(f"{name} = %s" for name in fields)
-            _sql(f"UPDATE {TABLE} SET {assignments}, prev_hash = %s, hash = %s WHERE sequence = %s",
-                 [*fields.values(), prev, digest, event.sequence])
+            _sql(
+                f"UPDATE {TABLE} SET {assignments}, prev_hash = %s, hash = %s WHERE sequence = %s",
+                [*fields.values(), prev, digest, event.sequence],
+            )
             prev = digest
         _sql("UPDATE assessments_auditchainhead SET hash = %s WHERE id = 1", [prev])
 
@@ -118,8 +131,10 @@ def test_a_missing_anchored_event_is_named(record):
     anchored = record.audit_head_sequence
     _bypassing_triggers(lambda: _sql(f"DELETE FROM {TABLE} WHERE sequence >= %s", [anchored]))
     previous = AuditEvent.objects.order_by("-sequence").first()
-    _sql("UPDATE assessments_auditchainhead SET sequence = %s, hash = %s WHERE id = 1",
-         [previous.sequence, previous.hash])
+    _sql(
+        "UPDATE assessments_auditchainhead SET sequence = %s, hash = %s WHERE id = 1",
+        [previous.sequence, previous.hash],
+    )
     report = audit_verify()
     assert not report.ok and report.bad_record == record.number
     assert f"but event {anchored} is missing" in report.problem

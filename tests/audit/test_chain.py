@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
@@ -57,7 +58,7 @@ def _verify_cli():
 
 def test_events_link_into_a_chain(chain):
     assert chain[0].sequence == 1 and chain[0].prev_hash == GENESIS_HASH
-    for before, after in zip(chain, chain[1:]):
+    for before, after in pairwise(chain):
         assert after.sequence == before.sequence + 1
         assert after.prev_hash == before.hash
     assert audit_head() == (6, chain[-1].hash)
@@ -184,10 +185,7 @@ for i in range(int(sys.argv[1])):
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_appending_at_once_leave_an_intact_chain(tmp_path):
     settings_dict = connection.settings_dict
-    url = (
-        f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/"
-        f"{settings_dict['NAME']}"
-    )
+    url = f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
     env = {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "priam.settings", "PATH": "/usr/bin:/bin"}
     writers = [
         subprocess.Popen([sys.executable, "-c", APPENDER, "150", name], env=env, cwd=str(_root()))

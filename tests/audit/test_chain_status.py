@@ -1,7 +1,7 @@
 """The scheduled verification: stored by the service, the task and the command; shown on /audit/."""
 
 import re
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from unittest import mock
 
@@ -17,7 +17,7 @@ from assessments.tasks import audit_verify_chain_task
 from tests.audit.test_anchor import rewrite_consistently
 
 pytestmark = pytest.mark.django_db
-SUMMER = datetime(2026, 7, 1, 12, 0, tzinfo=dt_timezone.utc)  # 13:00 in London
+SUMMER = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)  # 13:00 in London
 
 
 @pytest.fixture
@@ -121,8 +121,12 @@ def test_an_old_check_is_overdue(login, auditor, record):
 
 def test_a_later_clean_check_does_not_hide_an_earlier_break(login, auditor, db, demo):
     audit_record(action=AuditAction.DEMO_LOADED)
-    AuditChainCheck.objects.create(checked_at=SUMMER, intact=False, first_bad_sequence=3,
-                                   message="event 3 was altered (its hash does not match its content).")
+    AuditChainCheck.objects.create(
+        checked_at=SUMMER,
+        intact=False,
+        first_bad_sequence=3,
+        message="event 3 was altered (its hash does not match its content).",
+    )
     audit_verify_chain()
     section = _status_section(login(auditor))
     assert "Intact" in section

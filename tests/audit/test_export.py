@@ -30,7 +30,7 @@ class _Request:
 def _fill(actor):
     org_ids = list(Organisation.objects.order_by("name").values_list("pk", flat=True)[:2])
     tricky = [
-        ("127.0.0.1", "Mozilla/5.0 (X11; Linux) \"quoted\", comma"),
+        ("127.0.0.1", 'Mozilla/5.0 (X11; Linux) "quoted", comma'),
         ("2001:db8::1", ""),
         ("10.1.2.3", "agent with é and 漢字"),
     ]
@@ -61,7 +61,7 @@ def _db_rows(queryset):
 def _as_text(row):
     """A database row as the CSV writes it: NULLs empty, timestamp in ISO-8601 UTC."""
     out = []
-    for name, value in zip(COLUMNS, row):
+    for name, value in zip(COLUMNS, row, strict=True):
         if name == "timestamp":
             out.append(value.isoformat(timespec="microseconds"))
         else:
@@ -97,7 +97,7 @@ def test_a_csv_export_equals_the_database_and_is_recorded_once(login, auditor, t
     rows = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
     assert rows[0] == list(COLUMNS)
     assert len(rows) - 1 == len(expected) > 0
-    for got, want in zip(rows[1:], expected):
+    for got, want in zip(rows[1:], expected, strict=True):
         assert got == _as_text(want)
 
     recorded = _exported_events()
@@ -105,8 +105,11 @@ def test_a_csv_export_equals_the_database_and_is_recorded_once(login, auditor, t
     event = recorded[-1]
     assert event.actor == "auditor" and event.actor_id == auditor.pk
     assert event.data == {
-        "format": "csv", "filters": {k: (v if k == "action" else int(v)) for k, v in params.items()},
-        "rows": len(expected), "sha256": hashlib.sha256(body).hexdigest(), "complete": True,
+        "format": "csv",
+        "filters": {k: (v if k == "action" else int(v)) for k, v in params.items()},
+        "rows": len(expected),
+        "sha256": hashlib.sha256(body).hexdigest(),
+        "complete": True,
     }
     assert event.ip_address == "127.0.0.1"
     assert audit_verify().ok
@@ -120,10 +123,10 @@ def test_a_jsonl_export_equals_the_database(login, auditor, trail):
     assert response["Content-Disposition"].endswith('.jsonl"')
     lines = body.decode("utf-8").splitlines()
     assert len(lines) == len(expected) > 0
-    for line, want in zip(lines, expected):
+    for line, want in zip(lines, expected, strict=True):
         got = json.loads(line)
         assert list(got) == list(COLUMNS)
-        for name, value in zip(COLUMNS, want):
+        for name, value in zip(COLUMNS, want, strict=True):
             if name == "timestamp":
                 assert got[name] == value.isoformat(timespec="microseconds")
             elif name == "data":
@@ -247,8 +250,11 @@ def test_a_large_export_runs_in_the_background(login, auditor, settings, tmp_pat
     assert len(recorded) == 1
     assert recorded[0].actor == "auditor"
     assert recorded[0].data == {
-        "format": fmt, "filters": {"project": 77}, "rows": len(expected),
-        "sha256": export.sha256, "complete": True,
+        "format": fmt,
+        "filters": {"project": 77},
+        "rows": len(expected),
+        "sha256": export.sha256,
+        "complete": True,
     }
     assert recorded[0].object_type == "auditexport" and recorded[0].object_id == str(export.pk)
     assert audit_verify().ok

@@ -1,7 +1,7 @@
 """The auditor's pages: filters, pagination, constant queries, detail, timeline, permissions."""
 
 import re
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
@@ -31,18 +31,22 @@ def events(demo, custodian, genomics):
     cambridge = Organisation.objects.get(slug="cambridge-brc")
     genomics_org = Organisation.objects.get(slug="genomics-england")
     made = {}
-    with _at(datetime(2026, 6, 30, 22, 30, tzinfo=dt_timezone.utc)):  # 23:30 BST, 30 June
+    with _at(datetime(2026, 6, 30, 22, 30, tzinfo=UTC)):  # 23:30 BST, 30 June
         made["june"] = audit_record(action=AuditAction.AUTH_LOGIN, actor=custodian, project_id=41)
-    with _at(datetime(2026, 6, 30, 23, 30, tzinfo=dt_timezone.utc)):  # 00:30 BST, 1 July
+    with _at(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)):  # 00:30 BST, 1 July
         made["july1"] = audit_record(
             action=AuditAction.AUTH_LOGOUT, actor=genomics, organisation=genomics_org, project_id=41
         )
-    with _at(datetime(2026, 7, 2, 12, 0, tzinfo=dt_timezone.utc)):
+    with _at(datetime(2026, 7, 2, 12, 0, tzinfo=UTC)):
         made["july2"] = audit_record(
-            action=AuditAction.ORGANISATION_UPDATED, actor=custodian, obj=cambridge,
-            organisation=cambridge, project_id=42, data={"name": "Cambridge BRC"},
+            action=AuditAction.ORGANISATION_UPDATED,
+            actor=custodian,
+            obj=cambridge,
+            organisation=cambridge,
+            project_id=42,
+            data={"name": "Cambridge BRC"},
         )
-    with _at(datetime(2026, 7, 3, 9, 0, tzinfo=dt_timezone.utc)):
+    with _at(datetime(2026, 7, 3, 9, 0, tzinfo=UTC)):
         made["july3"] = audit_record(action=AuditAction.AUTH_LOGIN_FAILED, project_id=41)
     return made
 
@@ -97,8 +101,11 @@ def test_the_organisation_filter_and_the_user_id_filter(login, auditor, events, 
     [
         ({"date_from": "2026-02-31", "user": "custodian", "project": "41"}, "date_from", "From date"),
         ({"date_to": "tomorrow", "user": "custodian", "project": "41"}, "date_to", "To date"),
-        ({"date_from": "2026-07-03", "date_to": "2026-07-01", "user": "custodian", "project": "41"},
-         "date_to", "To date"),
+        (
+            {"date_from": "2026-07-03", "date_to": "2026-07-01", "user": "custodian", "project": "41"},
+            "date_to",
+            "To date",
+        ),
     ],
 )
 def test_a_bad_date_names_the_field_and_keeps_the_other_values(login, auditor, events, query, field, message):
@@ -137,7 +144,7 @@ def test_the_list_page_is_accessible_and_shows_the_chain_head(login, auditor, ev
     assert f"#{head.sequence}" in html and head.hash in html
     assert "python manage.py verify_audit" in html
     assert "<caption>" in html and html.count('scope="col"') == 8
-    assert '<label' in html and 'for="id_date_from"' in html
+    assert "<label" in html and 'for="id_date_from"' in html
     assert "style=" not in html and "<script>" not in html
     assert "Organisation changed" in html  # the action's label
 
@@ -162,8 +169,17 @@ def test_the_list_page_makes_the_same_number_of_queries_whatever_the_rows(login,
 def test_the_event_page_shows_every_field(login, auditor, events):
     event = events["july2"]
     html = login(auditor).get(reverse("audit_event", args=[event.sequence])).content.decode()
-    for value in (event.hash, event.prev_hash, event.actor, event.action, "Organisation changed",
-                  "Cambridge BRC", "2026-07-02 12:00:00", event.object_type, event.object_id):
+    for value in (
+        event.hash,
+        event.prev_hash,
+        event.actor,
+        event.action,
+        "Organisation changed",
+        "Cambridge BRC",
+        "2026-07-02 12:00:00",
+        event.object_type,
+        event.object_id,
+    ):
         assert value in html
     assert "&quot;name&quot;: &quot;Cambridge BRC&quot;" in html  # pretty-printed data
     assert reverse("audit_project_timeline", args=[42]) in html
@@ -192,8 +208,12 @@ def audit_urls(events, auditor, tmp_path, settings):
     (tmp_path / "exports").mkdir()
     (tmp_path / "exports" / "x.csv").write_text("sequence\n")
     export = AuditExport.objects.create(
-        requested_by=auditor, format="csv", status=AuditExport.Status.DONE, file_name="x.csv",
-        total=0, done=0,
+        requested_by=auditor,
+        format="csv",
+        status=AuditExport.Status.DONE,
+        file_name="x.csv",
+        total=0,
+        done=0,
     )
     return [
         reverse("audit_events"),
@@ -244,9 +264,15 @@ def test_the_audit_trail_link_shows_only_to_auditors_and_administrators(login, a
     assert f'href="{url}"' not in login(custodian).get(reverse("home")).content.decode()
 
 
-@pytest.mark.parametrize("query", [
-    "user=%C2%B2", "date_to=9999-12-31", "project=99999999999999999999999", "organisation=99999999999999999999999",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "user=%C2%B2",
+        "date_to=9999-12-31",
+        "project=99999999999999999999999",
+        "organisation=99999999999999999999999",
+    ],
+)
 def test_odd_filter_values_never_cause_a_server_error(db, auditor, query):
     from django.test import Client
 

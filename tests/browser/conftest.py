@@ -17,8 +17,13 @@ from tests.conftest import EXAMPLES_DIR, PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
 
@@ -94,16 +99,24 @@ def custodian_project(custodian, framework_v1, demo):
         coordinating_organisation=coordinator.memberships.get().organisation,
         custodians=[custodian.memberships.get().organisation],
         framework_version=framework_v1,
-        title="Browser-tested asthma study", summary="A study for the browser tests.",
-        lead_researcher="Dr B. Rowser", lead_organisation="University of Cambridge",
-        purpose="Public-benefit research.", public_benefit="Better asthma care.",
-        start_date=start, end_date=start + datetime.timedelta(days=365),
+        title="Browser-tested asthma study",
+        summary="A study for the browser tests.",
+        lead_researcher="Dr B. Rowser",
+        lead_organisation="University of Cambridge",
+        purpose="Public-benefit research.",
+        public_benefit="Better asthma care.",
+        start_date=start,
+        end_date=start + datetime.timedelta(days=365),
     )
     framework = engine_framework(framework_v1)
     for safe in framework.safes:
         questions = framework.section(safe, "project")
         if questions:
-            section_save(project=project, safe=safe, base_version=0, actor=coordinator,
-                         answers={q.id: document["answers"].get(q.id) for q in questions})
+            section_save(
+                project=project,
+                safe=safe,
+                base_version=0,
+                actor=coordinator,
+                answers={q.id: document["answers"].get(q.id) for q in questions},
+            )
     return project, project.assessments.get()
-

@@ -176,8 +176,7 @@ def test_a_validation_error_shows_by_its_question_and_keeps_the_answers(
         }"""
     )
     assert "cannot be combined" in described["text"], (
-        "the DA3 error is not programmatically tied to its checkboxes (aria-describedby): "
-        f"{described}"
+        f"the DA3 error is not programmatically tied to its checkboxes (aria-describedby): {described}"
     )
     assessment.refresh_from_db()
     assert "DA3" not in assessment.answers
@@ -209,8 +208,14 @@ def test_the_strict_csp_holds_and_nothing_loads_from_elsewhere(
         page.on("pageerror", lambda e: errors.append(f"{page.url} page error: {e}"))
         context.on("request", lambda r: requests.append(r.url))
         # ERR_ABORTED is a load the next navigation cancelled (often the favicon), not a failure.
-        context.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} {r.failure}")
-                   if "ERR_ABORTED" not in (r.failure or "") else None)
+        context.on(
+            "requestfailed",
+            lambda r: (
+                errors.append(f"request failed: {r.url} {r.failure}")
+                if "ERR_ABORTED" not in (r.failure or "")
+                else None
+            ),
+        )
 
         def on_response(response):
             if response.status >= 400:
@@ -334,8 +339,14 @@ def _refer_back(review):
         member = User.objects.get(username=username)
         conflict_declare(review=review, member=member, conflicted=False)
         vote_cast(review=review, member=member, choice="refer_back", rationale="Questions.")
-    review_decide(review=review, chair=User.objects.get(username="chair"), outcome="refer_back", conditions=[],
-                  rationale="Unclear.", questions="Where are the keys held?\nWho links the data?")
+    review_decide(
+        review=review,
+        chair=User.objects.get(username="chair"),
+        outcome="refer_back",
+        conditions=[],
+        rationale="Unclear.",
+        questions="Where are the keys held?\nWho links the data?",
+    )
 
 
 def test_pages_have_no_serious_accessibility_violations(
@@ -347,8 +358,12 @@ def test_pages_have_no_serious_accessibility_violations(
     axe = _axe()
     record = off_the_event_loop(issue_record, example_project("E1"))
     with_panel = example_project("E2")
-    review = review_send(project=with_panel, panel=Panel.objects.get(name="National Data Access Panel"),
-                         actor=User.objects.get(username="coordinator"), note="Please review.")
+    review = review_send(
+        project=with_panel,
+        panel=Panel.objects.get(name="National Data Access Panel"),
+        actor=User.objects.get(username="coordinator"),
+        note="Please review.",
+    )
     project, assessment = custodian_project
 
     found, structure = {}, {}
@@ -357,8 +372,9 @@ def test_pages_have_no_serious_accessibility_violations(
         page.goto(live_server.url + path)
         page.wait_for_load_state("load")
         assert page.locator("h1").count() >= 1, f"{label}: page did not render ({page.url})"
-        results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
-                                         "resultTypes": ["violations"]})
+        results = axe.run(
+            page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+        )
         serious = [v for v in results.response["violations"] if v["impact"] in SERIOUS]
         if serious:
             found[label] = [_describe(v) for v in serious]
@@ -372,16 +388,18 @@ def test_pages_have_no_serious_accessibility_violations(
 
     custodian_page = sign_in(open_page(), "custodian")
     check(custodian_page, "home (custodian)", "/")
-    check(custodian_page, "questionnaire section",
-          reverse("assessment_section", args=[project.pk, assessment.pk, "data"]))
+    check(
+        custodian_page, "questionnaire section", reverse("assessment_section", args=[project.pk, assessment.pk, "data"])
+    )
     # The same section showing a validation error.
     custodian_page.locator('input[name="DA3"][value="none"]').click()
     custodian_page.locator('input[name="DA3"][value="health"]').click()
     with custodian_page.expect_navigation():
         custodian_page.get_by_role("button", name="Save draft").click()
     assert custodian_page.locator("#q-DA3 .invalid-feedback").count() >= 1, "the error state did not render"
-    results = axe.run(custodian_page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
-                                               "resultTypes": ["violations"]})
+    results = axe.run(
+        custodian_page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    )
     serious = [v for v in results.response["violations"] if v["impact"] in SERIOUS]
     if serious:
         found["questionnaire section with an error"] = [_describe(v) for v in serious]
@@ -409,7 +427,8 @@ def test_pages_have_no_serious_accessibility_violations(
     assert len(found) + len(structure) == 0, (
         "accessibility problems (axe-core, WCAG 2.0/2.1/2.2 A+AA, serious/critical):\n"
         + "\n".join(f"- {page}: {v}" for page, vs in found.items() for v in vs)
-        + "\nstructure:\n" + "\n".join(f"- {page}: {p}" for page, ps in structure.items() for p in ps)
+        + "\nstructure:\n"
+        + "\n".join(f"- {page}: {p}" for page, ps in structure.items() for p in ps)
     )
 
 

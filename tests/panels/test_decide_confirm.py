@@ -32,8 +32,13 @@ def text(html):
 
 
 def _ask(client, review):
-    return decide_form(client, review, conditions=CONDITIONS, rationale="Line one.\nLine two.",
-                       dissent="Panel2 would prefer annual audits.")
+    return decide_form(
+        client,
+        review,
+        conditions=CONDITIONS,
+        rationale="Line one.\nLine two.",
+        dissent="Panel2 would prefer annual audits.",
+    )
 
 
 def test_the_decision_form_shows_a_confirmation_and_issues_nothing(review):
@@ -73,7 +78,7 @@ def test_change_goes_back_to_the_form_with_everything_kept(review):
     assert response.status_code == 200
     assert not DecisionRecord.objects.exists()
     html = response.content.decode()
-    assert 'action="%s"' % reverse("review_decide", args=[review.pk]) in html
+    assert f'action="{reverse("review_decide", args=[review.pk])}"' in html
     assert re.search(r'<textarea name="rationale"[^>]*>\s*Line one.\nLine two.</textarea>', html)
     assert re.search(r'<textarea name="dissent"[^>]*>\s*Panel2 would prefer annual audits.</textarea>', html)
     assert re.search(r'name="outcome" value="approve_with_conditions"[^>]*checked', html)

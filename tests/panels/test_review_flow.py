@@ -119,12 +119,16 @@ def test_the_decision_form_is_prefilled_with_the_engines_conditions(example_proj
     review = PanelReview.objects.get(project=project)
     declare(review, "chair")  # the chair declares before deciding
     page = as_user("chair").get(reverse("review_detail", args=[review.pk]))
-    initial = [form.initial for form in page.context["condition_formset"].initial_forms] or page.context["condition_formset"].initial
+    initial = [form.initial for form in page.context["condition_formset"].initial_forms] or page.context[
+        "condition_formset"
+    ].initial
     assert [c["rule"] for c in initial] == ["R-PE-04"]
     assert "Every user must sign a user agreement" in page.content.decode()
 
 
-def test_the_full_flow_ends_in_a_signed_verifiable_record(review, signing_ca, django_capture_on_commit_callbacks, tmp_path):
+def test_the_full_flow_ends_in_a_signed_verifiable_record(
+    review, signing_ca, django_capture_on_commit_callbacks, tmp_path
+):
     declare(review, "chair")
     declare(review, "panel", conflicted=True, details="Collaborator of the lead researcher.")
     declare(review, "panel2")
@@ -133,8 +137,10 @@ def test_the_full_flow_ends_in_a_signed_verifiable_record(review, signing_ca, dj
     with django_capture_on_commit_callbacks(execute=True):
         response = decide(
             review,
-            conditions=[{"text": "Publish the project on the public register", "blocking": True},
-                        {"text": "Annual report to the custodians, ŵ and ŷ included"}],
+            conditions=[
+                {"text": "Publish the project on the public register", "blocking": True},
+                {"text": "Annual report to the custodians, ŵ and ŷ included"},
+            ],
             rationale="Federated analysis keeps rows with the custodians.",
             dissent="None recorded.",
         )
@@ -156,11 +162,22 @@ def test_the_full_flow_ends_in_a_signed_verifiable_record(review, signing_ca, dj
     pdfsig = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
     assert "Signature is Valid." in pdfsig and "Total document signed" in pdfsig
     text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
-    for expected in (record.number, "Federated genomics across two TREs", "Approve with conditions",
-                     "Publish the project on the public register", "ŵ and ŷ", "Collaborator of the lead researcher",
-                     "Page 1 of", snapshot["audit_head"]["hash"][:32], "R-DA-02", "verify_record"):
+    for expected in (
+        record.number,
+        "Federated genomics across two TREs",
+        "Approve with conditions",
+        "Publish the project on the public register",
+        "ŵ and ŷ",
+        "Collaborator of the lead researcher",
+        "Page 1 of",
+        snapshot["audit_head"]["hash"][:32],
+        "R-DA-02",
+        "verify_record",
+    ):
         assert expected in text, expected
-    pages = int(subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout.split("Pages:")[1].split()[0])
+    pages = int(
+        subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout.split("Pages:")[1].split()[0]
+    )
     assert f"Page {pages} of {pages}" in text
 
     page = as_user("coordinator").get(reverse("record_detail", args=[record.number])).content.decode()
@@ -186,7 +203,9 @@ def test_the_record_page_refreshes_itself_while_the_pdf_is_made(review, signing_
     assert 'http-equiv="refresh"' in page and "being made" in page
 
 
-def test_refer_back_returns_the_project_and_a_later_decision_supersedes(review, signing_ca, django_capture_on_commit_callbacks, panel_body):
+def test_refer_back_returns_the_project_and_a_later_decision_supersedes(
+    review, signing_ca, django_capture_on_commit_callbacks, panel_body
+):
     for member in ("chair", "panel", "panel2"):
         declare(review, member)
         vote(review, member, choice="refer_back", rationale="Need the linkage design.")
@@ -208,7 +227,10 @@ def test_refer_back_returns_the_project_and_a_later_decision_supersedes(review, 
     assert reply.status_code == 302
     send(project, panel_body)
     second_review = PanelReview.objects.get(project=project, status="open")
-    assert "In the TRE&#x27;s key vault." in as_user("panel").get(reverse("review_detail", args=[second_review.pk])).content.decode()
+    assert (
+        "In the TRE&#x27;s key vault."
+        in as_user("panel").get(reverse("review_detail", args=[second_review.pk])).content.decode()
+    )
     for member in ("chair", "panel", "panel2"):
         declare(second_review, member)
         vote(second_review, member)
@@ -240,12 +262,19 @@ def test_the_pdf_task_is_idempotent(review, signing_ca, django_capture_on_commit
 
 def test_details_are_locked_while_the_panel_reviews(review):
     project = review.project
-    response = as_user("coordinator").post(reverse("project_edit", args=[project.pk]), {
-        "title": "Changed behind the panel's back", "summary": project.summary,
-        "lead_researcher": project.lead_researcher, "lead_organisation": project.lead_organisation,
-        "purpose": project.purpose, "public_benefit": project.public_benefit,
-        "start_date": project.start_date.isoformat(), "end_date": project.end_date.isoformat(),
-    })
+    response = as_user("coordinator").post(
+        reverse("project_edit", args=[project.pk]),
+        {
+            "title": "Changed behind the panel's back",
+            "summary": project.summary,
+            "lead_researcher": project.lead_researcher,
+            "lead_organisation": project.lead_organisation,
+            "purpose": project.purpose,
+            "public_benefit": project.public_benefit,
+            "start_date": project.start_date.isoformat(),
+            "end_date": project.end_date.isoformat(),
+        },
+    )
     assert response.status_code == 200
     assert "locked" in response.content.decode()
     project.refresh_from_db()
@@ -290,7 +319,8 @@ def test_record_numbers_keep_counting_past_9999(example_project, issue_record):
     first = issue_record(example_project("E4"))
     year = first.number.split("-")[1]
     with connection.cursor() as cursor:  # pretend this year has already issued 9,999 records
-        cursor.execute("UPDATE assessments_decisionrecord SET number = %s WHERE id = %s",
-                       [f"PRIAM-{year}-9999", first.pk])
+        cursor.execute(
+            "UPDATE assessments_decisionrecord SET number = %s WHERE id = %s", [f"PRIAM-{year}-9999", first.pk]
+        )
     assert issue_record(example_project("E4b")).number == f"PRIAM-{year}-10000"
     assert issue_record(example_project("E1")).number == f"PRIAM-{year}-10001"

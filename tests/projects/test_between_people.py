@@ -32,8 +32,14 @@ def _quorate(project, panel, choice="approve"):
 
 def _refer(project, panel, questions="Why?"):
     review = _quorate(project, panel, choice="refer_back")
-    return review_decide(review=review, chair=User.objects.get(username="chair"), outcome="refer_back",
-                         conditions=[], rationale="Questions.", questions=questions)
+    return review_decide(
+        review=review,
+        chair=User.objects.get(username="chair"),
+        outcome="refer_back",
+        conditions=[],
+        rationale="Questions.",
+        questions=questions,
+    )
 
 
 def _reply_all(record, project):
@@ -49,23 +55,45 @@ def test_a_referral_record_is_replaced_by_the_next_record_of_its_project(assesse
     assert record_successor(second) is None  # still the latest word on the project
     _reply_all(second, assessed_project)
     review = _quorate(Project.objects.get(pk=assessed_project.pk), panel_body)
-    approval = review_decide(review=review, chair=User.objects.get(username="chair"), outcome="approve",
-                             conditions=[], rationale="Fine.")
+    approval = review_decide(
+        review=review, chair=User.objects.get(username="chair"), outcome="approve", conditions=[], rationale="Fine."
+    )
     assert [record_successor(r) for r in (first, second, approval)] == [second, approval, None]
     page = as_user("coordinator").get(reverse("record_detail", args=[first.number])).content.decode()
     assert "Superseded by" in page and second.number in page
 
 
-@pytest.mark.parametrize("outcome, conditions, questions, message", [
-    ("approve", [], "Who holds the keys?", "Questions for the custodians go with a referral"),
-    ("approve", [{"text": "Sign the agreement.", "rule": None, "blocking": True}], "", "Conditions belong to an approval with conditions"),
-    ("reject", [{"text": "Sign the agreement.", "rule": None, "blocking": True}], "", "Conditions belong to an approval with conditions"),
-])
-def test_a_decision_refuses_questions_or_conditions_nobody_would_act_on(assessed_project, panel_body, outcome, conditions, questions, message):
+@pytest.mark.parametrize(
+    "outcome, conditions, questions, message",
+    [
+        ("approve", [], "Who holds the keys?", "Questions for the custodians go with a referral"),
+        (
+            "approve",
+            [{"text": "Sign the agreement.", "rule": None, "blocking": True}],
+            "",
+            "Conditions belong to an approval with conditions",
+        ),
+        (
+            "reject",
+            [{"text": "Sign the agreement.", "rule": None, "blocking": True}],
+            "",
+            "Conditions belong to an approval with conditions",
+        ),
+    ],
+)
+def test_a_decision_refuses_questions_or_conditions_nobody_would_act_on(
+    assessed_project, panel_body, outcome, conditions, questions, message
+):
     review = _quorate(assessed_project, panel_body)
     with pytest.raises(ReviewError, match=message):
-        review_decide(review=review, chair=User.objects.get(username="chair"), outcome=outcome,
-                      conditions=conditions, rationale="Fine.", questions=questions)
+        review_decide(
+            review=review,
+            chair=User.objects.get(username="chair"),
+            outcome=outcome,
+            conditions=conditions,
+            rationale="Fine.",
+            questions=questions,
+        )
     assert not DecisionRecord.objects.exists()
 
 
@@ -105,11 +133,19 @@ def test_the_referral_leaves_the_home_page_once_every_question_has_a_reply(asses
 
 def test_the_amendment_reason_reaches_the_custodians_and_the_panel(assessed_project, panel_body, issue_record):
     issue_record(assessed_project, outcome="approve")
-    as_user("coordinator").post(reverse("project_amend", args=[assessed_project.pk]), {"reason": "Add the 2027 cohort."})
-    assert "Add the 2027 cohort." in as_user("genomics").get(reverse("project_detail", args=[assessed_project.pk])).content.decode()
+    as_user("coordinator").post(
+        reverse("project_amend", args=[assessed_project.pk]), {"reason": "Add the 2027 cohort."}
+    )
+    assert (
+        "Add the 2027 cohort."
+        in as_user("genomics").get(reverse("project_detail", args=[assessed_project.pk])).content.decode()
+    )
     project = Project.objects.get(pk=assessed_project.pk)
     for assessment in project.assessments.select_related("organisation"):
-        member = assessment.organisation.members.exclude(username="coordinator").first() or assessment.organisation.members.first()
+        member = (
+            assessment.organisation.members.exclude(username="coordinator").first()
+            or assessment.organisation.members.first()
+        )
         as_user(member.username).post(reverse("assessment_submit", args=[project.pk, assessment.pk]))
     review = review_send(project=Project.objects.get(pk=project.pk), panel=panel_body, actor=project.coordinator)
     assert "Add the 2027 cohort." in as_user("panel").get(reverse("review_detail", args=[review.pk])).content.decode()

@@ -50,8 +50,11 @@ def text(html):
 
 
 def leave_unanswered(client, project, assessment, *qids):
-    data = {qid: GP["answers"].get(qid) for qid in
-            ("DA1", "DA2", "DA3", "DA4", "DA5", "DA6", "DA7", "DA8", "DA9") if qid not in qids}
+    data = {
+        qid: GP["answers"].get(qid)
+        for qid in ("DA1", "DA2", "DA3", "DA4", "DA5", "DA6", "DA7", "DA8", "DA9")
+        if qid not in qids
+    }
     return post_section(client, project, "data", data, assessment=assessment)
 
 
@@ -110,8 +113,12 @@ def test_the_api_names_missing_questions_by_id_and_text(gp_project, assessment, 
     leave_unanswered(client, gp_project, assessment, "DA8")
     response = client.post(reverse("api-assessment-submit", args=[gp_project.pk, assessment.pk]))
     assert response.status_code == 400
-    assert {"custodian": assessment.organisation.name, "question": "DA8",
-            "question_text": "Number of individuals", "message": "missing answer"} in response.json()["errors"]
+    assert {
+        "custodian": assessment.organisation.name,
+        "question": "DA8",
+        "question_text": "Number of individuals",
+        "message": "missing answer",
+    } in response.json()["errors"]
 
 
 def test_save_and_continue_with_required_answers_empty_says_which_are_missing_and_saves(
@@ -142,14 +149,13 @@ def test_the_last_section_leads_to_the_summary(gp_project, assessment, login, cu
 
 
 def test_the_coordinators_last_section_continues_to_the_project_page(gp_project, login, coordinator):
-    response = post_section(login(coordinator), gp_project, "outputs",
-                            {q: E2["answers"][q] for q in ("OU1", "OU2", "OU3", "OU4", "OU5")})
+    response = post_section(
+        login(coordinator), gp_project, "outputs", {q: E2["answers"][q] for q in ("OU1", "OU2", "OU3", "OU4", "OU5")}
+    )
     assert response["Location"] == reverse("project_detail", args=[gp_project.pk])
 
 
-def test_the_assessment_page_sends_the_custodian_to_the_summary_to_submit(
-    gp_project, assessment, login, custodian
-):
+def test_the_assessment_page_sends_the_custodian_to_the_summary_to_submit(gp_project, assessment, login, custodian):
     html = login(custodian).get(reverse("assessment_detail", args=[gp_project.pk, assessment.pk])).content.decode()
     assert f'href="{check_url(gp_project, assessment)}"' in html
     assert reverse("assessment_submit", args=[gp_project.pk, assessment.pk]) not in html

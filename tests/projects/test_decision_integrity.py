@@ -1,10 +1,10 @@
 """Issue 10, items 1–4: a decision stays in force, confirmations lapse only for what they covered,
 the deputy chair decides for a conflicted chair, and a referral's questions reach people and come back."""
 
-
 import pytest
 from django.urls import reverse
 
+from assessments.errors import ProjectLocked
 from assessments.models import (
     AuditEvent,
     CustodianAssessment,
@@ -15,7 +15,6 @@ from assessments.models import (
     User,
 )
 from assessments.services.panels import ReviewError, conflict_declare, review_decide, review_send, vote_cast
-from assessments.errors import ProjectLocked
 from assessments.services.projects import project_update_details
 from tests.api.test_api import api, put_json
 from tests.helpers import as_user, decide, declare, post_section, send, vote
@@ -31,7 +30,10 @@ def decided(assessed_project, issue_record):
 
 
 def _member_of(assessment):
-    return assessment.organisation.members.exclude(username="coordinator").first() or assessment.organisation.members.first()
+    return (
+        assessment.organisation.members.exclude(username="coordinator").first()
+        or assessment.organisation.members.first()
+    )
 
 
 def _data_answers(assessment):
@@ -55,20 +57,28 @@ def test_it_refuses_a_custodians_save_draft_on_a_decided_project(decided):
     before = _state(project)
     assessment = project.assessments.get(organisation__name="Genomics England")
     response = post_section(
-        as_user("genomics"), project, "data", {**_data_answers(assessment), "DA5": True},
-        assessment=assessment, button="save", version=assessment.sections.get("data", {}).get("version", 0),
+        as_user("genomics"),
+        project,
+        "data",
+        {**_data_answers(assessment), "DA5": True},
+        assessment=assessment,
+        button="save",
+        version=assessment.sections.get("data", {}).get("version", 0),
     )
     assert response.status_code == 409
     assert "its coordinator requests an amendment" in response.content.decode()
     assert _state(project) == before
-    assert not AuditEvent.objects.filter(action="assessment.answers_saved", project_id=project.pk, data_json__contains='"reopened":true').exists()
+    assert not AuditEvent.objects.filter(
+        action="assessment.answers_saved", project_id=project.pk, data_json__contains='"reopened":true'
+    ).exists()
 
 
 def test_it_refuses_the_coordinators_edit_of_a_decided_projects_details(decided):
     project, _ = decided
     with pytest.raises(ProjectLocked, match="amendment"):
         project_update_details(
-            project=project, actor=project.coordinator,
+            project=project,
+            actor=project.coordinator,
             **{**{f: getattr(project, f) for f in Project.DETAIL_FIELDS}, "summary": "Changed after the decision."},
         )
     project.refresh_from_db()
@@ -132,8 +142,12 @@ def test_a_referral_during_an_amendment_leaves_the_record_in_force(decided, pane
         conflict_declare(review=review, member=member, conflicted=False)
         vote_cast(review=review, member=member, choice="refer_back", rationale="Questions.")
     referral = review_decide(
-        review=review, chair=User.objects.get(username="chair"), outcome="refer_back", conditions=[],
-        rationale="Unclear.", questions="Which cohort?\nWho links?",
+        review=review,
+        chair=User.objects.get(username="chair"),
+        outcome="refer_back",
+        conditions=[],
+        rationale="Unclear.",
+        questions="Which cohort?\nWho links?",
     )
     assert referral.supersedes is None
     assert not DecisionRecord.objects.filter(supersedes=record).exists()
@@ -162,15 +176,18 @@ def _quorate_review(project, panel, *, chair_conflicted=None, deputy=None, deput
             if username == "chair":
                 continue  # the chair has not declared
             conflicted = False
-        conflict_declare(review=review, member=member, conflicted=conflicted, details="Colleague." if conflicted else "")
+        conflict_declare(
+            review=review, member=member, conflicted=conflicted, details="Colleague." if conflicted else ""
+        )
         if not conflicted:
             vote_cast(review=review, member=member, choice="approve", rationale="Fine.")
     return review
 
 
 def _decide_as(review, username):
-    return review_decide(review=review, chair=User.objects.get(username=username), outcome="approve",
-                         conditions=[], rationale="Agreed.")
+    return review_decide(
+        review=review, chair=User.objects.get(username=username), outcome="approve", conditions=[], rationale="Agreed."
+    )
 
 
 def test_a_chair_who_has_not_declared_cannot_decide(assessed_project, panel_body):
@@ -179,11 +196,13 @@ def test_a_chair_who_has_not_declared_cannot_decide(assessed_project, panel_body
         _decide_as(review, "chair")
     page = as_user("chair").get(reverse("review_detail", args=[review.pk])).content.decode()
     assert "must declare any conflict of interest before deciding" in page
-    assert 'action="%s"' % reverse("review_decide", args=[review.pk]) not in page
+    assert f'action="{reverse("review_decide", args=[review.pk])}"' not in page
 
 
 def test_a_conflicted_chair_cannot_decide_and_the_deputy_chair_does(assessed_project, panel_body):
-    review = _quorate_review(assessed_project, panel_body, chair_conflicted=True, deputy="panel2", deputy_conflicted=False)
+    review = _quorate_review(
+        assessed_project, panel_body, chair_conflicted=True, deputy="panel2", deputy_conflicted=False
+    )
     with pytest.raises(ReviewError):
         _decide_as(review, "chair")
     deputy_page = as_user("panel2").get(reverse("review_detail", args=[review.pk])).content.decode()
@@ -194,7 +213,9 @@ def test_a_conflicted_chair_cannot_decide_and_the_deputy_chair_does(assessed_pro
 
 
 def test_a_deputy_chair_does_not_decide_while_the_chair_is_free(assessed_project, panel_body):
-    review = _quorate_review(assessed_project, panel_body, chair_conflicted=False, deputy="panel2", deputy_conflicted=False)
+    review = _quorate_review(
+        assessed_project, panel_body, chair_conflicted=False, deputy="panel2", deputy_conflicted=False
+    )
     with pytest.raises(ReviewError):
         _decide_as(review, "panel2")
     assert _decide_as(review, "chair").decision.decided_by.username == "chair"
@@ -210,7 +231,9 @@ def test_with_neither_chair_nor_deputy_free_the_page_says_who_can_fix_it(assesse
 
 
 def test_with_chair_and_deputy_both_conflicted_nobody_decides(assessed_project, panel_body):
-    review = _quorate_review(assessed_project, panel_body, chair_conflicted=True, deputy="panel2", deputy_conflicted=True)
+    review = _quorate_review(
+        assessed_project, panel_body, chair_conflicted=True, deputy="panel2", deputy_conflicted=True
+    )
     for username in ("chair", "panel2"):
         with pytest.raises(ReviewError, match="Both the chair and the deputy chair"):
             _decide_as(review, username)
@@ -229,7 +252,11 @@ def _assessed_two_custodians(assessed_project):
 def test_a_custodians_own_change_lapses_no_other_confirmation(assessed_project):
     project, genomics, brc = _assessed_two_custodians(assessed_project)
     response = post_section(
-        as_user("genomics"), project, "data", {**_data_answers(genomics), "DA5": True}, assessment=genomics,
+        as_user("genomics"),
+        project,
+        "data",
+        {**_data_answers(genomics), "DA5": True},
+        assessment=genomics,
     )
     assert response.status_code == 302
     project.refresh_from_db()
@@ -263,7 +290,8 @@ def test_a_details_change_lapses_confirmations_and_shows_before_and_after(assess
     project, genomics, _ = _assessed_two_custodians(assessed_project)
     old_title = project.title
     project_update_details(
-        project=project, actor=project.coordinator,
+        project=project,
+        actor=project.coordinator,
         **{**{f: getattr(project, f) for f in Project.DETAIL_FIELDS}, "title": "A clearer title"},
     )
     genomics.refresh_from_db()
@@ -279,8 +307,12 @@ def _referred(review):
     for member in ("chair", "panel", "panel2"):
         declare(review, member)
         vote(review, member, choice="refer_back", rationale="Questions.")
-    response = decide(review, outcome="refer_back", rationale="Unclear.",
-                      questions="How are linkage keys held?\nWho sees the re-identification table?")
+    response = decide(
+        review,
+        outcome="refer_back",
+        rationale="Unclear.",
+        questions="How are linkage keys held?\nWho sees the re-identification table?",
+    )
     assert response.status_code == 302, response.content.decode()[-1500:]
     return Project.objects.get(pk=review.project_id)
 
@@ -318,14 +350,24 @@ def test_replies_are_audited_required_before_sending_back_and_shown_to_the_panel
     message = blocked.content.decode()
     assert "Still unanswered" in message and "How are linkage keys held?" in message
 
-    empty = as_user("genomics").post(reverse("project_referral", args=[project.pk]), {"question": first.pk, "text": " "})
+    empty = as_user("genomics").post(
+        reverse("project_referral", args=[project.pk]), {"question": first.pk, "text": " "}
+    )
     assert empty.status_code == 400
-    assert as_user("genomics").post(
-        reverse("project_referral", args=[project.pk]), {"question": first.pk, "text": "In a separate key vault."}
-    ).status_code == 302
-    assert as_user("coordinator").post(
-        reverse("project_referral", args=[project.pk]), {"question": second.pk, "text": "Only the TTP."}
-    ).status_code == 302
+    assert (
+        as_user("genomics")
+        .post(
+            reverse("project_referral", args=[project.pk]), {"question": first.pk, "text": "In a separate key vault."}
+        )
+        .status_code
+        == 302
+    )
+    assert (
+        as_user("coordinator")
+        .post(reverse("project_referral", args=[project.pk]), {"question": second.pk, "text": "Only the TTP."})
+        .status_code
+        == 302
+    )
     events = list(AuditEvent.objects.filter(action="referral.replied").order_by("sequence"))
     assert [(e.actor, e.data["question"]) for e in events] == [("genomics", 1), ("coordinator", 2)]
 

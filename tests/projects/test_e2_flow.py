@@ -36,12 +36,21 @@ def e2(coordinator, framework_v1, demo):
         user = User.objects.create_user(f"{slug}-user")
         Membership.objects.create(user=user, organisation=org)
         custodians[custodian["name"]] = (org, user, custodian["answers"])
-    response = _client(coordinator).post(reverse("project_new"), {
-        "title": E2["title"], "summary": "s", "lead_researcher": "Dr R", "lead_organisation": "Uni",
-        "purpose": "p", "public_benefit": "b", "start_date": "2027-01-01", "end_date": "2027-12-31",
-        "coordinating_organisation": coordinator.memberships.get().organisation.pk,
-        "custodians": [org.pk for org, _, _ in custodians.values()],
-    })
+    response = _client(coordinator).post(
+        reverse("project_new"),
+        {
+            "title": E2["title"],
+            "summary": "s",
+            "lead_researcher": "Dr R",
+            "lead_organisation": "Uni",
+            "purpose": "p",
+            "public_benefit": "b",
+            "start_date": "2027-01-01",
+            "end_date": "2027-12-31",
+            "coordinating_organisation": coordinator.memberships.get().organisation.pk,
+            "custodians": [org.pk for org, _, _ in custodians.values()],
+        },
+    )
     assert response.status_code == 302
     return Project.objects.get(), custodians
 
@@ -115,9 +124,13 @@ def test_changing_an_answer_after_evaluation_opens_a_new_revision(e2, coordinato
     _complete(project, custodians, coordinator)
     org, user, answers = custodians["Census and education"]
     assessment = project.assessments.get(organisation=org)
-    response = post_section(_client(user), project, "data", {**{k: answers.get(k) for k in
-                            ("DA1", "DA2", "DA3", "DA4", "DA5", "DA6", "DA7", "DA8", "DA9")}, "DA5": True},
-                            assessment=assessment)
+    response = post_section(
+        _client(user),
+        project,
+        "data",
+        {**{k: answers.get(k) for k in ("DA1", "DA2", "DA3", "DA4", "DA5", "DA6", "DA7", "DA8", "DA9")}, "DA5": True},
+        assessment=assessment,
+    )
     assert response.status_code == 302
     project.refresh_from_db()
     assessment.refresh_from_db()
@@ -138,8 +151,12 @@ def test_changing_an_answer_after_evaluation_opens_a_new_revision(e2, coordinato
 def test_a_project_answer_change_makes_every_custodian_confirm_again(e2, coordinator):
     project, custodians = e2
     _complete(project, custodians, coordinator)
-    response = post_section(_client(coordinator), project, "outputs",
-                            {**{q: E2["answers"][q] for q in ("OU1", "OU2", "OU3", "OU4", "OU5")}, "OU4": False})
+    response = post_section(
+        _client(coordinator),
+        project,
+        "outputs",
+        {**{q: E2["answers"][q] for q in ("OU1", "OU2", "OU3", "OU4", "OU5")}, "OU4": False},
+    )
     assert response.status_code == 302
     project.refresh_from_db()
     assert project.revision == 2
@@ -199,8 +216,12 @@ def test_a_confirmation_of_answers_that_changed_meanwhile_is_refused(e2, coordin
     page = client.get(reverse("assessment_detail", args=[project.pk, assessment.pk])).content.decode()
     seen = re.search(r'name="answers_version" value="(\d+)"', page).group(1)
     # The coordinator changes an answer while the custodian is reading.
-    post_section(_client(coordinator), project, "settings",
-                 {**{q: E2["answers"][q] for q in ("SE1", "SE2", "SE3", "SE4", "SE5", "SE6")}, "SE1": "open_download"})
+    post_section(
+        _client(coordinator),
+        project,
+        "settings",
+        {**{q: E2["answers"][q] for q in ("SE1", "SE2", "SE3", "SE4", "SE5", "SE6")}, "SE1": "open_download"},
+    )
     response = client.post(reverse("assessment_confirm", args=[project.pk, assessment.pk]), {"answers_version": seen})
     assert response.status_code == 409
     assert "changed since you reviewed them" in response.content.decode()

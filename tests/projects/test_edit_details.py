@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Organisation, Project
-from assessments.services.projects import DETAIL_FIELDS, project_create
 from assessments.selectors.frameworks import framework_version_get
+from assessments.services.projects import DETAIL_FIELDS, project_create
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,14 @@ def project(demo, framework_v1):
         coordinating_organisation=coordinator.memberships.get().organisation,
         custodians=list(Organisation.objects.filter(slug__in=["north-thames-gp", "met-pollution-grid"])),
         framework_version=framework_v1,
-        title="Permissions", summary="s", lead_researcher="r", lead_organisation="o", purpose="p",
-        public_benefit="b", start_date=datetime.date(2027, 1, 1), end_date=datetime.date(2027, 2, 1),
+        title="Permissions",
+        summary="s",
+        lead_researcher="r",
+        lead_organisation="o",
+        purpose="p",
+        public_benefit="b",
+        start_date=datetime.date(2027, 1, 1),
+        end_date=datetime.date(2027, 2, 1),
     )
 
 

@@ -36,8 +36,11 @@ def project(login, coordinator, framework_v1):
     client = login(coordinator)
     response = client.post(
         reverse("project_new"),
-        {**_details(), "coordinating_organisation": coordinator.memberships.get().organisation.pk,
-         "custodians": [o.pk for o in orgs]},
+        {
+            **_details(),
+            "coordinating_organisation": coordinator.memberships.get().organisation.pk,
+            "custodians": [o.pk for o in orgs],
+        },
     )
     assert response.status_code == 302
     return Project.objects.get()
@@ -47,7 +50,9 @@ def test_a_coordinator_opens_a_project_with_an_assessment_per_custodian(project,
     assert project.coordinator == coordinator
     assert project.framework_version.spec == "five-safes@1"
     assert sorted(project.assessments.values_list("organisation__slug", flat=True)) == [
-        "census-education", "met-pollution-grid", "north-thames-gp"
+        "census-education",
+        "met-pollution-grid",
+        "north-thames-gp",
     ]
     event = AuditEvent.objects.get(action="project.created")
     assert event.project_id == project.pk and event.data["lead_researcher"] == "Dr Siân Ŵyn"
@@ -56,7 +61,10 @@ def test_a_coordinator_opens_a_project_with_an_assessment_per_custodian(project,
 def test_opening_a_project_with_errors_names_the_fields_and_keeps_the_rest(login, coordinator, framework_v1):
     response = login(coordinator).post(
         reverse("project_new"),
-        {**_details(title="", end_date="2026-01-01"), "coordinating_organisation": coordinator.memberships.get().organisation.pk},
+        {
+            **_details(title="", end_date="2026-01-01"),
+            "coordinating_organisation": coordinator.memberships.get().organisation.pk,
+        },
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -108,8 +116,9 @@ def test_a_bad_answer_is_refused_next_to_its_question_and_nothing_is_lost(projec
 
 def test_none_cannot_be_combined_with_another_option(project, login, custodian):
     assessment = project.assessments.get(organisation__slug="north-thames-gp")
-    response = post_section(login(custodian), project, "data", {"DA1": "pseudonymised", "DA3": ["health", "none"]},
-                            assessment=assessment)
+    response = post_section(
+        login(custodian), project, "data", {"DA1": "pseudonymised", "DA3": ["health", "none"]}, assessment=assessment
+    )
     assert response.status_code == 200
     assert "cannot be combined" in response.context["form"].errors["DA3"][0]
     assessment.refresh_from_db()
@@ -139,8 +148,12 @@ def test_a_second_save_of_the_same_section_is_refused_and_shows_both(project, co
     project.refresh_from_db()
     assert project.answers["SE5"] == "uk"
     # Saving again after seeing the conflict is a deliberate overwrite.
-    assert second.post(url, {**{k: v for k, v in _flatten(settings_answers).items()}, "SE5": "other",
-                             "base_version": base_version(second, url), "save": "1"}).status_code == 302
+    assert (
+        second.post(
+            url, {**_flatten(settings_answers), "SE5": "other", "base_version": base_version(second, url), "save": "1"}
+        ).status_code
+        == 302
+    )
     project.refresh_from_db()
     assert project.answers["SE5"] == "other"
 
@@ -174,9 +187,15 @@ def test_the_project_list_uses_a_constant_number_of_queries(login, coordinator, 
     def make(n):
         for i in range(n):
             project_create(
-                actor=coordinator, coordinating_organisation=coordinator.memberships.get().organisation,
-                custodians=[gp, census], framework_version=framework_v1,
-                **{**_details(title=f"P{i}"), "start_date": datetime.date(2027, 1, 1), "end_date": datetime.date(2027, 6, 1)},
+                actor=coordinator,
+                coordinating_organisation=coordinator.memberships.get().organisation,
+                custodians=[gp, census],
+                framework_version=framework_v1,
+                **{
+                    **_details(title=f"P{i}"),
+                    "start_date": datetime.date(2027, 1, 1),
+                    "end_date": datetime.date(2027, 6, 1),
+                },
             )
 
     client = login(coordinator)

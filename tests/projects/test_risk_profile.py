@@ -21,6 +21,7 @@ EXAMPLES = Path("fixtures/examples")
 
 # ---------------------------------------------------------------- helpers
 
+
 def _url(project, revision=None):
     if revision is None:
         return reverse("risk_profile", args=[project.pk])
@@ -41,7 +42,7 @@ def _text(html):
 
 def _between(html, start_marker, end_marker="</section>"):
     start = html.index(start_marker)
-    return html[start: html.index(end_marker, start)]
+    return html[start : html.index(end_marker, start)]
 
 
 def _element(html, tag, attr, value):
@@ -95,11 +96,13 @@ def _example(name):
 
 # ---------------------------------------------------------------- the chart on its own
 
+
 class TestFiveSafesSvg:
     def test_parses_labels_and_describes_every_tier(self):
         svg = five_safes_svg(
             {"people": 0, "projects": 1, "settings": 2, "data": 3, "outputs": 4},
-            labels=LABELS, title="Tiers",
+            labels=LABELS,
+            title="Tiers",
         )
         root = ET.fromstring(svg)
         assert root.tag == f"{SVG_NS}svg"
@@ -151,7 +154,9 @@ class TestFiveSafesSvg:
 
     def test_custodian_markers_and_legend(self):
         svg = five_safes_svg(
-            {"data": 3, "outputs": 2}, labels=LABELS, title="T",
+            {"data": 3, "outputs": 2},
+            labels=LABELS,
+            title="T",
             per_custodian=[("GP records", {"data": 3}), ("Met grid", {"data": 0}), ("Census", {"data": 2})],
         )
         root = ET.fromstring(svg)
@@ -169,6 +174,7 @@ class TestFiveSafesSvg:
 
 
 # ---------------------------------------------------------------- the page
+
 
 @pytest.mark.django_db
 class TestRiskProfileE2:
@@ -217,7 +223,10 @@ class TestRiskProfileE2:
         data = _between(html, 'id="why-data"')
         da02 = _text(_element(data, "li", "data-rule", "R-DA-02"))
         assert "set by GP records" in da02
-        assert "Identifiability is pseudonymised and Special categories include at least one option other than none" in da02
+        assert (
+            "Identifiability is pseudonymised and Special categories include at least one option other than none"
+            in da02
+        )
         assert "Pseudonymised special-category data" in da02
         assert "T1 (Alan Turing Institute Data Safe Haven" in da02
         c01 = _text(_element(data, "li", "data-rule", "R-C-01"))
@@ -324,7 +333,7 @@ def test_e1_federation(document_project, auditor, login):
 @pytest.mark.django_db
 def test_blocking_condition_and_block_are_marked(document_project, auditor, login):
     document = _example("E4")
-    document["answers"]["SE1"] = "open_download"           # GAP! at T ≥ 3 (R-SE-01)
+    document["answers"]["SE1"] = "open_download"  # GAP! at T ≥ 3 (R-SE-01)
     document["custodians"][0]["answers"]["DA1"] = "identifiable"
     document["custodians"][0]["answers"]["PR3"] = "unclear"  # BLOCK (R-PR-01)
     project = document_project(document, "blk")
@@ -394,7 +403,9 @@ def test_revision_history(example_project, coordinator, auditor, login):
     project = example_project("E4")
     project.refresh_from_db()
     section_save(
-        project=project, safe="people", actor=coordinator,
+        project=project,
+        safe="people",
+        actor=coordinator,
         base_version=project.sections["people"]["version"],
         answers={**{q: project.answers[q] for q in ("PE1", "PE2", "PE3", "PE4", "PE5", "PE6")}, "PE7": False},
     )

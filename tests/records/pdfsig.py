@@ -7,8 +7,9 @@ def nss_trusting(ca_pem, directory):
     """An NSS certificate database that trusts the given CA, for pdfsig -nssdir."""
     directory.mkdir(parents=True, exist_ok=True)
     subprocess.run(["certutil", "-N", "-d", f"sql:{directory}", "--empty-password"], check=True)
-    subprocess.run(["certutil", "-A", "-d", f"sql:{directory}", "-n", "priam-ca", "-t", "C,C,C", "-i", str(ca_pem)],
-                   check=True)
+    subprocess.run(
+        ["certutil", "-A", "-d", f"sql:{directory}", "-n", "priam-ca", "-t", "C,C,C", "-i", str(ca_pem)], check=True
+    )
     return directory
 
 

@@ -1,6 +1,7 @@
 """verify_record and export_decision, and tampering seen by both verify_record and pdfsig."""
 
 import random
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -35,7 +36,7 @@ def nssdir(signing_ca, tmp_path):
 
 def test_export_decision_writes_the_signed_pdf_and_is_audited(record, tmp_path):
     out = tmp_path / "record.pdf"
-    call_command("export_decision", record.number, out=str(out), stdout=open("/dev/null", "w"))
+    call_command("export_decision", record.number, out=str(out), stdout=StringIO())
     assert out.read_bytes() == bytes(record.pdf.data)
     event = AuditEvent.objects.get(action="record.exported")
     assert event.data["sha256"] == record.pdf.sha256
@@ -43,7 +44,7 @@ def test_export_decision_writes_the_signed_pdf_and_is_audited(record, tmp_path):
 
 def test_export_decision_latest(record, tmp_path):
     out = tmp_path / "latest.pdf"
-    call_command("export_decision", latest=True, out=str(out), stdout=open("/dev/null", "w"))
+    call_command("export_decision", latest=True, out=str(out), stdout=StringIO())
     assert out.read_bytes() == bytes(record.pdf.data)
 
 
@@ -69,10 +70,20 @@ def test_verify_record_rejects_any_single_changed_byte(record, tmp_path, nssdir)
     contents = data.index(b"/Contents <") + len(b"/Contents <")
     contents_end = data.index(b">", contents)
     signature_value = contents + len(data[contents:contents_end].rstrip(b"0")) - 20
-    covered = [10, data.index(b"stream") + 20, contents - 30, contents_end + 5, len(data) - 30,
-               *random.Random(7).sample([i for i in range(len(data)) if not contents <= i < contents_end], 10)]
-    container = [contents + 2, signature_value, contents_end - 3,
-                 *random.Random(8).sample(range(contents, contents_end), 10)]
+    covered = [
+        10,
+        data.index(b"stream") + 20,
+        contents - 30,
+        contents_end + 5,
+        len(data) - 30,
+        *random.Random(7).sample([i for i in range(len(data)) if not contents <= i < contents_end], 10),
+    ]
+    container = [
+        contents + 2,
+        signature_value,
+        contents_end - 3,
+        *random.Random(8).sample(range(contents, contents_end), 10),
+    ]
     for position in sorted(set(covered + container)):
         tampered = bytearray(data)
         tampered[position] = (tampered[position] + 1) % 256

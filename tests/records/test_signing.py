@@ -27,10 +27,7 @@ WELSH = "Mae'r ŵyn yn y cae"
 HOUSE = "Tŷ"
 SIGNER_CN = "PRIAM decision records (local test)"
 
-ROWS = "".join(
-    f"<tr><td>{n}</td><td>{WELSH}, {HOUSE} {n}</td><td>Décision — réexaminée</td></tr>"
-    for n in range(110)
-)
+ROWS = "".join(f"<tr><td>{n}</td><td>{WELSH}, {HOUSE} {n}</td><td>Décision — réexaminée</td></tr>" for n in range(110))
 HTML = f"""<!doctype html>
 <html lang="cy"><head><meta charset="utf-8"><style>
 @page {{ size: A4; margin: 2cm }}
@@ -123,9 +120,7 @@ def test_test_ca_certificates(data_dir):
     from cryptography import x509
 
     ca = x509.load_pem_x509_certificate((data_dir / "signing" / "ca.pem").read_bytes())
-    leaf = x509.load_pem_x509_certificate(
-        (data_dir / "signing" / "signing-cert.pem").read_bytes()
-    )
+    leaf = x509.load_pem_x509_certificate((data_dir / "signing" / "signing-cert.pem").read_bytes())
     assert ca.subject.rfc4514_string() == "O=PRIAM,CN=PRIAM Local Test CA"
     assert leaf.issuer == ca.subject
     assert leaf.subject.rfc4514_string() == f"O=PRIAM,CN={SIGNER_CN}"
@@ -159,9 +154,9 @@ def test_signed_record_is_accepted_by_pdfsig(signed, tmp_path):
 
 
 def test_text_and_page_size(signed, tmp_path):
-    text = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=signed, capture_output=True
-    ).stdout.decode("utf-8")
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=signed, capture_output=True).stdout.decode(
+        "utf-8"
+    )
     assert WELSH in text
     assert HOUSE in text
     assert "Décision — réexaminée" in text
@@ -386,10 +381,14 @@ def test_too_large(ours):
 def test_truncated_pdf_is_damaged(signed, cut):
     result = verify_pdf(signed[: int(len(signed) * cut)])
     assert not result.ok and result.is_pdf
-    assert result.problems[0] in (
-        "The PDF is damaged and cannot be read.",
-        "This PDF is not signed, so it is not a decision record issued by this PRIAM.",
-    ) or "changed after it was signed" in result.problems[0]
+    assert (
+        result.problems[0]
+        in (
+            "The PDF is damaged and cannot be read.",
+            "This PDF is not signed, so it is not a decision record issued by this PRIAM.",
+        )
+        or "changed after it was signed" in result.problems[0]
+    )
 
 
 def test_garbage_after_header_is_damaged(ours):
@@ -433,9 +432,7 @@ def test_test_ca_missing(settings, tmp_path, pdfs):
 
 def test_pkcs12_with_passphrase_file(settings, data_dir, tmp_path, pdfs):
     directory = data_dir / "signing"
-    key = serialization.load_pem_private_key(
-        (directory / "signing-key.pem").read_bytes(), password=None
-    )
+    key = serialization.load_pem_private_key((directory / "signing-key.pem").read_bytes(), password=None)
     from cryptography import x509
 
     cert = x509.load_pem_x509_certificate((directory / "signing-cert.pem").read_bytes())

@@ -36,9 +36,13 @@ def foreign(record, tmp_path, settings):
     other = tmp_path / "other-ca"
     testca.ensure_test_ca(other)
     ours = settings.PRIAM_SIGNING
-    settings.PRIAM_SIGNING = {**ours, "KEY_FILE": str(other / "signing-key.pem"),
-                              "CERT_FILE": str(other / "signing-cert.pem"), "CHAIN_FILE": str(other / "ca.pem"),
-                              "USE_TEST_CA": False}
+    settings.PRIAM_SIGNING = {
+        **ours,
+        "KEY_FILE": str(other / "signing-key.pem"),
+        "CERT_FILE": str(other / "signing-cert.pem"),
+        "CHAIN_FILE": str(other / "ca.pem"),
+        "USE_TEST_CA": False,
+    }
     data = sign_pdf(render_pdf("<p>Forged decision record</p>"), reason="forgery")
     settings.PRIAM_SIGNING = ours
     return data

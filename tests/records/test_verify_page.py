@@ -10,8 +10,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def record(assessed_project, issue_record):
-    return issue_record(assessed_project, outcome="approve_with_conditions",
-                        conditions=[{"text": "Register the project", "rule": "R-PR-07", "blocking": False}])
+    return issue_record(
+        assessed_project,
+        outcome="approve_with_conditions",
+        conditions=[{"text": "Register the project", "rule": "R-PR-07", "blocking": False}],
+    )
 
 
 def _upload(data, name="record.pdf", client=None):
@@ -70,14 +73,23 @@ def test_a_pdf_signed_by_someone_else_is_not_issued_here(record, tmp_path, setti
 
     other = tmp_path / "other-ca"
     testca.ensure_test_ca(other)
-    settings.PRIAM_SIGNING = {**settings.PRIAM_SIGNING, "KEY_FILE": str(other / "signing-key.pem"),
-                              "CERT_FILE": str(other / "signing-cert.pem"), "CHAIN_FILE": str(other / "ca.pem"),
-                              "USE_TEST_CA": False}
+    settings.PRIAM_SIGNING = {
+        **settings.PRIAM_SIGNING,
+        "KEY_FILE": str(other / "signing-key.pem"),
+        "CERT_FILE": str(other / "signing-cert.pem"),
+        "CHAIN_FILE": str(other / "ca.pem"),
+        "USE_TEST_CA": False,
+    }
     from assessments.pdf.render import render_pdf
 
     foreign = sign_pdf(render_pdf("<p>Forged decision record</p>"), reason="forgery")
-    settings.PRIAM_SIGNING = {**settings.PRIAM_SIGNING, "KEY_FILE": "", "CERT_FILE": "", "CHAIN_FILE": "",
-                              "USE_TEST_CA": True}
+    settings.PRIAM_SIGNING = {
+        **settings.PRIAM_SIGNING,
+        "KEY_FILE": "",
+        "CERT_FILE": "",
+        "CHAIN_FILE": "",
+        "USE_TEST_CA": True,
+    }
     html = _upload(foreign).content.decode()
     assert "not signed by this PRIAM" in html or "did not issue" in html
 

@@ -23,12 +23,11 @@ def _wait(predicate, timeout, what):
 
 
 def test_killing_the_worker_mid_render_still_gives_exactly_one_signed_pdf(example_project, signing_ca, tmp_path):
-    from assessments.models import Panel, User
-    from assessments.services.panels import conflict_declare, review_decide, review_send, vote_cast
-
     # A long record (every text at its length limit, many conditions) takes long enough to render
     # to be interrupted.
     from assessments import limits
+    from assessments.models import Panel, User
+    from assessments.services.panels import conflict_declare, review_decide, review_send, vote_cast
 
     paragraph = "The custodians’ data stay where they are; ŵ ŷ. "
     project = example_project("E1", details={"summary": (paragraph * 200)[: limits.LONG_TEXT]})
@@ -42,12 +41,18 @@ def test_killing_the_worker_mid_render_still_gives_exactly_one_signed_pdf(exampl
         member = User.objects.get(username=username)
         conflict_declare(review=review, member=member, conflicted=False)
         vote_cast(review=review, member=member, choice="approve", rationale="Fine.")
-    record = review_decide(review=review, chair=User.objects.get(username="chair"), outcome="approve_with_conditions",
-                           conditions=conditions, rationale="Agreed.")  # commits, so the task goes to the real worker
+    record = review_decide(
+        review=review,
+        chair=User.objects.get(username="chair"),
+        outcome="approve_with_conditions",
+        conditions=conditions,
+        rationale="Agreed.",
+    )  # commits, so the task goes to the real worker
 
     job = _wait(
         lambda: RecordPdfJob.objects.filter(record=record, status="rendering", worker_pid__isnull=False).first(),
-        60, "the worker to start rendering",
+        60,
+        "the worker to start rendering",
     )
     assert job.worker_pid != os.getpid()
     os.kill(job.worker_pid, signal.SIGKILL)

@@ -34,8 +34,12 @@ def _post(path, declared_length, content_type="multipart/form-data; boundary=x",
     stream = _WatchedStream(body)
     client = Client()
     response = client.generic(
-        "POST", path, b"",
-        CONTENT_TYPE=content_type, CONTENT_LENGTH=str(declared_length), **{"wsgi.input": stream},
+        "POST",
+        path,
+        b"",
+        CONTENT_TYPE=content_type,
+        CONTENT_LENGTH=str(declared_length),
+        **{"wsgi.input": stream},
     )
     return response, stream
 

@@ -22,9 +22,7 @@ TRIGGERS = ["=1+2", "+1", "-1", "@SUM(A1)", "\tx", "\rx"]
 
 @pytest.fixture
 def failed_sign_in(demo):
-    response = Client(HTTP_USER_AGENT=AGENT).post(
-        reverse("login"), {"username": "custodian", "password": "wrong"}
-    )
+    response = Client(HTTP_USER_AGENT=AGENT).post(reverse("login"), {"username": "custodian", "password": "wrong"})
     assert response.status_code == 200
     event = AuditEvent.objects.get(action=AuditAction.AUTH_LOGIN_FAILED)
     assert event.user_agent == AGENT  # stored exactly as sent
@@ -34,7 +32,7 @@ def failed_sign_in(demo):
 def _csv_rows(body):
     rows = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
     header = rows[0]
-    return [dict(zip(header, row)) for row in rows[1:]]
+    return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
 
 def _download(client, params):
@@ -75,13 +73,18 @@ def test_every_trigger_in_every_text_column_is_neutralised_and_nothing_else(audi
     mallory = User.objects.create_user("+mallory")  # Django usernames may start with + - @
     for value in TRIGGERS + ["a=b", "plain", ""]:
         audit_record(
-            action=AuditAction.DEMO_LOADED, actor=mallory, request=_Request(value),
-            object_type=value, object_id=value, project_id=4242, data={"v": value},
+            action=AuditAction.DEMO_LOADED,
+            actor=mallory,
+            request=_Request(value),
+            object_type=value,
+            object_id=value,
+            project_id=4242,
+            data={"v": value},
         )
     queryset = audit_events_filtered(filters={"project": "4242"})
     body = b"".join(export_service._csv_python(queryset, export_service.ExportResult(), None))
     rows = _csv_rows(body)
-    for row, value in zip(rows, TRIGGERS + ["a=b", "plain", ""]):
+    for row, value in zip(rows, TRIGGERS + ["a=b", "plain", ""], strict=True):
         expected = "'" + value if value in TRIGGERS else value
         assert (row["user_agent"], row["object_type"], row["object_id"]) == (expected,) * 3
         assert row["actor"] == "'+mallory" and row["action"] == AuditAction.DEMO_LOADED

@@ -1,5 +1,6 @@
 import json
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -18,9 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="a JSON file, or - for standard input")
-        parser.add_argument(
-            "--framework", metavar="ID@VERSION", help="e.g. five-safes@1 (default: the latest loaded)"
-        )
+        parser.add_argument("--framework", metavar="ID@VERSION", help="e.g. five-safes@1 (default: the latest loaded)")
 
     def handle(self, *args, file, framework=None, **options):
         try:
@@ -28,7 +27,7 @@ class Command(BaseCommand):
         except PriamError as error:
             raise CommandError(str(error)) from None
         try:
-            text = sys.stdin.read() if file == "-" else open(file, encoding="utf-8").read()
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             self._invalid([f"{file}: cannot read: {error}"])
         try:

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+
 from assessments.models import DecisionRecord
 from assessments.services.records import record_export
 

@@ -11,9 +11,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--directory", help="Where to create the files (default: DATA_DIR/signing)."
-        )
+        parser.add_argument("--directory", help="Where to create the files (default: DATA_DIR/signing).")
 
     def handle(self, *args, directory=None, **options):
         try:
@@ -28,6 +26,5 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(
-                f"The local test CA and signing certificate already exist in {files.directory}; "
-                "nothing changed."
+                f"The local test CA and signing certificate already exist in {files.directory}; nothing changed."
             )

@@ -8,9 +8,7 @@ class Command(BaseCommand):
     help = "Load the demo organisations, users and panels (idempotent). Refuses when DEBUG is off."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--force", action="store_true", help="Load even though DEBUG is off (never in production)."
-        )
+        parser.add_argument("--force", action="store_true", help="Load even though DEBUG is off (never in production).")
 
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:

@@ -13,7 +13,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--record", action="store_true",
+            "--record",
+            action="store_true",
             help="store the result, so /audit/ shows when the chain was last verified",
         )
 

@@ -16,7 +16,7 @@ class Command(BaseCommand):
             data = Path(file).read_bytes()
         except OSError as error:
             self.stderr.write(f"{file}: cannot read: {error}")
-            raise SystemExit(1)
+            raise SystemExit(1) from None
         result = record_verify(data)
         for check in result.checks:
             self.stdout.write(f"{check.label}: {check.answer}")
