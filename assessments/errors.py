@@ -55,6 +55,19 @@ def question_errors(problems):
     return found
 
 
+class DefinitionInvalid(InvalidInput):
+    """A custodian's criteria or appetite the engine refuses; `problems` name the rule or entry."""
+
+    title = "Invalid definition"
+
+    def __init__(self, message, problems):
+        super().__init__(message)
+        self.problems = problems
+
+    def errors(self):
+        return [{"item": p.item, "index": p.index, "message": p.message} for p in self.problems]
+
+
 class NotFound(PriamError):
     status, kind, title = 404, "not-found", "Not found"
 

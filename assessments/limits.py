@@ -13,6 +13,7 @@ LONG_TEXT = 5_000  # summaries, purposes, public benefit, rationales, dissent, t
 NOTE = 2_000  # covering notes, conflict details, descriptions
 CONDITION = 1_000  # one condition of a decision
 IDENTIFIER = 100  # ids carried in forms, such as the rule a condition came from
+DOCUMENT = 100_000  # a custodian's criteria as YAML: a few hundred rules with their justifications
 
 
 def too_long(label, limit, length=None):

@@ -1,5 +1,6 @@
 from .accounts import Membership, Organisation, User
 from .audit import AuditAction, AuditChainCheck, AuditChainHead, AuditEvent, AuditExport
+from .criteria import AppetiteVersion, CriteriaVersion
 from .frameworks import FrameworkVersion
 from .panels import (
     ConflictDeclaration,
@@ -17,6 +18,8 @@ from .tokens import ApiToken
 
 __all__ = [
     "ApiToken",
+    "AppetiteVersion",
+    "CriteriaVersion",
     "AuditAction",
     "ConflictDeclaration",
     "Decision",

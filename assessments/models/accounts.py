@@ -54,6 +54,13 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CUSTODIAN)
+    # Two duties an organisation gives some of its people, on top of their role.
+    manages_criteria = models.BooleanField(
+        default=False, help_text="Writes and publishes the organisation's criteria and risk appetite."
+    )
+    approves = models.BooleanField(
+        default=False, help_text="Signs off, for the organisation, the projects its appetite routes to its own review."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")]

@@ -50,6 +50,10 @@ class AuditAction(models.TextChoices):
     TOKEN_CREATED = "token.created", "API token created"
     TOKEN_REVOKED = "token.revoked", "API token revoked"
     RECORD_EXPORTED = "record.exported", "Decision record PDF exported from the command line"
+    CRITERIA_DRAFT_SAVED = "criteria.draft_saved", "Custodian criteria draft saved"
+    CRITERIA_PUBLISHED = "criteria.published", "Custodian criteria version published"
+    APPETITE_DRAFT_SAVED = "appetite.draft_saved", "Risk appetite draft saved"
+    APPETITE_PUBLISHED = "appetite.published", "Risk appetite version published"
 
     @classmethod
     def label_of(cls, value):

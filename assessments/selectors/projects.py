@@ -6,6 +6,7 @@ from django.utils.text import capfirst
 from .. import engine
 from ..models import CustodianAssessment, Evaluation, Project
 from ..permissions import projects_visible_to
+from .criteria import appetites_in_force, criteria_in_force
 from .frameworks import engine_framework
 
 
@@ -55,6 +56,24 @@ def project_document(project, assessments):
             for a in sorted(assessments, key=lambda a: a.organisation.name)
         ],
     }
+
+
+def evaluation_document(project, assessments):
+    """The document to evaluate: the project's, with each custodian's criteria and appetite in
+    force inline (spec custodian-criteria section 3), so the stored document alone repeats the
+    evaluation exactly, whatever is published later."""
+    document = project_document(project, assessments)
+    organisations = [a.organisation for a in assessments]
+    criteria = criteria_in_force(organisations, project.framework_version)
+    appetites = appetites_in_force(organisations)
+    by_name = {a.organisation.name: a.organisation.pk for a in assessments}
+    for custodian in document["custodians"]:
+        organisation_id = by_name[custodian["name"]]
+        if organisation_id in criteria:
+            custodian["criteria"] = criteria[organisation_id].data
+        if organisation_id in appetites:
+            custodian["appetite"] = appetites[organisation_id].data
+    return document
 
 
 def project_problems(project, assessments, *, scope):

@@ -9,7 +9,7 @@ from ..display import possessive
 from ..errors import ConfirmationStale, SubmissionIncomplete
 from ..models import AuditAction, CustodianAssessment, Evaluation, Project
 from ..selectors.frameworks import engine_framework
-from ..selectors.projects import project_document, project_problems
+from ..selectors.projects import evaluation_document, project_problems
 from .answers import answers_etag
 from .audit import audit_record
 from .projects import CUSTODIAN, PROJECT, _has_evaluation, _lock
@@ -107,7 +107,7 @@ def _evaluate_if_complete(project):
     ):
         return None
     framework = engine_framework(project.framework_version)
-    document = project_document(project, assessments)
+    document = evaluation_document(project, assessments)
     result = engine.evaluate(framework, document)
     evaluation = Evaluation.objects.create(
         project=project,

@@ -435,6 +435,10 @@ PERFORMED_ELSEWHERE = {
     AuditAction.RECORD_EXPORTED: "tests/records/test_commands.py",
     AuditAction.PROJECT_AMENDMENT_REQUESTED: "tests/projects/test_decision_integrity.py",
     AuditAction.REFERRAL_REPLIED: "tests/projects/test_decision_integrity.py",
+    AuditAction.CRITERIA_DRAFT_SAVED: "tests/criteria/test_criteria_services.py",
+    AuditAction.CRITERIA_PUBLISHED: "tests/criteria/test_criteria_services.py",
+    AuditAction.APPETITE_DRAFT_SAVED: "tests/criteria/test_criteria_services.py",
+    AuditAction.APPETITE_PUBLISHED: "tests/criteria/test_criteria_services.py",
 }
 
 

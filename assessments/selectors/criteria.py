@@ -1,0 +1,76 @@
+"""Reads of custodians' criteria and risk appetites, and the engine objects built from them."""
+
+from functools import lru_cache
+
+from .. import engine
+from ..models import AppetiteVersion, CriteriaVersion
+from .frameworks import engine_framework
+
+PUBLISHED = CriteriaVersion.Status.PUBLISHED
+
+
+def criteria_versions(organisation):
+    """The organisation's draft (if any) first, then its published versions, newest first."""
+    return list(
+        CriteriaVersion.objects.filter(organisation=organisation)
+        .select_related("framework_version", "updated_by", "published_by")
+        .order_by("-status", "-number")  # "draft" sorts after "published": reversed, it comes first
+    )
+
+
+def appetite_versions(organisation):
+    return list(
+        AppetiteVersion.objects.filter(organisation=organisation)
+        .select_related("updated_by", "published_by")
+        .order_by("-status", "-number")
+    )
+
+
+def criteria_draft(organisation):
+    return CriteriaVersion.objects.filter(organisation=organisation, status=CriteriaVersion.Status.DRAFT).first()
+
+
+def appetite_draft(organisation):
+    return AppetiteVersion.objects.filter(organisation=organisation, status=AppetiteVersion.Status.DRAFT).first()
+
+
+def criteria_in_force(organisations, framework_version):
+    """{organisation id: its latest published criteria for this framework version}."""
+    found = {}
+    versions = CriteriaVersion.objects.filter(
+        organisation__in=organisations, status=PUBLISHED, framework_version=framework_version
+    ).order_by("organisation_id", "-number")
+    for version in versions:
+        found.setdefault(version.organisation_id, version)
+    return found
+
+
+def appetites_in_force(organisations):
+    """{organisation id: its latest published appetite}."""
+    found = {}
+    versions = AppetiteVersion.objects.filter(organisation__in=organisations, status=PUBLISHED).order_by(
+        "organisation_id", "-number"
+    )
+    for version in versions:
+        found.setdefault(version.organisation_id, version)
+    return found
+
+
+def engine_criteria(version):
+    """The compiled criteria of a published version, built once per process."""
+    framework = engine_framework(version.framework_version)
+    return _compiled_criteria(framework.sha256, version.sha256, version.pk)
+
+
+@lru_cache(maxsize=256)
+def _compiled_criteria(framework_sha256, sha256, pk):
+    version = CriteriaVersion.objects.select_related("framework_version").get(pk=pk)
+    criteria = engine.compile_criteria(engine_framework(version.framework_version), version.data)
+    if criteria.sha256 != sha256:
+        raise ValueError(f"Stored criteria {pk} do not match their recorded sha256 {sha256}.")
+    return criteria
+
+
+def engine_appetite(version, framework):
+    """A published appetite, checked against the framework a project is evaluated under."""
+    return engine.cached_appetite(framework, version.data)
