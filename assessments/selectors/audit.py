@@ -1,6 +1,9 @@
 """Reads of the audit trail: one filter for the list page, the timeline and the exports."""
 
+from __future__ import annotations
+
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,11 +20,16 @@ from ..models import (
     User,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from django.db.models import QuerySet
+
 # The hash before the first event.
 GENESIS_HASH = "0" * 64
 
 
-def audit_head():
+def audit_head() -> tuple[int, str]:
     """(sequence, hash) of the newest event, as published in decision records."""
     head = AuditChainHead.objects.filter(pk=1).first()
     return (head.sequence, head.hash) if head else (0, GENESIS_HASH)
@@ -30,7 +38,7 @@ def audit_head():
 FILTER_KEYS = ("project", "organisation", "user", "action", "date_from", "date_to")
 
 
-def _as_date(value):
+def _as_date(value: object) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -40,12 +48,12 @@ def _as_date(value):
     return date.fromisoformat(str(value))
 
 
-def _start_of(day):
+def _start_of(day: date) -> datetime:
     """Midnight at the start of `day` in settings.TIME_ZONE, as an aware datetime."""
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-def filters_to_json(filters):
+def filters_to_json(filters: Mapping[str, Any] | None) -> dict[str, Any]:
     """The non-empty filters as JSON-safe values (ids and ISO dates), for AuditExport.filters
     and for the audit.exported event."""
     out = {}
@@ -61,7 +69,7 @@ def filters_to_json(filters):
     return out
 
 
-def audit_events_filtered(*, filters):
+def audit_events_filtered(*, filters: Mapping[str, Any] | None) -> QuerySet[AuditEvent]:
     """Audit events matching the cleaned filters, oldest first.
 
     filters: project (id), organisation (id or Organisation), user (username or
@@ -99,7 +107,7 @@ def audit_events_filtered(*, filters):
     return events.order_by("sequence")
 
 
-def audit_chain_status():
+def audit_chain_status() -> dict[str, Any]:
     """What /audit/ says about the chain: the newest stored check, whether it is overdue,
     and the newest check that found it broken (a later clean check does not erase that)."""
     latest = AuditChainCheck.objects.first()
@@ -109,13 +117,13 @@ def audit_chain_status():
     return {"latest": latest, "overdue": overdue, "last_broken": last_broken if last_broken != latest else None}
 
 
-def _actor_names(actor_ids):
+def _actor_names(actor_ids: Iterable[int | None]) -> dict[int, str]:
     """{user id: name} for the actors still known; the event keeps the username it was made with."""
     users = User.objects.filter(pk__in={i for i in actor_ids if i is not None})
     return {user.pk: user.display_name for user in users.only("username", "first_name", "last_name")}
 
 
-def audit_rows(events):
+def audit_rows(events: Iterable[AuditEvent]) -> list[tuple[AuditEvent, str, str | None, str | None]]:
     """(event, action label, organisation name, actor's name) for a page, with one query each."""
     events = list(events)
     organisations = dict(Organisation.objects.values_list("id", "name"))
@@ -126,7 +134,7 @@ def audit_rows(events):
     ]
 
 
-def audit_event_get(sequence):
+def audit_event_get(sequence: int) -> tuple[AuditEvent, str | None, str | None] | None:
     """(event, organisation name, actor's name), or None if no event has that sequence."""
     event = AuditEvent.objects.filter(sequence=sequence).first()
     if event is None:
@@ -139,5 +147,5 @@ def audit_event_get(sequence):
     return event, organisation, _actor_names([event.actor_id]).get(event.actor_id)
 
 
-def audit_export_get(export_id):
+def audit_export_get(export_id: int) -> AuditExport | None:
     return AuditExport.objects.filter(pk=export_id).first()

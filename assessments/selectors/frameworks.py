@@ -1,24 +1,30 @@
 """Reads of framework versions, and the engine objects built from them."""
 
+from __future__ import annotations
+
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .. import engine
 from ..errors import FrameworkNotFound, PriamError
 from ..models import FrameworkVersion
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
 # New projects are assessed under the latest loaded version of this framework.
 DEFAULT_FRAMEWORK = "five-safes"
 
 
-def framework_versions():
+def framework_versions() -> QuerySet[FrameworkVersion]:
     return FrameworkVersion.objects.order_by("framework_id", "-loaded_at")
 
 
-def framework_default():
+def framework_default() -> FrameworkVersion:
     return framework_version_get(DEFAULT_FRAMEWORK)
 
 
-def framework_version_get(spec=None):
+def framework_version_get(spec: str | None = None) -> FrameworkVersion:
     """`five-safes@1`, `five-safes` (its latest loaded version) or None (the latest loaded)."""
     versions = FrameworkVersion.objects.order_by("-loaded_at", "-pk")
     if spec:
@@ -37,13 +43,13 @@ def framework_version_get(spec=None):
     return found
 
 
-def engine_framework(version):
+def engine_framework(version: FrameworkVersion) -> engine.Framework:
     """The engine's Framework for a stored version, built once per process."""
     return _build(version.sha256, tuple(sorted(version.texts.items())))
 
 
 @lru_cache(maxsize=16)
-def _build(sha256, items):
+def _build(sha256: str, items: tuple[tuple[str, str], ...]) -> engine.Framework:
     framework = engine.load_framework_texts(dict(items))
     if framework.sha256 != sha256:
         raise PriamError(f"Stored framework texts do not match their recorded sha256 {sha256}.")

@@ -1,12 +1,21 @@
 """Reads about decision records: who may see which, which record a PDF is, and what replaced a record."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import Q
 
 from ..models import DecisionRecord, RecordPdf, RecordPdfJob
 from ..permissions import projects_visible_to
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
-def records_visible_to(user):
+    from ..models import User
+
+
+def records_visible_to(user: User) -> QuerySet[DecisionRecord]:
     """The records of the projects the user may see: the one permission path for pages and API."""
     visible = projects_visible_to(user).values("pk")
     return (
@@ -17,21 +26,21 @@ def records_visible_to(user):
     )
 
 
-def record_for(user, number):
+def record_for(user: User, number: str) -> DecisionRecord | None:
     """The record with this number if the user may see it, else None."""
     return records_visible_to(user).filter(number=number).first()
 
 
-def record_pdf_job(record):
+def record_pdf_job(record: DecisionRecord) -> RecordPdfJob | None:
     return RecordPdfJob.objects.filter(record=record).first()
 
 
-def record_by_pdf_sha256(sha256):
+def record_by_pdf_sha256(sha256: str) -> DecisionRecord | None:
     found = RecordPdf.objects.select_related("record").filter(sha256=sha256).first()
     return found.record if found else None
 
 
-def record_successor(record):
+def record_successor(record: DecisionRecord) -> DecisionRecord | None:
     """The record that replaced this one, or None while it stands.
 
     A final decision is replaced by the record that supersedes it. A referral decides nothing
