@@ -1,10 +1,16 @@
 """Reads. Views and the API ask here rather than building querysets themselves."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import models
 
 from ..models import Membership, PanelMembership
+
+if TYPE_CHECKING:
+    from ..models import CustodianAssessment, PanelReview, Project, User
 
 
 @dataclass(frozen=True)
@@ -15,27 +21,27 @@ class Roles:
     is_administrator: bool = False
 
     @property
-    def is_custodian(self):
+    def is_custodian(self) -> bool:
         return bool(self.memberships)
 
     @property
-    def is_coordinator(self):
+    def is_coordinator(self) -> bool:
         return any(m.role == Membership.Role.COORDINATOR for m in self.memberships)
 
     @property
-    def is_panel_member(self):
+    def is_panel_member(self) -> bool:
         return bool(self.panel_seats)
 
     @property
-    def is_panel_chair(self):
+    def is_panel_chair(self) -> bool:
         return any(s.role == PanelMembership.Role.CHAIR for s in self.panel_seats)
 
     @property
-    def has_any(self):
+    def has_any(self) -> bool:
         return self.is_custodian or self.is_panel_member or self.is_auditor or self.is_administrator
 
 
-def roles_of(user):
+def roles_of(user: User) -> Roles:
     """Everything a user may act as, in two queries."""
     return Roles(
         memberships=list(user.memberships.select_related("organisation")),
@@ -45,7 +51,7 @@ def roles_of(user):
     )
 
 
-def assessments_waiting_for(user):
+def assessments_waiting_for(user: User) -> list[CustodianAssessment]:
     """Custodian assessments of the user's organisations that still need a submit or a confirm."""
     from ..models import CustodianAssessment, Project
 
@@ -58,7 +64,7 @@ def assessments_waiting_for(user):
     return [a for a in candidates if not a.is_submitted or not a.is_confirmed]
 
 
-def referrals_waiting_for(user):
+def referrals_waiting_for(user: User) -> list[Project]:
     """Referred projects the user coordinates or holds data for, while a panel question has no reply."""
     from ..models import CustodianAssessment, Project, ReferralQuestion
 
@@ -78,11 +84,11 @@ def referrals_waiting_for(user):
     return list(referred.filter(models.Exists(unanswered)))
 
 
-def projects_coordinated_by(user):
+def projects_coordinated_by(user: User) -> list[Project]:
     return list(user.coordinated_projects.order_by("-updated_at"))
 
 
-def reviews_waiting_for(user):
+def reviews_waiting_for(user: User) -> list[PanelReview]:
     """Open reviews of the panels the user sits on, with what the user still has to do."""
     from ..models import ConflictDeclaration, PanelReview, Vote
 

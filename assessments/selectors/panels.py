@@ -1,8 +1,14 @@
 """Reads about panels and their reviews: who sits where, the quorum, and who decides now."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..models import PanelMembership
+
+if TYPE_CHECKING:
+    from ..models import PanelReview, Project, User
 
 
 @dataclass(frozen=True)
@@ -13,15 +19,15 @@ class Quorum:
     votes: int
 
     @property
-    def eligible(self):
+    def eligible(self) -> int:
         return self.members - self.conflicted
 
     @property
-    def met(self):
+    def met(self) -> bool:
         return self.eligible > 0 and self.votes >= self.needed
 
 
-def quorum_of(review):
+def quorum_of(review: PanelReview) -> Quorum:
     """Votes needed: the panel's quorum, or a majority of its non-conflicted members.
 
     A configured quorum never asks for more votes than there are members free to vote,
@@ -40,7 +46,7 @@ def quorum_of(review):
     return Quorum(members=members, conflicted=conflicted, needed=needed, votes=votes)
 
 
-def seat_of(review, user):
+def seat_of(review: PanelReview, user: User) -> PanelMembership | None:
     return PanelMembership.objects.filter(panel=review.panel, user=user).first()
 
 
@@ -52,11 +58,11 @@ class Decider:
     role: str  # "chair" or "deputy": whose turn it is, even if they must declare first
     blocked: str  # why user is None, in words a panel member can act on
 
-    def can_decide(self, user):
+    def can_decide(self, user: User) -> bool:
         return self.user is not None and self.user.pk == user.pk
 
 
-def decider_of(review):
+def decider_of(review: PanelReview) -> Decider:
     """The chair decides; when the chair declares a conflict, the deputy chair does.
 
     Whoever decides must first declare no conflict of interest.
@@ -103,7 +109,7 @@ def decider_of(review):
     return Decider(candidate, role, "")
 
 
-def review_reads(review, user):
+def review_reads(review: PanelReview, user: User) -> dict[str, Any]:
     """What the review page shows a user: their seat, declaration and vote, and everyone's."""
     seat = seat_of(review, user)
     return {
@@ -116,7 +122,7 @@ def review_reads(review, user):
     }
 
 
-def last_panel_id(project):
+def last_panel_id(project: Project) -> int | None:
     """The panel that last reviewed the project, if any."""
     last = project.reviews.order_by("-sent_at", "-pk").only("panel_id").first()
     return last.panel_id if last else None
