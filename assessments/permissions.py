@@ -130,3 +130,26 @@ def review_for(user, pk):
     if reads_everything(user) or PanelMembership.objects.filter(panel=review.panel, user=user).exists():
         return review
     raise Http404("No such review.")
+
+
+# Custodians' criteria and appetites. Published versions are public to every signed-in user:
+# custodians calibrate against each other by reading each other's criteria. Drafts stay inside
+# the organisation (and with auditors and administrators).
+
+
+def can_manage_criteria(user, organisation):
+    """Write and publish the organisation's criteria and appetite: its criteria managers."""
+    return user.is_authenticated and user.memberships.filter(organisation=organisation, manages_criteria=True).exists()
+
+
+def can_read_criteria_drafts(user, organisation):
+    return user.is_authenticated and (
+        reads_everything(user) or user.memberships.filter(organisation=organisation).exists()
+    )
+
+
+def criteria_organisations(user):
+    """The organisations whose criteria the user manages."""
+    if not user.is_authenticated:
+        return []
+    return [m.organisation for m in user.memberships.select_related("organisation") if m.manages_criteria]
