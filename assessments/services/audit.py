@@ -5,11 +5,14 @@ UTF-8), which includes the previous event's hash. Appenders lock the single
 chain-head row, so two writers can never both extend the same event.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import re
 from contextlib import closing
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -17,12 +20,21 @@ from django.utils import timezone
 from ..models import AuditAction, AuditChainHead, AuditEvent, DecisionRecord
 from ..selectors.audit import GENESIS_HASH, audit_head
 
+if TYPE_CHECKING:
+    from collections.abc import Generator, Mapping
+    from datetime import datetime
+
+    from django.db.models import Model
+    from django.http import HttpRequest
+
+    from ..models import Organisation, Project, User
+
 MASK = "********"
 _SECRET_KEY = re.compile(r"(password|passphrase|token|secret|api_?key|private_?key|signature_key)", re.I)
 _ACTIONS = frozenset(AuditAction.values)
 
 
-def mask_secrets(value):
+def mask_secrets(value: Any) -> Any:
     """Replace the value of any key that names a secret, at any depth."""
     if isinstance(value, dict):
         return {
@@ -34,11 +46,11 @@ def mask_secrets(value):
     return value
 
 
-def canonical_data(data):
+def canonical_data(data: Mapping[str, Any] | None) -> str:
     return json.dumps(mask_secrets(data or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _dump(value):
+def _dump(value: Any) -> str:
     """json.dumps(value, ensure_ascii=False), fast for the types an event holds."""
     if value is None:
         return "null"
@@ -62,20 +74,20 @@ _sha256 = hashlib.sha256
 
 
 def _hash_of(
-    sequence,
-    timestamp,
-    actor_id,
-    actor,
-    action,
-    object_type,
-    object_id,
-    organisation_id,
-    project_id,
-    ip_address,
-    user_agent,
-    data_json,
-    prev_hash,
-):
+    sequence: int,
+    timestamp: datetime,
+    actor_id: int | None,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    organisation_id: int | None,
+    project_id: int | None,
+    ip_address: str | None,
+    user_agent: str,
+    data_json: str,
+    prev_hash: str,
+) -> str:
     canonical = _CANONICAL % (
         _dump(action),
         _dump(actor),
@@ -96,20 +108,20 @@ def _hash_of(
 
 def event_hash(
     *,
-    sequence,
-    timestamp,
-    actor_id,
-    actor,
-    action,
-    object_type,
-    object_id,
-    organisation_id,
-    project_id,
-    ip_address,
-    user_agent,
-    data_json,
-    prev_hash,
-):
+    sequence: int,
+    timestamp: datetime,
+    actor_id: int | None,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    organisation_id: int | None,
+    project_id: int | None,
+    ip_address: str | None,
+    user_agent: str,
+    data_json: str,
+    prev_hash: str,
+) -> str:
     """SHA-256 of the event's canonical JSON; data_json is embedded as stored.
 
     The canonical form is the JSON object of the event's fields with sorted keys,
@@ -132,12 +144,12 @@ def event_hash(
     )
 
 
-def _client_ip(request):
+def _client_ip(request: HttpRequest) -> str | None:
     # Behind a proxy, configure it to set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips).
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _actor_of(actor, request):
+def _actor_of(actor: User | None, request: HttpRequest | None) -> tuple[int | None, str]:
     user = actor if actor is not None else getattr(request, "user", None)
     if user is not None and getattr(user, "is_authenticated", False):
         return user.pk, user.get_username()
@@ -146,18 +158,18 @@ def _actor_of(actor, request):
 
 def audit_record(
     *,
-    action,
-    actor=None,
-    obj=None,
-    object_type="",
-    object_id="",
-    organisation=None,
-    organisation_id=None,
-    project=None,
-    project_id=None,
-    request=None,
-    data=None,
-):
+    action: str,
+    actor: User | None = None,
+    obj: Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    organisation: Organisation | None = None,
+    organisation_id: int | None = None,
+    project: Project | None = None,
+    project_id: int | None = None,
+    request: HttpRequest | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction.
 
     Call it in the same transaction as the change it records, so that both
@@ -192,7 +204,7 @@ def audit_record(
     return event
 
 
-def _locked_head():
+def _locked_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
         AuditChainHead.objects.get_or_create(pk=1)
@@ -237,7 +249,7 @@ VERIFY_FIELDS = (
 _PG_ISO_UTC = """to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
 
 
-def _verify_rows(chunk_size):
+def _verify_rows(chunk_size: int) -> Generator[tuple[Any, ...], None, None]:
     """The chain's rows in sequence order, as VERIFY_FIELDS tuples with the timestamp
     as ISO-8601 text, in constant memory.
 
@@ -259,7 +271,7 @@ def _verify_rows(chunk_size):
         yield from raw.stream(f"SELECT {columns} FROM {table} ORDER BY sequence", size=1000)
 
 
-def audit_verify(*, chunk_size=10000):
+def audit_verify(*, chunk_size: int = 10000) -> ChainReport:
     """Walk the whole chain, then hold it against the chain heads signed into decision records.
 
     The hashes alone cannot catch an intruder who changes an event and recomputes
@@ -272,11 +284,11 @@ def audit_verify(*, chunk_size=10000):
     return _anchors_verify(report)
 
 
-def _short(digest):
+def _short(digest: str) -> str:
     return f"{digest[:16]}…"
 
 
-def _anchors_verify(report):
+def _anchors_verify(report: ChainReport) -> ChainReport:
     """The report, failed at the first record (in chain order) whose head the log contradicts."""
     anchors = list(
         DecisionRecord.objects.order_by("audit_head_sequence", "pk").values_list(
@@ -315,7 +327,7 @@ def _anchors_verify(report):
     return ChainReport(True, report.count, report.head_sequence, report.head_hash, records_checked=len(anchors))
 
 
-def _chain_verify(chunk_size):
+def _chain_verify(chunk_size: int) -> ChainReport:
     """Walk the whole chain in order and report the first event that does not fit."""
     expected_sequence, prev_hash, count = 1, GENESIS_HASH, 0
     # event_hash's canonical form, specialised to the stored column types (text

@@ -7,6 +7,10 @@ would change what the next one verifies, and a broken chain would be extended
 with an entry claiming otherwise.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
@@ -14,8 +18,13 @@ from django.utils import timezone
 from ..models import AuditChainCheck
 from .audit import audit_verify
 
+if TYPE_CHECKING:
+    from datetime import datetime
 
-def audit_chain_check_save(*, report, checked_at=None):
+    from .audit import ChainReport
+
+
+def audit_chain_check_save(*, report: ChainReport, checked_at: datetime | None = None) -> AuditChainCheck:
     """Store one verification's outcome (a ChainReport from audit_verify)."""
     message = "" if report.ok else " ".join(part for part in (report.problem + ".", report.detail) if part)
     with transaction.atomic():
@@ -32,7 +41,7 @@ def audit_chain_check_save(*, report, checked_at=None):
         )
 
 
-def audit_verify_chain():
+def audit_verify_chain() -> AuditChainCheck:
     """Verify the chain and the records' chain heads now, and store the outcome."""
     checked_at = timezone.now()
     return audit_chain_check_save(report=audit_verify(), checked_at=checked_at)
@@ -40,7 +49,7 @@ def audit_verify_chain():
 
 # The name stays where it was first published: CELERY_BEAT_SCHEDULE names it.
 @shared_task(name="assessments.tasks.audit_verify_chain_task")
-def audit_verify_chain_task():
+def audit_verify_chain_task() -> dict[str, Any]:
     """Verify the audit chain and store the outcome; Celery beat runs it (CELERY_BEAT_SCHEDULE)."""
     check = audit_verify_chain()
     return {"check": check.pk, "intact": check.intact}

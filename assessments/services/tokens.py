@@ -1,8 +1,11 @@
 """Personal API tokens: made, shown once, stored hashed, revoked."""
 
+from __future__ import annotations
+
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
@@ -11,17 +14,26 @@ from django.utils import timezone
 from ..models import ApiToken, AuditAction
 from .audit import audit_record
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from django.http import HttpRequest
+
+    from ..models import User
+
 TOKEN_PREFIX = "priam_"
 # last_used_at is shown to the token's owner to the minute; recording every call
 # would make each API read a database write (on SQLite, a lock every writer queues on).
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-def token_hash(token):
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def token_create(*, user, name, read_only=False, request=None):
+def token_create(
+    *, user: User, name: str, read_only: bool = False, request: HttpRequest | None = None
+) -> tuple[ApiToken, str]:
     """Returns (ApiToken, the token itself). The token is not stored and cannot be shown again."""
     prefix = secrets.token_hex(4)
     token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -43,7 +55,7 @@ def token_create(*, user, name, read_only=False, request=None):
     return api_token, token
 
 
-def token_revoke(*, api_token, actor, request=None):
+def token_revoke(*, api_token: ApiToken, actor: User, request: HttpRequest | None = None) -> ApiToken:
     with transaction.atomic():
         api_token = ApiToken.objects.select_for_update().get(pk=api_token.pk)
         if api_token.revoked_at is not None:
@@ -60,7 +72,7 @@ def token_revoke(*, api_token, actor, request=None):
     return api_token
 
 
-def token_mark_used(*, api_token, now=None):
+def token_mark_used(*, api_token: ApiToken, now: datetime | None = None) -> bool:
     """Record the token's use unless that was done within the last minute; True if it wrote.
 
     The condition is in the UPDATE too, so concurrent requests that all read an old
@@ -80,7 +92,7 @@ def token_mark_used(*, api_token, now=None):
     return bool(written)
 
 
-def token_authenticate(token):
+def token_authenticate(token: str) -> ApiToken | None:
     """The active ApiToken for this token string, or None. Records when it was last used."""
     if not token.startswith(TOKEN_PREFIX):
         return None
