@@ -2,7 +2,10 @@
 Each save writes one audit event and says what it implies: section versions, lapsed
 confirmations, a withdrawn submission, a new revision."""
 
+from __future__ import annotations
+
 import hashlib
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,8 +17,24 @@ from ..selectors.frameworks import engine_framework
 from .audit import audit_record
 from .projects import CUSTODIAN, PROJECT, _has_evaluation, _lock, _open_new_revision
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
 
-def section_save(*, project, safe, answers, base_version, actor, assessment=None, request=None):
+    from django.http import HttpRequest
+
+    from ..models import Project, User
+
+
+def section_save(
+    *,
+    project: Project,
+    safe: str,
+    answers: Mapping[str, Any],
+    base_version: int,
+    actor: User,
+    assessment: CustodianAssessment | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[Project | CustodianAssessment, bool]:
     """Save one section's answers (project scope, or one custodian's), as a draft.
 
     `answers` maps every question of the section to its value, or None for
@@ -32,7 +51,7 @@ def section_save(*, project, safe, answers, base_version, actor, assessment=None
     return owner, changed
 
 
-def answers_etag(owner):
+def answers_etag(owner: Project | CustodianAssessment) -> str:
     """A validator for the whole answer set of a project (its own answers) or an assessment."""
     return (
         '"'
@@ -43,7 +62,15 @@ def answers_etag(owner):
     )
 
 
-def answers_replace(*, project, answers, matches_etag, actor, assessment=None, request=None):
+def answers_replace(
+    *,
+    project: Project,
+    answers: Mapping[str, Any],
+    matches_etag: Callable[[str], bool],
+    actor: User,
+    assessment: CustodianAssessment | None = None,
+    request: HttpRequest | None = None,
+) -> Project | CustodianAssessment:
     """Replace every answer of one scope at once (the API's PUT). `matches_etag(etag)` says whether
     the answers' ETag now is one the writer read (the API's If-Match), so a stale writer is refused
     (PreconditionFailed) instead of overwriting."""
@@ -61,7 +88,16 @@ def answers_replace(*, project, answers, matches_etag, actor, assessment=None, r
     return owner
 
 
-def _apply_answers(project, owner, assessment, updates, safes, actor, request, data):
+def _apply_answers(
+    project: Project,
+    owner: Project | CustodianAssessment,
+    assessment: CustodianAssessment | None,
+    updates: Mapping[str, Any],
+    safes: Iterable[str],
+    actor: User,
+    request: HttpRequest | None,
+    data: Mapping[str, Any],
+) -> bool:
     """Merge `updates` (None = unanswered) into the owner's answers, with everything a change implies:
     section versions, lapsed confirmations or a withdrawn submission, a new revision if the project
     was already assessed, and one audit event. Returns whether anything changed."""
@@ -120,7 +156,9 @@ def _apply_answers(project, owner, assessment, updates, safes, actor, request, d
     return True
 
 
-def _visible(framework, question, answers, project):
+def _visible(
+    framework: engine.Framework, question: engine.Question, answers: Mapping[str, Any], project: Project
+) -> bool:
     # Show-if conditions of custodian questions look at the custodian's answers
     # together with the project's; effective values treat unknown as worst.
     effective = {**project.answers, **answers}

@@ -1,5 +1,9 @@
 """Loading framework versions: immutable once loaded, identified by id, version and SHA-256."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from .. import engine
@@ -7,8 +11,13 @@ from ..errors import FrameworkConflict
 from ..models import AuditAction, FrameworkVersion
 from .audit import audit_record
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def framework_load(*, path, actor=None):
+    from ..models import User
+
+
+def framework_load(*, path: str | Path, actor: User | None = None) -> tuple[FrameworkVersion, bool]:
     """Load the framework in folder `path`. Returns (version, created).
 
     Loading identical content again is a no-op; the same id and version with

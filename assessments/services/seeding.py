@@ -3,25 +3,33 @@
 Used by the demo data (E1, E2) and by tests: nothing here writes models directly.
 """
 
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING, Any
 
 from ..selectors.frameworks import engine_framework
 from .answers import section_save
 from .assessments import assessment_confirm, assessment_submit
 from .projects import project_create
 
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+
+    from ..models import FrameworkVersion, Organisation, Project, User
+
 
 def project_from_document(
     *,
-    document,
-    coordinator,
-    coordinating_organisation,
-    organisations,
-    framework_version,
-    submit=None,
-    confirm=None,
-    details=None,
-):
+    document: Mapping[str, Any],
+    coordinator: User,
+    coordinating_organisation: Organisation,
+    organisations: Mapping[str, Organisation],
+    framework_version: FrameworkVersion,
+    submit: Collection[str] | None = None,
+    confirm: Collection[str] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> Project:
     """`organisations` maps each custodian name in the document to an Organisation.
 
     `submit` / `confirm`: the custodian names that submit / confirm (default: all).

@@ -1,5 +1,7 @@
 """Is this PDF a decision record issued by this PRIAM? Used by /verify/, the API and verify_record."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 
 from ..pdf.verify import MAX_UPLOAD_BYTES, MAX_UPLOAD_TEXT, TOO_LARGE, PdfVerification, verify_pdf
@@ -16,7 +18,7 @@ class Check:
     detail: str = ""
 
     @property
-    def answer(self):
+    def answer(self) -> str:
         if self.passed is None:
             return "not checked"
         return ("yes" if self.passed else "no") + (f", {self.detail}" if self.detail else "")
@@ -36,16 +38,16 @@ class RecordVerification:
     problems: list = field(default_factory=list)
 
     @property
-    def issued_here(self):
+    def issued_here(self) -> bool:
         return self.record is not None
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """Valid, whole-file signature by this PRIAM, and the very bytes it issued."""
         return self.pdf.ok and self.issued_here
 
     @property
-    def checks(self):
+    def checks(self) -> list[Check]:
         pdf = self.pdf
         signature_ran = pdf.signature_checked
         if self.record is not None:
@@ -77,7 +79,7 @@ class RecordVerification:
             ),
         ]
 
-    def summary(self):
+    def summary(self) -> str:
         if self.ok:
             state = f"superseded by {self.superseded_by}" if self.superseded_by else "current"
             return f"Valid decision record {self.record.number}, issued by this PRIAM ({state})."
