@@ -1,6 +1,9 @@
 """Approval panels: sending, declarations, votes and the chair's decision."""
 
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
@@ -30,8 +33,14 @@ from .audit import audit_record
 from .projects import _has_evaluation
 from .records import record_pdf_task, record_snapshot
 
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django.http import HttpRequest
 
-def _check_lengths(model, **values):
+    from ..models import Organisation, Panel, User
+
+
+def _check_lengths(model: type[Model], **values: str) -> None:
     """Text over its limit is refused like any other review error, naming the field and the limit."""
     try:
         limits.check_model_text(model, **values)
@@ -39,7 +48,9 @@ def _check_lengths(model, **values):
         raise ReviewError(str(error)) from error
 
 
-def review_send(*, project, panel, actor, note="", request=None):
+def review_send(
+    *, project: Project, panel: Panel, actor: User, note: str = "", request: HttpRequest | None = None
+) -> PanelReview:
     _check_lengths(PanelReview, note=note)
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
@@ -77,7 +88,7 @@ def review_send(*, project, panel, actor, note="", request=None):
     return review
 
 
-def _open_review_for_member(review, member):
+def _open_review_for_member(review: PanelReview, member: User) -> PanelReview:
     review = PanelReview.objects.select_for_update().select_related("panel", "project").get(pk=review.pk)
     if review.status != PanelReview.Status.OPEN:
         raise ReviewError("This review is closed: the panel has already decided.")
@@ -86,7 +97,14 @@ def _open_review_for_member(review, member):
     return review
 
 
-def conflict_declare(*, review, member, conflicted, details="", request=None):
+def conflict_declare(
+    *,
+    review: PanelReview,
+    member: User,
+    conflicted: bool,
+    details: str = "",
+    request: HttpRequest | None = None,
+) -> ConflictDeclaration:
     _check_lengths(ConflictDeclaration, details=details)
     with transaction.atomic():
         review = _open_review_for_member(review, member)
@@ -114,7 +132,9 @@ def conflict_declare(*, review, member, conflicted, details="", request=None):
     return declaration
 
 
-def vote_cast(*, review, member, choice, rationale, request=None):
+def vote_cast(
+    *, review: PanelReview, member: User, choice: str, rationale: str, request: HttpRequest | None = None
+) -> Vote:
     """Cast or change a vote while the review is open; a change keeps the old vote in the audit trail."""
     _check_lengths(Vote, rationale=rationale)
     with transaction.atomic():
@@ -143,11 +163,19 @@ def vote_cast(*, review, member, choice, rationale, request=None):
     return vote
 
 
-def _referral_questions(questions):
+def _referral_questions(questions: str) -> list[str]:
     return [line.strip() for line in questions.splitlines() if line.strip()]
 
 
-def review_decide_check(*, review, chair, outcome, conditions, rationale, questions=""):
+def review_decide_check(
+    *,
+    review: PanelReview,
+    chair: User,
+    outcome: str,
+    conditions: list[dict[str, Any]],
+    rationale: str,
+    questions: str = "",
+) -> None:
     """Everything that would make review_decide refuse, so the confirmation page is only shown for a
     decision that can be recorded. Raises ReviewError; review_decide runs it again under the lock."""
     seat = seat_of(review, chair)
@@ -187,7 +215,17 @@ def review_decide_check(*, review, chair, outcome, conditions, rationale, questi
         )
 
 
-def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", questions="", request=None):
+def review_decide(
+    *,
+    review: PanelReview,
+    chair: User,
+    outcome: str,
+    conditions: list[dict[str, Any]],
+    rationale: str,
+    dissent: str = "",
+    questions: str = "",
+    request: HttpRequest | None = None,
+) -> DecisionRecord:
     """The chair (or, when the chair is conflicted, the deputy chair) records the decision;
     a decision record and its PDF job are made with it."""
     _check_lengths(Decision, rationale=rationale, dissent=dissent, questions=questions)
@@ -249,7 +287,7 @@ def review_decide(*, review, chair, outcome, conditions, rationale, dissent="", 
     return record
 
 
-def _issue_record(*, review, decision, project):
+def _issue_record(*, review: PanelReview, decision: Decision, project: Project) -> DecisionRecord:
     # A final decision supersedes the record in force or, when none is (a first review), the referral
     # that came before it. A referral decides nothing, so it supersedes nothing: during an amendment
     # the record in force stays in force.
@@ -290,7 +328,7 @@ def _issue_record(*, review, decision, project):
     raise ReviewError("Could not allocate a record number; try again.")
 
 
-def _next_number(when: datetime.datetime):
+def _next_number(when: datetime.datetime) -> str:
     prefix = f"PRIAM-{when.year}-"
     # Longest first, then highest: "…-10000" comes after "…-9999" although it sorts before it as text.
     last = (
@@ -302,7 +340,7 @@ def _next_number(when: datetime.datetime):
     return f"{prefix}{(int(last.rsplit('-', 1)[1]) if last else 0) + 1:04d}"
 
 
-def open_referral(project):
+def open_referral(project: Project) -> Decision | None:
     """The referral the project is answering: the questions of its latest referral, while referred."""
     if project.status != Project.Status.REFERRED:
         return None
@@ -314,7 +352,7 @@ def open_referral(project):
     )
 
 
-def _check_referral_replied(project):
+def _check_referral_replied(project: Project) -> None:
     referral = open_referral(project)
     if referral is None:
         return
@@ -326,7 +364,14 @@ def _check_referral_replied(project):
         )
 
 
-def referral_reply(*, question, author, text, organisation=None, request=None):
+def referral_reply(
+    *,
+    question: ReferralQuestion,
+    author: User,
+    text: str,
+    organisation: Organisation | None = None,
+    request: HttpRequest | None = None,
+) -> ReferralReply:
     """The coordinator (organisation None) or a custodian replies to one referral question."""
     text = text.strip()
     if not text:

@@ -2,6 +2,10 @@
 one audit event. Answers are in services/answers.py, submission and confirmation in
 services/assessments.py."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 
 from .. import limits
@@ -10,11 +14,18 @@ from ..models import AuditAction, CustodianAssessment, Project
 from ..selectors.projects import framework_change_preview, project_problems, project_record_in_force
 from .audit import audit_record
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from django.http import HttpRequest
+
+    from ..models import FrameworkVersion, Organisation, User
+
 PROJECT, CUSTODIAN = "project", "custodian"
 DETAIL_FIELDS = Project.DETAIL_FIELDS
 
 
-def ensure_changeable(project):
+def ensure_changeable(project: Project) -> None:
     """Refuse any change to a project the panel holds or has decided (the one shared guard).
 
     A decided project changes only through an amendment, which its coordinator requests.
@@ -31,11 +42,11 @@ def ensure_changeable(project):
         )
 
 
-def _has_evaluation(project):
+def _has_evaluation(project: Project) -> bool:
     return project.evaluations.filter(revision=project.revision).exists()
 
 
-def _open_new_revision(project):
+def _open_new_revision(project: Project) -> None:
     """A change after this revision was evaluated: the next revision, assessed again.
 
     A referred project stays referred (with its questions) until it goes back to the panel.
@@ -45,7 +56,15 @@ def _open_new_revision(project):
         project.status = Project.Status.ASSESSING
 
 
-def project_create(*, actor, coordinating_organisation, custodians, framework_version, request=None, **details):
+def project_create(
+    *,
+    actor: User,
+    coordinating_organisation: Organisation,
+    custodians: Iterable[Organisation],
+    framework_version: FrameworkVersion,
+    request: HttpRequest | None = None,
+    **details: Any,
+) -> Project:
     custodians = list({org.pk: org for org in custodians}.values())
     if not custodians:
         raise PriamError("A project needs at least one custodian organisation.")
@@ -76,11 +95,18 @@ def project_create(*, actor, coordinating_organisation, custodians, framework_ve
     return project
 
 
-def _check_detail_lengths(details):
+def _check_detail_lengths(details: Mapping[str, Any]) -> None:
     limits.check_model_text(Project, **{f: details[f] for f in DETAIL_FIELDS if isinstance(details.get(f), str)})
 
 
-def project_update_details(*, project, actor, add_custodians=(), request=None, **details):
+def project_update_details(
+    *,
+    project: Project,
+    actor: User,
+    add_custodians: Iterable[Organisation] = (),
+    request: HttpRequest | None = None,
+    **details: Any,
+) -> Project:
     """Change the project's details and/or add custodian organisations, as one audited change.
 
     A new custodian has its own assessment to complete, so an assessed project
@@ -123,7 +149,7 @@ def project_update_details(*, project, actor, add_custodians=(), request=None, *
     return project
 
 
-def _lock(project, assessment):
+def _lock(project: Project, assessment: CustodianAssessment | None) -> tuple[Project, Project | CustodianAssessment]:
     project = Project.objects.select_for_update().get(pk=project.pk)
     ensure_changeable(project)
     if assessment is None:
@@ -131,7 +157,9 @@ def _lock(project, assessment):
     return project, CustodianAssessment.objects.select_for_update().select_related("organisation").get(pk=assessment.pk)
 
 
-def project_apply_framework(*, project, version, actor, request=None):
+def project_apply_framework(
+    *, project: Project, version: FrameworkVersion, actor: User, request: HttpRequest | None = None
+) -> Project:
     """Move the project to a newer framework version: a new revision, confirmed afresh."""
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
@@ -174,7 +202,9 @@ def project_apply_framework(*, project, version, actor, request=None):
     return project
 
 
-def project_request_amendment(*, project, actor, reason, request=None):
+def project_request_amendment(
+    *, project: Project, actor: User, reason: str, request: HttpRequest | None = None
+) -> Project:
     """Open a decided project for change: a new draft revision, assessed and reviewed like the first.
 
     The decision record in force stays in force until the amendment's own record supersedes it.

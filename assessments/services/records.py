@@ -1,10 +1,13 @@
 """Decision records: the snapshot each is issued with, and its signed PDF (made idempotently, so a
 retried task never makes two)."""
 
+from __future__ import annotations
+
 import hashlib
 import logging
 import os
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from celery import shared_task
 from django.db import transaction
@@ -18,10 +21,19 @@ from ..selectors.frameworks import engine_framework
 from ..selectors.panels import quorum_of
 from .audit import audit_record
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+    from pathlib import Path
+
+    from celery import Task
+
+    from ..models import Decision, PanelReview, User
+
 logger = logging.getLogger(__name__)
 
 
-def record_pdf_html(record):
+def record_pdf_html(record: DecisionRecord) -> str:
     """The record's printable HTML, made only from its snapshot (never from live data)."""
 
     snapshot = record.snapshot
@@ -53,7 +65,12 @@ def record_pdf_html(record):
     )
 
 
-def record_pdf_make(*, record_id, sign=None, render=None):
+def record_pdf_make(
+    *,
+    record_id: int,
+    sign: Callable[..., bytes] | None = None,
+    render: Callable[[str], bytes] | None = None,
+) -> RecordPdfJob:
     """Render and sign the record's PDF once. Safe to call again, or twice at once."""
     # WeasyPrint and pyHanko take a second to import; only the process that makes PDFs pays it.
     from ..pdf.render import render_pdf
@@ -101,13 +118,13 @@ def record_pdf_make(*, record_id, sign=None, render=None):
     return job
 
 
-def record_pdf_failed(*, record_id, error):
+def record_pdf_failed(*, record_id: int, error: BaseException) -> None:
     RecordPdfJob.objects.filter(record_id=record_id).exclude(status=RecordPdfJob.Status.DONE).update(
         status=RecordPdfJob.Status.FAILED, error=str(error)[:2000]
     )
 
 
-def record_export(*, record, out):
+def record_export(*, record: DecisionRecord, out: Path) -> None:
     """Write the record's signed PDF to the path `out`, with its audit event (the command line's export)."""
     with transaction.atomic():
         out.write_bytes(bytes(record.pdf.data))
@@ -129,7 +146,7 @@ def record_export(*, record, out):
     retry_backoff=2,
     max_retries=3,
 )
-def record_pdf_task(self, record_id):
+def record_pdf_task(self: Task, record_id: int) -> None:
     """Render and sign a decision record's PDF. Idempotent: see record_pdf_make."""
     try:
         record_pdf_make(record_id=record_id)
@@ -142,15 +159,23 @@ def record_pdf_task(self, record_id):
 # The snapshot a record is issued with: everything its page and PDF show, frozen.
 
 
-def _person(user):
+def _person(user: User | None) -> dict[str, str] | None:
     return {"username": user.username, "name": user.display_name} if user else None
 
 
-def _when(moment):
+def _when(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
-def record_snapshot(*, review, decision, number, issued_at, audit_head, supersedes):
+def record_snapshot(
+    *,
+    review: PanelReview,
+    decision: Decision,
+    number: str,
+    issued_at: datetime,
+    audit_head: tuple[int, str],
+    supersedes: DecisionRecord | None,
+) -> dict[str, Any]:
     """The complete, self-contained content of a record and its SHA-256 (of canonical JSON)."""
 
     project = review.project
