@@ -12,6 +12,8 @@ CSV cells that a spreadsheet would run as a formula are neutralised (CWE-1236);
 the JSON Lines export keeps every value exactly.
 """
 
+from __future__ import annotations
+
 import csv
 import hashlib
 import io
@@ -20,6 +22,7 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC
+from typing import TYPE_CHECKING, Any
 
 from celery import shared_task
 from django.conf import settings
@@ -29,6 +32,16 @@ from django.utils import timezone
 from ..models import AuditAction, AuditExport
 from ..selectors.audit import audit_events_filtered, filters_to_json
 from .audit import audit_record
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Iterator, Mapping
+    from datetime import datetime
+    from pathlib import Path
+
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
+    from ..models import AuditEvent, User
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +76,7 @@ FLUSH_BYTES = 1 << 16
 PROGRESS_EVERY = 5000
 
 
-def _pg_text(column):
+def _pg_text(column: str) -> str:
     """The text column as _csv_python writes it (formula triggers quoted), empty as NULL."""
     return (
         f"NULLIF(CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
@@ -99,7 +112,7 @@ class ExportResult:
     complete: bool = False
 
 
-def export_file_name(fmt, when=None):
+def export_file_name(fmt: str, when: datetime | None = None) -> str:
     """priam-audit-<UTC timestamp>.<fmt>, the name a streamed export downloads as."""
     when = (when or timezone.now()).astimezone(UTC)
     return f"priam-audit-{when:%Y%m%dT%H%M%SZ}.{fmt}"
@@ -108,7 +121,7 @@ def export_file_name(fmt, when=None):
 # --- the row sources ---------------------------------------------------------
 
 
-def _python_rows(queryset):
+def _python_rows(queryset: QuerySet[AuditEvent]) -> Iterator[tuple[Any, ...]]:
     """values_list tuples in sequence order with constant memory.
 
     SQLite reads in chunks from one cursor. On PostgreSQL, keyset pages
@@ -129,7 +142,9 @@ def _python_rows(queryset):
         last = batch[-1][0]
 
 
-def _csv_python(queryset, result, progress):
+def _csv_python(
+    queryset: QuerySet[AuditEvent], result: ExportResult, progress: Callable[[int], None] | None
+) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     # csv.writer quotes a lone \r only when it is in the line terminator; PostgreSQL
@@ -162,11 +177,13 @@ def _csv_python(queryset, result, progress):
         yield buffer.getvalue().encode("utf-8")
 
 
-def _dump(value):
+def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _jsonl_python(queryset, result, progress):
+def _jsonl_python(
+    queryset: QuerySet[AuditEvent], result: ExportResult, progress: Callable[[int], None] | None
+) -> Iterator[bytes]:
     parts, size, count = [], 0, 0
     for (
         sequence,
@@ -218,7 +235,7 @@ def _jsonl_python(queryset, result, progress):
         yield "".join(parts).encode("utf-8")
 
 
-def copy_sql(queryset):
+def copy_sql(queryset: QuerySet[AuditEvent]) -> tuple[str, tuple[Any, ...]]:
     """The COPY statement and its parameters for the filtered queryset's CSV."""
     inner, params = queryset.order_by().values_list(*FIELDS).query.sql_with_params()
     select = ", ".join(f"{expression} AS {name}" for expression, name in zip(_PG_COLUMNS, COLUMNS, strict=True))
@@ -226,7 +243,9 @@ def copy_sql(queryset):
     return sql, params
 
 
-def _csv_copy(queryset, result, progress):
+def _csv_copy(
+    queryset: QuerySet[AuditEvent], result: ExportResult, progress: Callable[[int], None] | None
+) -> Iterator[bytes]:
     sql, params = copy_sql(queryset)
     connection.ensure_connection()
     parts, size, messages = [], 0, 0
@@ -246,7 +265,12 @@ def _csv_copy(queryset, result, progress):
         yield b"".join(parts)
 
 
-def _stream(queryset, fmt, result, progress=None):
+def _stream(
+    queryset: QuerySet[AuditEvent],
+    fmt: str,
+    result: ExportResult,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[bytes]:
     """Yield the export's bytes, filling in result (rows, sha256, complete) at the end."""
     if fmt == AuditExport.Format.CSV:
         source = _csv_copy if connection.vendor == "postgresql" else _csv_python
@@ -262,7 +286,15 @@ def _stream(queryset, fmt, result, progress=None):
     result.complete = True
 
 
-def _record_export(*, fmt, filters, result, actor, request, export=None):
+def _record_export(
+    *,
+    fmt: str,
+    filters: Mapping[str, Any] | None,
+    result: ExportResult,
+    actor: User | None,
+    request: HttpRequest | None,
+    export: AuditExport | None = None,
+) -> None:
     audit_record(
         action=AuditAction.AUDIT_EXPORTED,
         actor=actor,
@@ -278,7 +310,15 @@ def _record_export(*, fmt, filters, result, actor, request, export=None):
     )
 
 
-def audit_export_rows(*, queryset, fmt, actor=None, request=None, filters=None, result=None):
+def audit_export_rows(
+    *,
+    queryset: QuerySet[AuditEvent],
+    fmt: str,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+    filters: Mapping[str, Any] | None = None,
+    result: ExportResult | None = None,
+) -> Generator[bytes, None, None]:
     """Stream the queryset as CSV or JSONL bytes, then write one audit.exported event.
 
     If the consumer stops early (the browser went away) the event still records
@@ -299,17 +339,17 @@ def audit_export_rows(*, queryset, fmt, actor=None, request=None, filters=None, 
 # --- the background path -----------------------------------------------------
 
 
-def exports_dir():
+def exports_dir() -> Path:
     path = settings.DATA_DIR / "exports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def export_path(export):
+def export_path(export: AuditExport) -> Path:
     return exports_dir() / export.file_name
 
 
-def audit_export_request(*, user, fmt, filters, total):
+def audit_export_request(*, user: User, fmt: str, filters: Mapping[str, Any] | None, total: int) -> AuditExport:
     """Create the AuditExport row for a background export and queue the task on commit."""
     export = AuditExport.objects.create(
         requested_by=user,
@@ -321,7 +361,7 @@ def audit_export_request(*, user, fmt, filters, total):
     return export
 
 
-def audit_export_run(*, export_id):
+def audit_export_run(*, export_id: int) -> AuditExport:
     """Write the export's file, then mark it done with its audit.exported event.
 
     Idempotent: a done export is left alone, so a redelivered task does nothing.
@@ -340,7 +380,7 @@ def audit_export_run(*, export_id):
             export.file_name = f"priam-audit-{export.pk}-{stamp}.{export.format}"
         export.save(update_fields=["status", "total", "done", "error", "file_name"])
 
-    def progress(rows):
+    def progress(rows: int) -> None:
         AuditExport.objects.filter(pk=export_id).update(done=rows)
 
     result = ExportResult()
@@ -385,7 +425,7 @@ def audit_export_run(*, export_id):
 
 # The name stays where it was first published, so queued messages survive the move.
 @shared_task(name="assessments.tasks.audit_export_task", acks_late=True, reject_on_worker_lost=True)
-def audit_export_task(export_id):
+def audit_export_task(export_id: int) -> dict[str, Any]:
     """Write a large audit export to a file (audit_export_run)."""
     export = audit_export_run(export_id=export_id)
     return {"export": export.pk, "status": export.status}

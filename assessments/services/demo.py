@@ -1,8 +1,11 @@
 """Demo data for `make run`: organisations, people and panels from fixtures/demo.yaml."""
 
+from __future__ import annotations
+
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from django.conf import settings
@@ -14,6 +17,15 @@ from .frameworks import framework_load
 from .panels import conflict_declare, review_decide, review_send, vote_cast
 from .records import record_pdf_make
 from .seeding import project_from_document
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from django.db.models import Model
+
+    from ..models import FrameworkVersion
+
+_M = TypeVar("_M", bound="Model")
 
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.yaml"
 EXAMPLES_DIR = Path(settings.BASE_DIR) / "fixtures" / "examples"
@@ -28,7 +40,9 @@ class DemoSummary:
     logins: list = field(default_factory=list)
 
 
-def _ensure(summary, model, lookup, defaults):
+def _ensure(
+    summary: DemoSummary, model: type[_M], lookup: Mapping[str, Any], defaults: Mapping[str, Any]
+) -> tuple[_M, bool]:
     obj, created = model.objects.get_or_create(**lookup, defaults=defaults)
     if created:
         summary.created += 1
@@ -38,7 +52,7 @@ def _ensure(summary, model, lookup, defaults):
 
 
 @transaction.atomic
-def demo_load(*, path=DEMO_FILE, with_projects=True):
+def demo_load(*, path: str | Path = DEMO_FILE, with_projects: bool = True) -> DemoSummary:
     """Create what is missing and leave what exists alone, so a second run changes nothing."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     summary = DemoSummary(password=data["password"])
@@ -99,7 +113,13 @@ def demo_load(*, path=DEMO_FILE, with_projects=True):
     return summary
 
 
-def _ensure_example_project(summary, spec, organisations, coordinator, framework_version):
+def _ensure_example_project(
+    summary: DemoSummary,
+    spec: Mapping[str, Any],
+    organisations: Mapping[str, Organisation],
+    coordinator: User,
+    framework_version: FrameworkVersion,
+) -> None:
     document = json.loads((EXAMPLES_DIR / f"{spec['example']}.json").read_text(encoding="utf-8"))
     if Project.objects.filter(title=document["title"], coordinator=coordinator).exists():
         summary.unchanged += 1
@@ -128,7 +148,7 @@ def _ensure_example_project(summary, spec, organisations, coordinator, framework
     summary.created += 1
 
 
-def _decide(project, decision):
+def _decide(project: Project, decision: Mapping[str, Any]) -> None:
     """Take the project through its panel to a signed record, as the demo panel would."""
     review = review_send(project=project, panel=Panel.objects.get(name=decision["panel"]), actor=project.coordinator)
     for username, choice in decision["votes"].items():
