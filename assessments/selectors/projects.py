@@ -1,5 +1,9 @@
 """Reads for projects: lists, exchange-format documents, completeness."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import Prefetch
 from django.utils.text import capfirst
 
@@ -9,8 +13,15 @@ from ..permissions import projects_visible_to
 from .criteria import appetites_in_force, criteria_in_force
 from .frameworks import engine_framework
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
 
-def project_list(user):
+    from django.db.models import QuerySet
+
+    from ..models import Decision, DecisionRecord, FrameworkVersion, PanelReview, User
+
+
+def project_list(user: User) -> QuerySet[Project]:
     """Visible projects with everything their list row shows, in a fixed number of queries.
 
     The framework's definition files stay unloaded: a row needs only its name and version.
@@ -29,7 +40,7 @@ def project_list(user):
     )
 
 
-def project_rows(user):
+def project_rows(user: User) -> QuerySet[Project]:
     """The projects page's rows: project_list without any answers, which the page never shows."""
     return (
         project_list(user)
@@ -46,7 +57,7 @@ def project_rows(user):
     )
 
 
-def project_document(project, assessments):
+def project_document(project: Project, assessments: Iterable[CustodianAssessment]) -> dict[str, Any]:
     """The project as a spec section 8 assessment document; custodians in name order."""
     return {
         "title": project.title,
@@ -58,7 +69,7 @@ def project_document(project, assessments):
     }
 
 
-def evaluation_document(project, assessments):
+def evaluation_document(project: Project, assessments: Sequence[CustodianAssessment]) -> dict[str, Any]:
     """The document to evaluate: the project's, with each custodian's criteria and appetite in
     force inline (spec custodian-criteria section 3), so the stored document alone repeats the
     evaluation exactly, whatever is published later."""
@@ -76,7 +87,9 @@ def evaluation_document(project, assessments):
     return document
 
 
-def project_problems(project, assessments, *, scope):
+def project_problems(
+    project: Project, assessments: Sequence[CustodianAssessment], *, scope: str
+) -> list[QuestionProblem]:
     """What stops these answers from being complete: engine problems of one scope.
 
     scope "project": the project-scope answers; scope "custodian": the given
@@ -104,22 +117,24 @@ class QuestionProblem(engine.Problem):
 
     __slots__ = ("question_text", "safe")
 
-    def __init__(self, problem, question):
+    def __init__(self, problem: engine.Problem, question: engine.Question | None) -> None:
         super().__init__(problem.custodian, problem.question, problem.message)
         self.question_text = question.text if question else None
         self.safe = question.safe if question else None
 
     @property
-    def description(self):
+    def description(self) -> str:
         return "not answered yet" if self.message == "missing answer" else self.message
 
-    def __str__(self):
+    def __str__(self) -> str:
         if self.question_text is None:
             return super().__str__()
         return f"{self.question_text}: {self.description}"
 
 
-def questions_missing(project, assessment, questions):
+def questions_missing(
+    project: Project, assessment: CustodianAssessment | None, questions: Iterable[engine.Question]
+) -> list[engine.Question]:
     """The given questions still unanswered or invalid, ignoring those that do not apply."""
     framework = engine_framework(project.framework_version)
     own = project.answers if assessment is None else {**project.answers, **assessment.answers}
@@ -127,7 +142,7 @@ def questions_missing(project, assessment, questions):
     return [q for q in questions if not _question_done(framework, q, own, effective)]
 
 
-def project_record_in_force(project):
+def project_record_in_force(project: Project) -> DecisionRecord | None:
     """The decision record that governs the project now: its latest final decision.
 
     A referral's record asks questions and decides nothing, so it never replaces one in force;
@@ -141,7 +156,7 @@ def project_record_in_force(project):
     )
 
 
-def project_standing(project):
+def project_standing(project: Project) -> dict[str, Any]:
     """Where a project stands beyond its status: the record in force while an amendment is
     under way, and the referral questions waiting for replies."""
     from ..models import Decision, ReferralQuestion
@@ -171,7 +186,7 @@ def project_standing(project):
     }
 
 
-def referral_history(review):
+def referral_history(review: PanelReview) -> list[Decision]:
     """The project's referrals up to this review (its own included), each with its questions and replies,
     so the panel reads the replies beside its questions."""
     from ..models import Decision
@@ -187,7 +202,7 @@ def referral_history(review):
     return list(decisions)
 
 
-def confirmation_changes(assessment, document=None):
+def confirmation_changes(assessment: CustodianAssessment, document: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What changed since the custodian confirmed: project-wide answers and details (which lapse the
     confirmation) and other custodians' own answers (which do not). Raw values; pages format them."""
     snapshot = assessment.confirmed_snapshot or {}
@@ -197,7 +212,7 @@ def confirmation_changes(assessment, document=None):
     now = project.confirmation_content()
     order = {qid: question.index for qid, question in framework.questions_by_id.items()}
 
-    def answer_changes(before, after):
+    def answer_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
         return [
             {
                 "question": framework.questions_by_id.get(qid),
@@ -242,7 +257,7 @@ def confirmation_changes(assessment, document=None):
     }
 
 
-def project_evaluations(project):
+def project_evaluations(project: Project) -> list[Evaluation]:
     """Every evaluation of the project, newest revision first, without the big fields."""
     return list(
         project.evaluations.order_by("-revision").only(
@@ -251,29 +266,38 @@ def project_evaluations(project):
     )
 
 
-def evaluation_full(evaluation):
+def evaluation_full(evaluation: Evaluation) -> Evaluation:
     """The whole of one evaluation (result and document) with its framework version."""
     return Evaluation.objects.select_related("framework_version").get(pk=evaluation.pk)
 
 
-def project_assessments(project):
+def project_assessments(project: Project) -> list[CustodianAssessment]:
     return list(project.assessments.select_related("organisation").order_by("organisation__name"))
 
 
-def latest_evaluation(project):
+def latest_evaluation(project: Project) -> Evaluation | None:
     return project.evaluations.select_related("framework_version").order_by("-revision").first()
 
 
 class Section:
     """One step of a questionnaire as a particular viewer sees it."""
 
-    def __init__(self, safe, label, editable, readonly, complete):
+    def __init__(
+        self,
+        safe: str,
+        label: str,
+        editable: list[engine.Question],
+        readonly: list[engine.Question],
+        complete: bool,
+    ) -> None:
         self.safe, self.label = safe, label
         self.editable, self.readonly = editable, readonly
         self.complete = complete
 
 
-def _question_done(framework, question, answers, effective):
+def _question_done(
+    framework: engine.Framework, question: engine.Question, answers: Mapping[str, Any], effective: dict[str, Any]
+) -> bool:
     if question.show_if and not framework.is_visible(question, effective):
         return True
     if question.id not in answers:
@@ -281,7 +305,7 @@ def _question_done(framework, question, answers, effective):
     return question.check(answers[question.id])[0] is None
 
 
-def questionnaire_sections(project, assessment=None):
+def questionnaire_sections(project: Project, assessment: CustodianAssessment | None = None) -> list[Section]:
     """The steps of the project questionnaire (assessment=None) or of one custodian's.
 
     The coordinator's steps are the safes with project-scope questions; a
@@ -305,7 +329,7 @@ def questionnaire_sections(project, assessment=None):
     return sections
 
 
-def project_overview(project, user):
+def project_overview(project: Project, user: User) -> dict[str, Any]:
     """Everything the project page shows, for one viewer."""
     from .. import permissions
 
@@ -350,7 +374,7 @@ def project_overview(project, user):
     }
 
 
-def framework_change_preview(*, project, version):
+def framework_change_preview(*, project: Project, version: FrameworkVersion) -> dict[str, Any]:
     """Before/after of tiers, outcome and fired rules if `version` replaced the project's framework."""
     assessments = list(project.assessments.select_related("organisation"))
     document = project_document(project, assessments)

@@ -1,6 +1,10 @@
 """A custodian submits its own answers and confirms the project-wide ones; when every custodian
 has done both, the revision is evaluated once."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,8 +18,17 @@ from .answers import answers_etag
 from .audit import audit_record
 from .projects import CUSTODIAN, PROJECT, _has_evaluation, _lock
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def assessment_submit(*, assessment, actor, request=None):
+    from django.http import HttpRequest
+
+    from ..models import User
+
+
+def assessment_submit(
+    *, assessment: CustodianAssessment, actor: User, request: HttpRequest | None = None
+) -> tuple[CustodianAssessment, Evaluation | None]:
     with transaction.atomic():
         project, assessment = _lock(assessment.project, assessment)
         problems = project_problems(project, [assessment], scope=CUSTODIAN)
@@ -42,7 +55,14 @@ def assessment_submit(*, assessment, actor, request=None):
     return assessment, evaluation
 
 
-def assessment_confirm(*, assessment, actor, answers_version=None, matches_etag=None, request=None):
+def assessment_confirm(
+    *,
+    assessment: CustodianAssessment,
+    actor: User,
+    answers_version: int | None = None,
+    matches_etag: Callable[[str], bool] | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[CustodianAssessment, Evaluation | None]:
     """The custodian confirms the project-scope answers it reviewed.
 
     `answers_version` (the web form) or `matches_etag` (the API: does the project answers' ETag
@@ -94,7 +114,7 @@ def assessment_confirm(*, assessment, actor, answers_version=None, matches_etag=
     return assessment, evaluation
 
 
-def _evaluate_if_complete(project):
+def _evaluate_if_complete(project: Project) -> Evaluation | None:
     """When every custodian has submitted and confirmed, evaluate this revision once."""
     assessments = list(project.assessments.select_related("organisation"))
     for a in assessments:
@@ -125,7 +145,7 @@ def _evaluate_if_complete(project):
     return evaluation
 
 
-def _evaluation_summary(evaluation):
+def _evaluation_summary(evaluation: Evaluation | None) -> dict[str, Any]:
     if evaluation is None:
         return {"evaluated": False}
     return {
