@@ -5,6 +5,10 @@ engine's problems come back with it. Publishing refuses anything the engine refu
 numbers the version, fixes its SHA-256 and audits it, all in one transaction.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import yaml
 from django.db import transaction
 from django.db.models import Max
@@ -17,10 +21,18 @@ from ..models import AppetiteVersion, AuditAction, CriteriaVersion
 from ..selectors.frameworks import engine_framework, framework_default
 from .audit import audit_record
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from ..engine.errors import DefinitionProblem
+    from ..models import FrameworkVersion, Organisation, User
+
 DRAFT_VERSION = "draft"
 
 
-def criteria_set(*, organisation, framework_version, text, version):
+def criteria_set(
+    *, organisation: Organisation, framework_version: FrameworkVersion, text: str, version: str
+) -> tuple[dict[str, Any] | None, list[DefinitionProblem]]:
     """The criteria set the engine reads, from the rules an author wrote (a YAML list of rules,
     or a mapping with `rules`). Returns (set or None, problems)."""
     try:
@@ -41,7 +53,15 @@ def criteria_set(*, organisation, framework_version, text, version):
     return (None if problems else data), problems
 
 
-def criteria_draft_save(*, organisation, text, actor, framework_version=None, note="", request=None):
+def criteria_draft_save(
+    *,
+    organisation: Organisation,
+    text: str,
+    actor: User,
+    framework_version: FrameworkVersion | None = None,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> tuple[CriteriaVersion, list[DefinitionProblem]]:
     """Save the organisation's criteria draft as written. Returns (draft, problems)."""
     limits.check_model_text(CriteriaVersion, text=text, note=note)
     with transaction.atomic():
@@ -70,7 +90,7 @@ def criteria_draft_save(*, organisation, text, actor, framework_version=None, no
     return draft, problems
 
 
-def criteria_publish(*, draft, actor, request=None):
+def criteria_publish(*, draft: CriteriaVersion, actor: User, request: HttpRequest | None = None) -> CriteriaVersion:
     """Publish the draft as the organisation's next criteria version; refused while it is invalid."""
     with transaction.atomic():
         draft = CriteriaVersion.objects.select_for_update().get(pk=draft.pk)
@@ -84,9 +104,7 @@ def criteria_publish(*, draft, actor, request=None):
             version=str(number),
         )
         if problems:
-            raise DefinitionInvalid(
-                f"The draft has {len(problems)} problem(s): fix them before publishing.", problems
-            )
+            raise DefinitionInvalid(f"The draft has {len(problems)} problem(s): fix them before publishing.", problems)
         _publish(draft, number=number, data=data, sha256=criteria_sha256(data), actor=actor)
         audit_record(
             action=AuditAction.CRITERIA_PUBLISHED,
@@ -104,7 +122,14 @@ def criteria_publish(*, draft, actor, request=None):
     return draft
 
 
-def appetite_draft_save(*, organisation, data, actor, note="", request=None):
+def appetite_draft_save(
+    *,
+    organisation: Organisation,
+    data: dict[str, Any],
+    actor: User,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> tuple[AppetiteVersion, list[DefinitionProblem]]:
     """Save the organisation's appetite draft. Returns (draft, problems)."""
     limits.check_model_text(AppetiteVersion, note=note)
     problems = engine.appetite_problems(engine_framework(framework_default()), data)
@@ -127,7 +152,7 @@ def appetite_draft_save(*, organisation, data, actor, note="", request=None):
     return draft, problems
 
 
-def appetite_publish(*, draft, actor, request=None):
+def appetite_publish(*, draft: AppetiteVersion, actor: User, request: HttpRequest | None = None) -> AppetiteVersion:
     with transaction.atomic():
         draft = AppetiteVersion.objects.select_for_update().get(pk=draft.pk)
         if not draft.is_draft:
@@ -136,9 +161,7 @@ def appetite_publish(*, draft, actor, request=None):
         data = {**draft.data, "id": draft.organisation.slug, "version": str(number)}
         problems = engine.appetite_problems(engine_framework(framework_default()), data)
         if problems:
-            raise DefinitionInvalid(
-                f"The draft has {len(problems)} problem(s): fix them before publishing.", problems
-            )
+            raise DefinitionInvalid(f"The draft has {len(problems)} problem(s): fix them before publishing.", problems)
         appetite = engine.compile_appetite(engine_framework(framework_default()), data)
         _publish(draft, number=number, data=data, sha256=appetite.sha256, actor=actor)
         audit_record(
@@ -152,13 +175,15 @@ def appetite_publish(*, draft, actor, request=None):
     return draft
 
 
-def _next_number(model, organisation):
+def _next_number(model: type[CriteriaVersion] | type[AppetiteVersion], organisation: Organisation) -> int:
     # The caller holds the draft's row lock, and there is one draft per organisation.
     latest = model.objects.filter(organisation=organisation).aggregate(n=Max("number"))["n"]
     return (latest or 0) + 1
 
 
-def _publish(draft, *, number, data, sha256, actor):
+def _publish(
+    draft: CriteriaVersion | AppetiteVersion, *, number: int, data: dict[str, Any], sha256: str, actor: User
+) -> None:
     draft.status = draft.Status.PUBLISHED
     draft.number, draft.data, draft.sha256 = number, data, sha256
     draft.published_by, draft.published_at, draft.updated_by = actor, timezone.now(), actor
