@@ -11,10 +11,21 @@ from .templatetags.priam import outcome_label
 PROJECT_WIDE = "project-wide rules"
 
 
-def _sources(framework, ids, cited):
+# How each route reads, for the custodian it applies to (spec custodian-criteria section 2).
+ROUTE_LABELS = {
+    "automatic": "Approved automatically",
+    "custodian_review": "The custodian's approver reviews",
+    "panel": "The approval panel decides",
+    "decline": "Declined",
+}
+
+
+def _sources(framework, ids, cited, details=None):
+    """Sources by id: the framework's, or a custodian's own for its criteria rules (`details`)."""
+    own = {d["id"]: d for d in details or []}
     out = []
     for sid in ids:
-        source = framework.sources.get(sid, {})
+        source = own.get(sid) or framework.sources.get(sid, {})
         entry = {"id": sid, "title": source.get("title", sid), "url": source.get("url")}
         cited.setdefault(sid, entry)
         out.append(entry)
@@ -63,8 +74,9 @@ def risk_profile_context(project, evaluation, framework):
         rules = [
             {
                 **rule,
-                "sources": _sources(framework, rule.get("sources", []), cited),
+                "sources": _sources(framework, rule.get("sources", []), cited, rule.get("source_details")),
                 "set_by_text": rule.get("custodian") or PROJECT_WIDE,
+                "criteria_version": (rule.get("criteria") or {}).get("version"),
             }
             for rule in entry.get("rules", [])
         ]
@@ -95,7 +107,11 @@ def risk_profile_context(project, evaluation, framework):
         )
 
     fired_rules = [
-        {**item, "sources": _sources(framework, item.get("sources", []), cited)}
+        {
+            **item,
+            "sources": _sources(framework, item.get("sources", []), cited, item.get("source_details")),
+            "criteria_version": (item.get("criteria") or {}).get("version"),
+        }
         for item in result.get("fired_details", [])
     ]
 
@@ -154,6 +170,8 @@ def risk_profile_context(project, evaluation, framework):
         "outcome": outcome,
         "outcome_label": outcome_label(outcome, framework),
         "custodian_names": custodian_names,
+        "routes": custodian_routes(result, custodian_names),
+        "criteria_ignored": result.get("criteria_ignored", []),
         "safe_rows": safe_rows,
         "explanations": explanations,
         "fired_rules": fired_rules,
@@ -177,3 +195,25 @@ def _cell(question, answer, custodian, assumed, ignored):
         "assumed_worst": (custodian, question.id) in assumed,
         "ignored": (custodian, question.id) in ignored,
     }
+
+
+def custodian_routes(result, custodian_names):
+    """Each custodian's route and why, or None when nobody stated criteria or an appetite
+    (then the panel decides for everyone, as before custodians could state their own)."""
+    routes = result.get("routes")
+    if not routes:
+        return None
+    reasons = result.get("route_reasons", {})
+    criteria = {c["custodian"]: c for c in result.get("criteria", [])}
+    return [
+        {
+            "custodian": name,
+            "route": routes[name],
+            "route_label": ROUTE_LABELS.get(routes[name], routes[name]),
+            "why": reasons.get(name, {}).get("text", ""),
+            "appetite": reasons.get(name, {}).get("appetite") or {},
+            "criteria": criteria.get(name),
+        }
+        for name in custodian_names
+        if name in routes
+    ]

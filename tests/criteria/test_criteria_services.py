@@ -99,11 +99,9 @@ def test_an_appetite_publishes_with_its_sha256_and_refuses_less_scrutiny_for_mor
     assert AuditEvent.objects.get(action="appetite.published").data["sha256"] == published.sha256
 
 
-@pytest.mark.parametrize("example", ["E2-DA8-1200000", "E2-DA8-10000"])
-def test_the_worked_example_through_the_services(example, example_project, manager):
-    """Spec custodian-criteria section 5: published criteria and appetites change the routes."""
+def _assess_with_published_criteria(example, example_project, manager):
+    """Publish the example's inline criteria and appetites as its custodians', then assess it."""
     document = json.loads((EXAMPLES / f"{example}.json").read_text())
-    expected = json.loads((EXAMPLES / f"{example}.expected.json").read_text())
     for custodian in document["custodians"]:
         organisation = Organisation.objects.create(
             name=custodian["name"], slug=custodian["name"].lower().replace(" ", "-")
@@ -116,8 +114,28 @@ def test_the_worked_example_through_the_services(example, example_project, manag
         if "appetite" in custodian:
             draft, _ = appetite_draft_save(organisation=organisation, data=custodian["appetite"], actor=manager)
             appetite_publish(draft=draft, actor=manager)
-    project = example_project(f"criteria/{example}")
+    return example_project(f"criteria/{example}")
+
+
+@pytest.mark.parametrize("example", ["E2-DA8-1200000", "E2-DA8-10000"])
+def test_the_worked_example_through_the_services(example, example_project, manager):
+    """Spec custodian-criteria section 5: published criteria and appetites change the routes."""
+    expected = json.loads((EXAMPLES / f"{example}.expected.json").read_text())
+    project = _assess_with_published_criteria(example, example_project, manager)
     result = project.evaluations.get().result
     for key in ("tiers", "overall", "outcome", "fired", "routes"):
         assert result[key] == expected[key], key
     assert [(c["custodian"], c["version"]) for c in result["criteria"]] == [("GP records", "1")]
+
+
+def test_the_risk_profile_shows_each_custodians_route_and_whose_criteria_raised_a_tier(
+    example_project, manager, client
+):
+    project = _assess_with_published_criteria("E2-DA8-1200000", example_project, manager)
+    client.force_login(User.objects.get(username="auditor"))
+    page = client.get(f"/projects/{project.pk}/risk/").content.decode()
+    assert 'data-custodian="GP records" data-route="decline"' in page
+    assert 'data-custodian="Met and pollution grid" data-route="panel"' in page
+    assert "no risk appetite stated" in page  # Census and education
+    assert "GP records&#x27; own criteria (v1)" in page
+    assert "GP records data access policy, section 3" in page  # the custodian's own source
