@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, home, panels, projects, questionnaire, records, referrals, risk
+from .views import appetite, audit, criteria, home, panels, projects, questionnaire, records, referrals, risk
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -43,6 +43,14 @@ urlpatterns = [
     path("records/<str:number>/", records.record_detail, name="record_detail"),
     path("records/<str:number>/pdf/", records.record_pdf, name="record_pdf"),
     path("verify/", records.verify, name="verify"),
+    path("organisations/", criteria.custodians_criteria, name="custodians_criteria"),
+    path("organisations/<slug:slug>/criteria/", criteria.criteria_index, name="criteria_index"),
+    path("organisations/<slug:slug>/criteria/draft/", criteria.criteria_edit, name="criteria_edit"),
+    path("organisations/<slug:slug>/criteria/draft/publish/", criteria.criteria_publish_view, name="criteria_publish"),
+    path("organisations/<slug:slug>/criteria/<int:number>/", criteria.criteria_version, name="criteria_version"),
+    path("organisations/<slug:slug>/appetite/", appetite.appetite_index, name="appetite_index"),
+    path("organisations/<slug:slug>/appetite/draft/", appetite.appetite_edit, name="appetite_edit"),
+    path("organisations/<slug:slug>/appetite/draft/publish/", appetite.appetite_publish_view, name="appetite_publish"),
     path("audit/", audit.audit_events, name="audit_events"),
     path("audit/events/<int:sequence>/", audit.audit_event, name="audit_event"),
     path("audit/projects/<int:project_id>/", audit.audit_project_timeline, name="audit_project_timeline"),

@@ -1,0 +1,38 @@
+"""Reads for the criteria and appetite pages: an organisation by its address, one published
+version, and every custodian's latest published versions side by side."""
+
+from django.db.models import OuterRef, Subquery
+
+from ..models import AppetiteVersion, CriteriaVersion, Organisation
+
+PUBLISHED = CriteriaVersion.Status.PUBLISHED
+
+
+def organisation_by_slug(slug):
+    return Organisation.objects.filter(slug=slug).first()
+
+
+def criteria_published(organisation, number):
+    return (
+        CriteriaVersion.objects.filter(organisation=organisation, status=PUBLISHED, number=number)
+        .select_related("framework_version", "published_by")
+        .first()
+    )
+
+
+def latest_published_by_organisation():
+    """Every organisation, each with its latest published criteria and appetite (or None), in
+    three queries whatever the number of organisations and versions."""
+    organisations = list(Organisation.objects.order_by("name"))
+    criteria = {v.organisation_id: v for v in _latest(CriteriaVersion).select_related("framework_version")}
+    appetites = {v.organisation_id: v for v in _latest(AppetiteVersion)}
+    return [(org, criteria.get(org.pk), appetites.get(org.pk)) for org in organisations]
+
+
+def _latest(model):
+    newest = (
+        model.objects.filter(organisation=OuterRef("organisation"), status=PUBLISHED)
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    return model.objects.filter(status=PUBLISHED, number=Subquery(newest)).select_related("published_by")
