@@ -2,8 +2,10 @@ from rest_framework import serializers
 
 from .. import limits
 from ..models import (
+    AppetiteVersion,
     AuditAction,
     AuditEvent,
+    CriteriaVersion,
     CustodianAssessment,
     DecisionRecord,
     FrameworkVersion,
@@ -175,3 +177,56 @@ class VerificationSerializer(serializers.Serializer):
 
 class VerifyUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=f"The PDF to check (at most {MAX_UPLOAD_TEXT}).")
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name", "kind"]
+
+
+class _VersionSummarySerializer(serializers.ModelSerializer):
+    number = serializers.IntegerField(allow_null=True, help_text="Null for the draft.")
+    # Plain text in the schema: a third "status" enum collides with the projects' enum names.
+    status = serializers.CharField(help_text="draft or published.")
+    sha256 = serializers.CharField(allow_blank=True, help_text="Blank for the draft.")
+    published_by = serializers.CharField(source="published_by.username", default=None, allow_null=True)
+
+    class Meta:
+        fields = ["number", "status", "sha256", "note", "published_at", "published_by"]
+
+
+class CriteriaVersionSummarySerializer(_VersionSummarySerializer):
+    framework = serializers.CharField(source="framework_version.spec", help_text="The framework version it targets.")
+
+    class Meta:
+        model = CriteriaVersion
+        fields = [*_VersionSummarySerializer.Meta.fields, "framework"]
+
+
+class CriteriaVersionSerializer(CriteriaVersionSummarySerializer):
+    data = serializers.JSONField(help_text='The set as the engine reads it: {"id", "version", "framework", "rules"}.')
+    text = serializers.CharField(help_text="The rules as YAML, as their author wrote them.")
+
+    class Meta(CriteriaVersionSummarySerializer.Meta):
+        fields = [*CriteriaVersionSummarySerializer.Meta.fields, "data", "text"]
+
+
+class AppetiteVersionSummarySerializer(_VersionSummarySerializer):
+    class Meta:
+        model = AppetiteVersion
+        fields = _VersionSummarySerializer.Meta.fields
+
+
+class AppetiteVersionSerializer(AppetiteVersionSummarySerializer):
+    data = serializers.JSONField(help_text='{"routes": [{"up_to": 1, "route": "automatic"}, …], "otherwise": …}')
+    description = serializers.SerializerMethodField(
+        help_text="The appetite in plain English (null if today's framework cannot read it)."
+    )
+
+    class Meta(AppetiteVersionSummarySerializer.Meta):
+        fields = [*AppetiteVersionSummarySerializer.Meta.fields, "data", "description"]
+
+    def get_description(self, version) -> str | None:
+        # Worded by the view, which knows the framework the wording depends on.
+        return self.context.get("description")

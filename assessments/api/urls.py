@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import criteria, views
 
 urlpatterns = [
     path("evaluate/", views.EvaluateView.as_view(), name="api-evaluate"),
@@ -31,4 +31,17 @@ urlpatterns = [
     path("records/<str:number>/pdf/", views.RecordPdfView.as_view(), name="api-record-pdf"),
     path("verify/", views.VerifyView.as_view(), name="api-verify"),
     path("audit-events/", views.AuditEventList.as_view(), name="api-audit-events"),
+    path("organisations/", criteria.OrganisationList.as_view(), name="api-organisations"),
+    path("organisations/<slug:slug>/criteria/", criteria.CriteriaList.as_view(), name="api-criteria-versions"),
+    path(
+        "organisations/<slug:slug>/criteria/<int:number>/",
+        criteria.CriteriaDetail.as_view(),
+        name="api-criteria-version",
+    ),
+    path("organisations/<slug:slug>/appetite/", criteria.AppetiteList.as_view(), name="api-appetite-versions"),
+    path(
+        "organisations/<slug:slug>/appetite/<int:number>/",
+        criteria.AppetiteDetail.as_view(),
+        name="api-appetite-version",
+    ),
 ]

@@ -2,8 +2,10 @@
 
 from functools import lru_cache
 
+from django.db.models import F
+
 from .. import engine
-from ..models import AppetiteVersion, CriteriaVersion
+from ..models import AppetiteVersion, CriteriaVersion, Organisation
 from .frameworks import engine_framework
 
 PUBLISHED = CriteriaVersion.Status.PUBLISHED
@@ -74,3 +76,46 @@ def _compiled_criteria(framework_sha256, sha256, pk):
 def engine_appetite(version, framework):
     """A published appetite, checked against the framework a project is evaluated under."""
     return engine.cached_appetite(framework, version.data)
+
+
+# The API's reads: organisations by slug and single published versions by number.
+
+
+def organisation_list():
+    return Organisation.objects.order_by("name")
+
+
+def organisation_by_slug(slug):
+    return Organisation.objects.filter(slug=slug).first()
+
+
+def _listed(model, organisation, with_draft):
+    versions = model.objects.filter(organisation=organisation).select_related("published_by")
+    if not with_draft:
+        versions = versions.filter(status=PUBLISHED)
+    # The draft (no number yet) first, then published versions newest first, on every database.
+    return versions.order_by(F("number").desc(nulls_first=True))
+
+
+def criteria_versions_listed(organisation, *, with_draft):
+    return _listed(CriteriaVersion, organisation, with_draft).select_related("framework_version").defer("text", "data")
+
+
+def appetite_versions_listed(organisation, *, with_draft):
+    return _listed(AppetiteVersion, organisation, with_draft).defer("data")
+
+
+def criteria_published(organisation, number):
+    return (
+        CriteriaVersion.objects.filter(organisation=organisation, status=PUBLISHED, number=number)
+        .select_related("framework_version", "published_by")
+        .first()
+    )
+
+
+def appetite_published(organisation, number):
+    return (
+        AppetiteVersion.objects.filter(organisation=organisation, status=PUBLISHED, number=number)
+        .select_related("published_by")
+        .first()
+    )

@@ -5,6 +5,7 @@ from django.test import Client
 
 from assessments.models import User
 from tests.api.test_api import token_for
+from tests.api.test_criteria_api import publish_gp_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +80,22 @@ def test_only_members_of_the_custodian_write_its_assessment(world):
         ).status_code
         assert status == (200 if username == member.username else 404), username
     assert User.objects.filter(username=member.username).exists()
+
+
+@pytest.mark.parametrize("username", PERSONAS)
+def test_published_criteria_and_appetites_are_open_to_every_signed_in_persona(demo, username):
+    organisation = publish_gp_versions()
+    base = f"/api/v1/organisations/{organisation.slug}"
+    urls = [
+        "/api/v1/organisations/",
+        f"{base}/criteria/",
+        f"{base}/criteria/1/",
+        f"{base}/appetite/",
+        f"{base}/appetite/1/",
+    ]
+    for url in urls:
+        assert _get(username, url) == 200, (username, url)
+    # Drafts stay with the organisation's members, auditors and administrators.
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(username, read_only=True)}")
+    statuses = {v["status"] for v in client.get(f"{base}/criteria/").json()["results"]}
+    assert ("draft" in statuses) == (username in {"custodian", "auditor", "admin"}), username
