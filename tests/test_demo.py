@@ -29,7 +29,8 @@ def test_load_demo_twice_changes_nothing(capsys, settings, signing_ca, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo")
     assert _snapshot() == first
-    assert "0 created" in capsys.readouterr().out.splitlines()[-13]
+    summary = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Demo data:")]
+    assert summary[-1].startswith("Demo data: 0 created, ")
 
 
 def test_load_demo_prints_the_logins(capsys, settings, signing_ca):
@@ -112,3 +113,21 @@ def test_a_newcomer_can_finish_e2_in_the_browser(settings, client, signing_ca):
     assert response["Location"] == reverse("risk_profile", args=[e2.pk])
     e2.refresh_from_db()
     assert e2.evaluations.get().result["fired"] == ["R-C-01", "R-DA-02", "R-DA-03", "R-DA-12", "R-OU-04"]
+
+
+def test_the_demo_custodians_published_criteria_and_appetites_lead_to_different_routes(settings, signing_ca):
+    from assessments.models import AppetiteVersion, CriteriaVersion, Project
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    assert CriteriaVersion.objects.get(organisation__slug="north-thames-gp").number == 1
+    assert AppetiteVersion.objects.filter(status="published").count() == 2
+    project = Project.objects.get(title__endswith="(every custodian finished)")
+    routes = project.evaluations.get().result["routes"]
+    assert routes == {
+        "North Thames GP Records": "panel",
+        "Met and Pollution Grid Service": "automatic",
+        "Census and Education Data Service": "panel",
+    }
+    duties = Membership.objects.filter(approves=True).values_list("user__username", flat=True)
+    assert sorted(duties) == ["gp-approver", "met-approver"]

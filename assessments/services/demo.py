@@ -11,8 +11,19 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
-from ..models import AuditAction, Membership, Organisation, Panel, PanelMembership, Project, User
+from ..models import (
+    AppetiteVersion,
+    AuditAction,
+    CriteriaVersion,
+    Membership,
+    Organisation,
+    Panel,
+    PanelMembership,
+    Project,
+    User,
+)
 from .audit import audit_record
+from .criteria import appetite_draft_save, appetite_publish, criteria_draft_save, criteria_publish
 from .frameworks import framework_load
 from .panels import conflict_declare, review_decide, review_send, vote_cast
 from .records import record_pdf_make
@@ -90,7 +101,11 @@ def demo_load(*, path: str | Path = DEMO_FILE, with_projects: bool = True) -> De
                 summary,
                 Membership,
                 {"user": user, "organisation": organisations[entry["organisation"]]},
-                {"role": entry["role"]},
+                {
+                    "role": entry["role"],
+                    "manages_criteria": entry.get("manages_criteria", False),
+                    "approves": entry.get("approves", False),
+                },
             )
         if "panel" in entry:
             _ensure(
@@ -101,6 +116,7 @@ def demo_load(*, path: str | Path = DEMO_FILE, with_projects: bool = True) -> De
             )
         summary.logins.append((entry["username"], entry["about"]))
     framework_version, _ = framework_load(path=FRAMEWORK_V1_DIR)
+    _ensure_criteria(summary, data, organisations, framework_version)
     coordinator = User.objects.get(username="coordinator")
     for spec in data.get("projects", []) if with_projects else []:
         _ensure_example_project(summary, spec, organisations, coordinator, framework_version)
@@ -113,6 +129,43 @@ def demo_load(*, path: str | Path = DEMO_FILE, with_projects: bool = True) -> De
     return summary
 
 
+def _ensure_criteria(
+    summary: DemoSummary,
+    data: Mapping[str, Any],
+    organisations: Mapping[str, Organisation],
+    framework_version: FrameworkVersion,
+) -> None:
+    """Publish each listed organisation's criteria and appetite once, as its criteria manager."""
+    for entry in data.get("criteria", []):
+        organisation = organisations[entry["organisation"]]
+        if CriteriaVersion.objects.filter(organisation=organisation, status="published").exists():
+            summary.unchanged += 1
+            continue
+        manager = User.objects.get(username=entry["manager"])
+        draft, problems = criteria_draft_save(
+            organisation=organisation,
+            text=yaml.safe_dump(entry["rules"], sort_keys=False, allow_unicode=True),
+            actor=manager,
+            framework_version=framework_version,
+            note=entry.get("note", ""),
+        )
+        if problems:
+            raise ValueError(f"Demo criteria of {organisation}: {'; '.join(map(str, problems))}")
+        criteria_publish(draft=draft, actor=manager)
+        summary.created += 1
+    for entry in data.get("appetites", []):
+        organisation = organisations[entry["organisation"]]
+        if AppetiteVersion.objects.filter(organisation=organisation, status="published").exists():
+            summary.unchanged += 1
+            continue
+        manager = User.objects.get(username=entry["manager"])
+        draft, problems = appetite_draft_save(organisation=organisation, data=entry["appetite"], actor=manager)
+        if problems:
+            raise ValueError(f"Demo appetite of {organisation}: {'; '.join(map(str, problems))}")
+        appetite_publish(draft=draft, actor=manager)
+        summary.created += 1
+
+
 def _ensure_example_project(
     summary: DemoSummary,
     spec: Mapping[str, Any],
@@ -121,6 +174,7 @@ def _ensure_example_project(
     framework_version: FrameworkVersion,
 ) -> None:
     document = json.loads((EXAMPLES_DIR / f"{spec['example']}.json").read_text(encoding="utf-8"))
+    document["title"] = spec.get("title", document["title"])
     if Project.objects.filter(title=document["title"], coordinator=coordinator).exists():
         summary.unchanged += 1
         return
