@@ -41,7 +41,7 @@ class CriteriaDraftForm(forms.Form):
         help_text=(
             "A YAML list of rules, each with id, phase (1: this custodian's own data, 3: the whole project), "
             "when, effects (raise a safe's tier, a gap, refer or block: never anything less strict), "
-            "justification and sources. For example:"
+            "justification and sources. An example rule follows the box."
         ),
     )
     note = limits.text_field(

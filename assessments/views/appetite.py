@@ -132,10 +132,16 @@ def _place(form, problems, data, framework):
         key = "otherwise" if problem.item == "otherwise" else problem.index
         if problem.item and problem.item.startswith("routes") and key in bands or key == "otherwise":
             low, high = bands[key]
-            tiers = f"Tier {low}" if low == high else f"Tiers {low}–{high}"
-            form.add_error(tier_field(low), f"{tiers}: {_in_words(problem.message)}")
+            message = _in_words(problem.message)
+            if isinstance(key, int) and key > 0:
+                message = message.replace("for lower tiers", f"for {_tiers(*bands[key - 1]).lower()}")
+            form.add_error(tier_field(low), f"{_tiers(low, high)}: {message}")
         else:
             form.add_error(None, _in_words(str(problem)))
+
+
+def _tiers(low, high):
+    return f"Tier {low}" if low == high else f"Tiers {low}–{high}"
 
 
 def _in_words(message):

@@ -13,7 +13,7 @@ from assessments.services.criteria import appetite_draft_save, appetite_publish
 
 pytestmark = pytest.mark.django_db
 
-GP = "north-thames-gp"
+GP = "test-gp-records"
 SPEC_EXAMPLE = {
     "routes": [
         {"up_to": 1, "route": "automatic"},
@@ -26,7 +26,8 @@ SPEC_EXAMPLE = {
 
 @pytest.fixture
 def gp(demo, framework_v1):
-    return Organisation.objects.get(slug=GP)
+    # An organisation of its own, so whatever criteria the demo publishes do not count here.
+    return Organisation.objects.create(name="Test GP Records", slug=GP)
 
 
 @pytest.fixture
@@ -35,9 +36,10 @@ def framework(framework_v1):
 
 
 @pytest.fixture
-def manager(gp, custodian):
-    Membership.objects.filter(user=custodian, organisation=gp).update(manages_criteria=True)
-    return custodian
+def manager(gp, django_user_model):
+    user = django_user_model.objects.create_user("gp-manager", first_name="Grace", last_name="Mensah")
+    Membership.objects.create(user=user, organisation=gp, manages_criteria=True)
+    return user
 
 
 def _post(routes, limits=None, note="", **buttons):
@@ -118,7 +120,7 @@ def test_others_read_the_appetite_but_never_edit_or_publish_it(request, login, g
     for url in (_urls()["edit"], _urls()["publish"]):
         assert client.get(url).status_code == 404
         assert client.post(url, _post(["panel"] * 5)).status_code == 404
-    assert AppetiteVersion.objects.filter(status="published").count() == 1
+    assert AppetiteVersion.objects.filter(organisation=gp, status="published").count() == 1
 
 
 def test_a_plain_member_reads_the_draft_but_does_not_edit_it(login, gp, manager, django_user_model):
@@ -163,10 +165,17 @@ def test_a_riskier_tier_with_less_scrutiny_is_refused_naming_the_tier(login, gp,
     assert response.status_code == 200
     page = _page(response)
     assert 'id="error-summary"' in page and 'href="#id_tier_1"' in page
-    assert "Tiers 1–4:" in page and "“Approved automatically” is less scrutiny than “The approval panel”" in page
+    assert "Tiers 1–4: “Approved automatically” is less scrutiny than “The approval panel”" in page
     # The draft is kept as chosen, but it cannot be published.
     assert login(manager).get(_urls()["publish"]).status_code == 400
-    assert not AppetiteVersion.objects.filter(status="published").exists()
+    assert not AppetiteVersion.objects.filter(organisation=gp, status="published").exists()
+
+
+def test_a_problem_in_a_middle_band_names_its_tiers_and_the_band_below(login, gp, manager):
+    routes = ["panel", "automatic", "automatic", "decline", "decline"]
+    page = _page(login(manager).post(_urls()["edit"], _post(routes)))
+    assert 'href="#id_tier_1"' in page
+    assert "Tiers 1–2: route “Approved automatically” is less scrutiny than “The approval panel” for tier 0" in page
 
 
 def test_a_second_version_supersedes_the_first_and_both_stay_in_the_history(login, gp, manager, outsider):

@@ -12,7 +12,7 @@ from assessments.services.criteria import criteria_draft_save, criteria_publish
 
 pytestmark = pytest.mark.django_db
 
-GP = "north-thames-gp"
+GP = "test-gp-records"
 GP_01 = """- id: GP-01
   phase: 1
   when: {ge: [DA8, 1000000]}
@@ -24,14 +24,15 @@ GP_01 = """- id: GP-01
 
 @pytest.fixture
 def gp(demo, framework_v1):
-    return Organisation.objects.get(slug=GP)
+    # An organisation of its own, so whatever criteria the demo publishes do not count here.
+    return Organisation.objects.create(name="Test GP Records", slug=GP)
 
 
 @pytest.fixture
-def manager(gp, custodian):
-    """The demo custodian at North Thames GP Records, made its criteria manager."""
-    Membership.objects.filter(user=custodian, organisation=gp).update(manages_criteria=True)
-    return custodian
+def manager(gp, django_user_model):
+    user = django_user_model.objects.create_user("gp-manager", first_name="Grace", last_name="Mensah")
+    Membership.objects.create(user=user, organisation=gp, manages_criteria=True)
+    return user
 
 
 @pytest.fixture
@@ -83,7 +84,7 @@ def test_only_criteria_managers_reach_the_editor_and_the_publish_page(request, l
     assert client.post(_urls()["edit"], {"text": "- x"}).status_code == 404
     assert client.get(_urls()["publish"]).status_code == 404
     assert client.post(_urls()["publish"]).status_code == 404
-    assert not CriteriaVersion.objects.filter(status="published").exists()
+    assert not CriteriaVersion.objects.filter(organisation=gp, status="published").exists()
 
 
 def test_the_draft_is_shown_to_members_auditors_and_managers_only(login, gp, manager, member, auditor, genomics):
@@ -149,7 +150,7 @@ def test_publishing_through_the_confirmation_page_creates_version_1_and_an_audit
     assert response.status_code == 302 and response["Location"] == _urls()["version"]
     version = CriteriaVersion.objects.get(organisation=gp)
     assert (version.status, version.number, version.note) == ("published", 1, "First")
-    event = AuditEvent.objects.get(action="criteria.published")
+    event = AuditEvent.objects.get(action="criteria.published", organisation_id=gp.pk)
     assert event.actor_id == manager.pk and event.data["number"] == 1
 
 
@@ -167,7 +168,7 @@ def test_a_refused_publish_returns_to_the_editor_with_the_problems_and_the_text(
     assert response.status_code == 400
     page = _page(response)
     assert "rule GP-01" in page and "phase 2" in page and "GP data access policy" in page
-    assert not AuditEvent.objects.filter(action="criteria.published").exists()
+    assert not AuditEvent.objects.filter(action="criteria.published", organisation_id=gp.pk).exists()
 
 
 def test_a_second_publish_makes_version_2_and_version_1_still_renders(login, gp, manager, genomics):
