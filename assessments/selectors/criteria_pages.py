@@ -1,18 +1,27 @@
 """Reads for the criteria and appetite pages: an organisation by its address, one published
 version, and every custodian's latest published versions side by side."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
 from django.db.models import OuterRef, Subquery
 
 from ..models import AppetiteVersion, CriteriaVersion, Organisation
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+_Version = TypeVar("_Version", CriteriaVersion, AppetiteVersion)
+
 PUBLISHED = CriteriaVersion.Status.PUBLISHED
 
 
-def organisation_by_slug(slug):
+def organisation_by_slug(slug: str) -> Organisation | None:
     return Organisation.objects.filter(slug=slug).first()
 
 
-def criteria_published(organisation, number):
+def criteria_published(organisation: Organisation, number: int) -> CriteriaVersion | None:
     return (
         CriteriaVersion.objects.filter(organisation=organisation, status=PUBLISHED, number=number)
         .select_related("framework_version", "published_by")
@@ -20,7 +29,7 @@ def criteria_published(organisation, number):
     )
 
 
-def latest_published_by_organisation():
+def latest_published_by_organisation() -> list[tuple[Organisation, CriteriaVersion | None, AppetiteVersion | None]]:
     """Every organisation, each with its latest published criteria and appetite (or None), in
     three queries whatever the number of organisations and versions."""
     organisations = list(Organisation.objects.order_by("name"))
@@ -29,7 +38,7 @@ def latest_published_by_organisation():
     return [(org, criteria.get(org.pk), appetites.get(org.pk)) for org in organisations]
 
 
-def _latest(model):
+def _latest(model: type[_Version]) -> QuerySet[_Version]:
     newest = (
         model.objects.filter(organisation=OuterRef("organisation"), status=PUBLISHED)
         .order_by("-number")
