@@ -9,7 +9,7 @@ from django.test import Client
 
 from assessments import engine
 from assessments.engine.criteria import criteria_sha256
-from assessments.models import Organisation, User
+from assessments.models import Membership, Organisation, User
 from assessments.selectors.frameworks import engine_framework, framework_default
 from assessments.services.criteria import (
     appetite_draft_save,
@@ -21,7 +21,7 @@ from tests.api.test_api import api
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = Path("fixtures/examples/criteria")
-GP = "north-thames-gp"  # the `custodian` persona's organisation
+GP = "api-gp-records"  # of its own: the demo publishes criteria for its GP records
 GP_RULES = (EXAMPLES / "gp-records.criteria.yaml").read_text()
 GP_APPETITE = json.loads((EXAMPLES / "gp-records.appetite.json").read_text())
 
@@ -35,9 +35,11 @@ ENDPOINTS = [
 
 
 def publish_gp_versions():
-    """Two published criteria versions and one appetite for GP records, and a draft of each."""
-    organisation = Organisation.objects.get(slug=GP)
+    """Two published criteria versions and one appetite for GP records, and a draft of each;
+    the `custodian` persona is a member."""
+    organisation = Organisation.objects.create(slug=GP, name="API GP records", kind=Organisation.Kind.NHS_TRUST)
     author = User.objects.get(username="custodian")
+    Membership.objects.create(user=author, organisation=organisation, manages_criteria=True)
     for note, text in [("First set", GP_RULES), ("Lower threshold", GP_RULES.replace("1000000", "500000"))]:
         draft, problems = criteria_draft_save(organisation=organisation, text=text, actor=author, note=note)
         assert problems == []
@@ -58,7 +60,7 @@ def gp_versions(demo):
 def test_organisations_are_listed_by_name_with_slug_and_kind(demo):
     body = api("outsider", read_only=True).get("/api/v1/organisations/").json()
     assert body["count"] == Organisation.objects.count()
-    assert body["results"][0] == {"slug": "cambridge-brc", "name": "Cambridge BRC", "kind": "tre"}
+    assert {"slug": "cambridge-brc", "name": "Cambridge BRC", "kind": "tre"} in body["results"]
     names = [o["name"] for o in body["results"]]
     assert names == sorted(names)
 
