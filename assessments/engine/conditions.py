@@ -45,7 +45,8 @@ not_in are true; use ``answered`` to test for it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .canonical import short_json
 from .errors import ConditionError
@@ -360,8 +361,10 @@ class _All(Operator):
             a, b = tests
             return lambda e: a(e) and b(e)
 
+        # Explicit loops here and below: compiled conditions are the evaluation's hot path,
+        # and all()/any() over a generator is about 1.7 times slower on a few tests.
         def every(e: Env) -> bool:
-            for t in tests:
+            for t in tests:  # noqa: SIM110
                 if not t(e):
                     return False
             return True
@@ -383,7 +386,7 @@ class _Any(Operator):
             return lambda e: a(e) or b(e)
 
         def some(e: Env) -> bool:
-            for t in tests:
+            for t in tests:  # noqa: SIM110
                 if t(e):
                     return True
             return False
@@ -555,7 +558,7 @@ class _AnyExcept(Operator):
         excepted = c.options(q, opts, self.name)
 
         def test(e: Env) -> bool:
-            for o in get(e):
+            for o in get(e):  # noqa: SIM110
                 if o not in excepted:
                     return True
             return False
@@ -650,7 +653,7 @@ class _AnyCustodian(Operator):
         g = c.condition(arg, scope.each_custodian(), deps)
 
         def test(e: Env) -> bool:
-            for custodian in e.custodians:
+            for custodian in e.custodians:  # noqa: SIM110
                 if g(custodian):
                     return True
             return False

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 __all__ = ["FrameworkError", "Problem", "DocumentInvalid", "ConditionError", "framework_error",
            "DefinitionProblem", "CriteriaInvalid", "AppetiteInvalid"]

@@ -17,7 +17,8 @@ answers as given>, "custodians": [{"name": ..., "answers": <as given>}, ...]})``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .additions import additions_result, custodian_additions
 from .canonical import canonical_json, sha256_hex

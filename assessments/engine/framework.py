@@ -15,8 +15,20 @@ from typing import Any
 import yaml
 
 from .canonical import texts_sha256
-from .conditions import (CUSTODIAN, PROJECT, READS_ANSWER, READS_EVERY_CUSTODIAN, READS_TIER,
-                         Compiler, ConditionError, Definition, Deps, Env, Test, render)
+from .conditions import (
+    CUSTODIAN,
+    PROJECT,
+    READS_ANSWER,
+    READS_EVERY_CUSTODIAN,
+    READS_TIER,
+    Compiler,
+    ConditionError,
+    Definition,
+    Deps,
+    Env,
+    Test,
+    render,
+)
 from .errors import FrameworkError, framework_error
 from .qtypes import QUESTION_TYPES, Checker, QuestionType
 

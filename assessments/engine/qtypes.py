@@ -8,7 +8,8 @@ A question holds its type object as ``question.kind``; ``question.type`` stays t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .canonical import short_json
 from .errors import ConditionError, framework_error
@@ -107,7 +108,7 @@ class _OptionType(QuestionType):
             q.options.append((v, label))
         q.option_values = tuple(v for v, _ in q.options)
         q.option_set = frozenset(q.option_values)
-        q.option_labels = {v: lab for v, lab in q.options}
+        q.option_labels = dict(q.options)
         self.check_options(q, item)
         q.unknown_as = self.load_unknown_as(q, raw["unknown_as"], item)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assessments.engine import (OPERATOR_TABLE, OPERATORS, QUESTION_TYPES, ShowIfDependencies,
-                                render_condition)
+from assessments.engine import OPERATOR_TABLE, OPERATORS, QUESTION_TYPES, ShowIfDependencies, render_condition
 from assessments.engine.conditions import Operator, Sentences
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from assessments.engine import canonical_json, evaluate, load_framework_dir, validate_document
-
-from pathlib import Path
 
 FW = load_framework_dir(Path(__file__).resolve().parents[2]
                         / "fixtures" / "frameworks" / "five-safes" / "v1")
