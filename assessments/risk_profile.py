@@ -5,6 +5,7 @@ framework version it was evaluated under, so an old revision reads as it did. Th
 profile page and the decision record (page and PDF) both show it.
 """
 
+from .engine import DocumentInvalid, cached_criteria, evaluate_by_criteria
 from .forms.questionnaire import display_answer
 from .templatetags.priam import outcome_label
 
@@ -182,6 +183,8 @@ def risk_profile_context(project, evaluation, framework):
         "assumed_worst": assumed_worst,
         "answer_custodians": table_custodians,
         "answer_groups": answer_groups,
+        # Before "sources", so the sources of the rules behind each difference are listed there.
+        "criteria_comparison": criteria_comparison(framework, document, cited),
         "sources": [cited[sid] for sid in sorted(cited)],
         "framework_info": result.get("framework", {}),
         "answers_sha256": result.get("answers_sha256", evaluation.answers_sha256),
@@ -217,3 +220,98 @@ def custodian_routes(result, custodian_names):
         for name in custodian_names
         if name in routes
     ]
+
+
+def criteria_comparison(framework, document, cited=None):
+    """Where custodians disagree: each safe's tier, the overall tier and the outcome under the
+    framework alone and under each custodian's criteria alone, with the rules behind each
+    difference (custodian-criteria spec, section 1). Pure (no queries): computed from the
+    document as evaluated, so an old revision reads as it did. None when no custodian's
+    criteria were applied."""
+    with_criteria = {c["name"]: c["criteria"] for c in document.get("custodians", []) if c.get("criteria")}
+    if not with_criteria:
+        return None
+    try:
+        compared = evaluate_by_criteria(framework, document)
+    except DocumentInvalid:
+        # A stored document the engine now refuses: the rest of the page still reads it.
+        return None
+    if not compared["custodians"]:
+        return None
+    cited = {} if cited is None else cited
+    tier_names = [t["name"] for t in framework.tiers]
+    base = compared["framework"]
+    base_tiers = {**base["tiers"], "overall": base["overall"]}
+    safes = [(safe, framework.safe_labels[safe]) for safe in framework.safes] + [("overall", "Overall tier")]
+    row_labels = dict(safes)
+
+    custodians = []
+    for c in compared["custodians"]:
+        name = c["custodian"]
+        own = {r.id: r for r in cached_criteria(framework, with_criteria[name]).rules}
+        tiers = {**c["tiers"], "overall": c["overall"]}
+        differences = [
+            {
+                "id": d["safe"],
+                "label": row_labels[d["safe"]],
+                "framework_text": f"{d['framework']} {tier_names[d['framework']]}",
+                "criteria_text": f"{d['criteria']} {tier_names[d['criteria']]}",
+                "rules": [_rule_entry(framework, own.get(rid), rid, cited, name) for rid in d["rules"]]
+                + [_rule_entry(framework, framework.rules_by_id.get(rid), rid, cited) for rid in d["via"]],
+            }
+            for d in c["differences"]
+        ]
+        if c["outcome"] != base["outcome"]:
+            # A different outcome follows from the tiers above, or from a criteria gap, referral
+            # or block, which changes no tier: those rules are the ones not named already.
+            named = {r["id"] for d in differences for r in d["rules"]}
+            differences.append(
+                {
+                    "id": "outcome",
+                    "label": "Recommended outcome",
+                    "framework_text": outcome_label(base["outcome"], framework),
+                    "criteria_text": outcome_label(c["outcome"], framework),
+                    "rules": [
+                        _rule_entry(framework, own.get(rid), rid, cited, name) for rid in c["fired"] if rid not in named
+                    ],
+                }
+            )
+        differs = {d["id"] for d in differences}
+        cells = [
+            {"id": safe, "text": f"{tiers[safe]} {tier_names[tiers[safe]]}", "differs": safe in differs}
+            for safe, _ in safes
+        ]
+        cells.append({"id": "outcome", "text": outcome_label(c["outcome"], framework), "differs": "outcome" in differs})
+        custodians.append({"custodian": name, "criteria": c["criteria"], "differences": differences, "cells": cells})
+
+    framework_cells = [f"{base_tiers[safe]} {tier_names[base_tiers[safe]]}" for safe, _ in safes]
+    framework_cells.append(outcome_label(base["outcome"], framework))
+    rows = [
+        {
+            "id": row_id,
+            "label": label,
+            "framework": framework_cells[i],
+            "cells": [{"custodian": c["custodian"], **c["cells"][i]} for c in custodians],
+        }
+        for i, (row_id, label) in enumerate([*safes, ("outcome", "Recommended outcome")])
+    ]
+    return {
+        "custodians": custodians,
+        "rows": rows,
+        "agree": not any(c["differences"] for c in custodians),
+    }
+
+
+def _rule_entry(framework, rule, rid, cited, custodian=None):
+    """A rule behind a difference: the custodian's own criteria rule, or (no custodian) a
+    framework rule that read a tier the criteria raised."""
+    if rule is None:
+        return {"id": rid, "custodian": custodian, "sentence": "", "justification": "", "sources": []}
+    details = getattr(rule, "source_details", None)
+    return {
+        "id": rid,
+        "custodian": custodian,
+        "sentence": rule.sentence,
+        "justification": rule.justification,
+        "sources": _sources(framework, list(rule.sources), cited, list(details) if details else None),
+    }
