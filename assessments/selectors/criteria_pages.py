@@ -1,5 +1,5 @@
-"""Reads for the criteria and appetite pages: an organisation by its address, one published
-version, and every custodian's latest published versions side by side."""
+"""Reads for the criteria pages beyond selectors/criteria.py: every custodian's latest published
+versions side by side."""
 
 from __future__ import annotations
 
@@ -15,18 +15,6 @@ if TYPE_CHECKING:
 _Version = TypeVar("_Version", CriteriaVersion, AppetiteVersion)
 
 PUBLISHED = CriteriaVersion.Status.PUBLISHED
-
-
-def organisation_by_slug(slug: str) -> Organisation | None:
-    return Organisation.objects.filter(slug=slug).first()
-
-
-def criteria_published(organisation: Organisation, number: int) -> CriteriaVersion | None:
-    return (
-        CriteriaVersion.objects.filter(organisation=organisation, status=PUBLISHED, number=number)
-        .select_related("framework_version", "published_by")
-        .first()
-    )
 
 
 def latest_published_by_organisation() -> list[tuple[Organisation, CriteriaVersion | None, AppetiteVersion | None]]:

@@ -10,8 +10,14 @@ from django.shortcuts import redirect, render
 from .. import engine, permissions
 from ..errors import DefinitionInvalid, PriamError
 from ..forms.criteria import CRITERIA_EXAMPLE, CriteriaDraftForm
-from ..selectors.criteria import criteria_draft, criteria_versions, engine_criteria
-from ..selectors.criteria_pages import criteria_published, latest_published_by_organisation, organisation_by_slug
+from ..selectors.criteria import (
+    criteria_draft,
+    criteria_published,
+    criteria_versions,
+    engine_criteria,
+    organisation_by_slug,
+)
+from ..selectors.criteria_pages import latest_published_by_organisation
 from ..selectors.frameworks import engine_framework, framework_default, framework_versions
 from ..services.criteria import DRAFT_VERSION, criteria_draft_save, criteria_publish, criteria_set
 
