@@ -53,7 +53,17 @@ def evaluate(fw: Framework, doc: Any, *, criteria: Mapping[str, Criteria] | None
     """Evaluate a document; raises :class:`DocumentInvalid` if it does not validate.
 
     ``criteria`` and ``appetites`` map custodian names to compiled criteria sets and
-    appetites, used instead of any the document's custodians carry."""
+    appetites, used instead of any the document's custodians carry.
+
+    When some custodian has criteria or an appetite the result also has ``routes``
+    ({name: route}, every custodian), ``route_reasons`` ({name: RouteDecision.as_dict}),
+    ``criteria`` ([{custodian, id, version, sha256}], those used) and ``criteria_ignored``
+    (those for another framework version, with ``framework`` and ``reason``); entries of
+    ``fired_details``, ``explanation[safe]["rules"]``, ``conditions``, ``blocks`` and
+    ``refers`` that come from criteria carry ``custodian`` (whose criteria) and
+    ``criteria`` ({id, version, sha256}); ``fired_details`` and explanation rules add
+    ``source_details`` ([{id, title, url}], the custodian's own sources).  Without them the
+    result is exactly the framework's."""
     problems, norm = normalise(fw, doc)
     more, adds = custodian_additions(fw, doc, criteria, appetites)
     if problems or more or norm is None:
