@@ -6,7 +6,7 @@ exists to someone who may not see it.
 
 from django.http import Http404
 
-from .models import CustodianAssessment, Membership, PanelMembership, PanelReview, Project
+from .models import CustodianAssessment, Membership, PanelMembership, PanelReview, Project, SignOff
 
 
 def can_read_audit_trail(user):
@@ -153,3 +153,20 @@ def criteria_organisations(user):
     if not user.is_authenticated:
         return []
     return [m.organisation for m in user.memberships.select_related("organisation") if m.manages_criteria]
+
+
+def can_sign_off(user, sign_off):
+    """A custodian's approver signs off what its appetite routes to its own review."""
+    return (
+        user.is_authenticated
+        and sign_off.route == "custodian_review"
+        and user.memberships.filter(organisation_id=sign_off.organisation_id, approves=True).exists()
+    )
+
+
+def sign_off_for(user, pk):
+    """A sign-off, for those who may see its project; else 404."""
+    sign_off = SignOff.objects.select_related("project", "organisation", "evaluation").filter(pk=pk).first()
+    if sign_off is None or not can_view_project(user, sign_off.project):
+        raise Http404("No such sign-off.")
+    return sign_off

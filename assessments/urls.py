@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import appetite, audit, criteria, home, panels, projects, questionnaire, records, referrals, risk
+from .views import (
+    appetite,
+    audit,
+    criteria,
+    home,
+    panels,
+    projects,
+    questionnaire,
+    records,
+    referrals,
+    risk,
+    signoffs,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -11,6 +23,7 @@ urlpatterns = [
     path("projects/<int:pk>/framework/", projects.project_framework, name="project_framework"),
     path("projects/<int:pk>/amend/", projects.project_amend, name="project_amend"),
     path("projects/<int:pk>/referral/", referrals.project_referral, name="project_referral"),
+    path("sign-offs/<int:pk>/", signoffs.sign_off, name="sign_off"),
     path("projects/<int:pk>/risk/", risk.risk_profile, name="risk_profile"),
     path("projects/<int:pk>/risk/<int:revision>/", risk.risk_profile, name="risk_profile_revision"),
     path("projects/<int:pk>/questions/<slug:safe>/", questionnaire.project_section, name="project_section"),

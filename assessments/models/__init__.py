@@ -14,6 +14,7 @@ from .panels import (
 )
 from .projects import CustodianAssessment, Evaluation, Outcome, Project
 from .records import DecisionRecord, RecordPdf, RecordPdfJob
+from .signoffs import SignOff
 from .tokens import ApiToken
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "ReferralQuestion",
     "ReferralReply",
     "RecordPdfJob",
+    "SignOff",
     "User",
     "Vote",
 ]

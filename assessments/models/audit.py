@@ -54,6 +54,8 @@ class AuditAction(models.TextChoices):
     CRITERIA_PUBLISHED = "criteria.published", "Custodian criteria version published"
     APPETITE_DRAFT_SAVED = "appetite.draft_saved", "Risk appetite draft saved"
     APPETITE_PUBLISHED = "appetite.published", "Risk appetite version published"
+    SIGNOFF_RECORDED = "signoff.recorded", "Custodian's route recorded (automatic approval or decline)"
+    SIGNOFF_DECIDED = "signoff.decided", "Custodian's approver signed off"
 
     @classmethod
     def label_of(cls, value):

@@ -6,7 +6,22 @@ from django.db import models
 class DecisionRecord(models.Model):
     number = models.CharField(max_length=20, unique=True)  # PRIAM-2026-0001
     project = models.ForeignKey("assessments.Project", on_delete=models.PROTECT, related_name="records")
-    decision = models.OneToOneField("assessments.Decision", on_delete=models.PROTECT, related_name="record")
+    # The panel's decision, when a panel decided for some custodian; a record issued when every
+    # custodian approved automatically or through its own approver has none.
+    decision = models.OneToOneField(
+        "assessments.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="record"
+    )
+    # approve, approve_with_conditions, reject or refer_back (the panel's vocabulary, for every record).
+    outcome = models.CharField(
+        max_length=30,
+        default="",
+        choices=[
+            ("approve", "Approve"),
+            ("approve_with_conditions", "Approve with conditions"),
+            ("reject", "Reject"),
+            ("refer_back", "Refer back to the custodians"),
+        ],
+    )
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )

@@ -28,7 +28,7 @@ def criteria_versions(organisation: Organisation) -> list[CriteriaVersion]:
     return list(
         CriteriaVersion.objects.filter(organisation=organisation)
         .select_related("framework_version", "updated_by", "published_by")
-        .order_by("-status", "-number")  # "draft" sorts after "published": reversed, it comes first
+        .order_by("status", "-number")  # "draft" sorts before "published"
     )
 
 
@@ -36,7 +36,7 @@ def appetite_versions(organisation: Organisation) -> list[AppetiteVersion]:
     return list(
         AppetiteVersion.objects.filter(organisation=organisation)
         .select_related("updated_by", "published_by")
-        .order_by("-status", "-number")
+        .order_by("status", "-number")
     )
 
 

@@ -12,6 +12,7 @@ from ..models import CustodianAssessment, Evaluation, Project
 from ..permissions import projects_visible_to
 from .criteria import appetites_in_force, criteria_in_force
 from .frameworks import engine_framework
+from .signoffs import panel_sign_off_pending, sign_offs_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -149,7 +150,7 @@ def project_record_in_force(project: Project) -> DecisionRecord | None:
     an amendment's record does, once issued.
     """
     return (
-        project.records.exclude(decision__outcome="refer_back")
+        project.records.exclude(outcome="refer_back")
         .select_related("decision")
         .order_by("-issued_at", "-pk")
         .first()
@@ -346,6 +347,7 @@ def project_overview(project: Project, user: User) -> dict[str, Any]:
         ).exclude(pk=project.framework_version_id)
         if v.loaded_at > project.framework_version.loaded_at
     ]
+    current_evaluation = evaluations[0] if evaluations and evaluations[0].revision == project.revision else None
     reviews = list(project.reviews.select_related("panel").order_by("-sent_at"))
     visible_reviews = [
         r for r in reviews if permissions.reads_everything(user) or r.panel.seats.filter(user=user).exists()
@@ -355,13 +357,16 @@ def project_overview(project: Project, user: User) -> dict[str, Any]:
         "reviews": visible_reviews,
         "open_review": next((r for r in reviews if r.status == r.Status.OPEN), None),
         "records": list(
-            project.records.select_related("decision")
-            .order_by("-issued_at", "-pk")
-            .only("number", "issued_at", "supersedes", "decision__outcome")
+            project.records.order_by("-issued_at", "-pk").only("number", "issued_at", "supersedes", "outcome")
         ),
         "record_in_force": project_record_in_force(project),
         "can_amend": permissions.can_request_amendment(user, project),
-        "can_send": permissions.can_send_to_panel(user, project),
+        # Only while some custodian's route on this revision still waits for the panel.
+        "can_send": permissions.can_send_to_panel(user, project) and panel_sign_off_pending(project),
+        "sign_offs": [
+            {"sign_off": s, "can_sign": s.status == "pending" and permissions.can_sign_off(user, s)}
+            for s in sign_offs_of(current_evaluation)
+        ],
         "assessments": assessments,
         "my_assessment_ids": mine,
         "project_sections": project_sections,

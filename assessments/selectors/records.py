@@ -47,7 +47,7 @@ def record_successor(record: DecisionRecord) -> DecisionRecord | None:
     and supersedes nothing, so it is replaced by the next record issued for its project.
     """
     successor = DecisionRecord.objects.filter(supersedes=record).only("number").first()
-    if successor is None and record.decision.outcome == "refer_back":
+    if successor is None and record.outcome == "refer_back":
         later = Q(issued_at__gt=record.issued_at) | Q(issued_at=record.issued_at, pk__gt=record.pk)
         successor = (
             DecisionRecord.objects.filter(later, project_id=record.project_id)

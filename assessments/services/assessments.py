@@ -17,6 +17,7 @@ from ..selectors.projects import evaluation_document, project_problems
 from .answers import answers_etag
 from .audit import audit_record
 from .projects import CUSTODIAN, PROJECT, _has_evaluation, _lock
+from .signoffs import signoffs_open
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -142,6 +143,7 @@ def _evaluate_if_complete(project: Project) -> Evaluation | None:
     if project.status == Project.Status.ASSESSING:
         project.status = Project.Status.ASSESSED
         project.save(update_fields=["status", "updated_at"])
+    signoffs_open(project=project, evaluation=evaluation, assessments=assessments)
     return evaluation
 
 

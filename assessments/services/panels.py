@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
-from django.db.models.functions import Length
+from django.db import transaction
 from django.utils import timezone
 
 from .. import limits
@@ -20,18 +18,17 @@ from ..models import (
     PanelMembership,
     PanelReview,
     Project,
-    RecordPdfJob,
     ReferralQuestion,
     ReferralReply,
     Vote,
 )
-from ..selectors.audit import audit_head
 from ..selectors.panels import decider_of, quorum_of, seat_of
-from ..selectors.projects import project_record_in_force
+from ..selectors.signoffs import panel_sign_off_pending
 from .assessments import _evaluation_summary
 from .audit import audit_record
 from .projects import _has_evaluation
-from .records import record_pdf_task, record_snapshot
+from .records import record_issue
+from .signoffs import signoffs_from_panel
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -67,6 +64,11 @@ def review_send(
                 f"(this one is “{project.get_status_display()}”)."
             )
         evaluation = project.evaluations.get(revision=project.revision)
+        if not panel_sign_off_pending(project):
+            raise ReviewError(
+                f"No custodian's risk appetite sends revision {project.revision} to a panel: "
+                "each custodian signs off on its own route (see the project page)."
+            )
         review = PanelReview.objects.create(
             project=project,
             panel=panel,
@@ -259,10 +261,15 @@ def review_decide(
             ReferralQuestion.objects.bulk_create(
                 ReferralQuestion(decision=decision, number=n, text=text) for n, text in enumerate(referral_questions, 1)
             )
+            project.save()
+            record = record_issue(
+                project=project, evaluation=review.evaluation, outcome=outcome, review=review, decision=decision
+            )
         else:
-            project.status = Project.Status.DECIDED
-        project.save()
-        record = _issue_record(review=review, decision=decision, project=project)
+            # The panel signs off for the custodians routed to it; the record waits for the others.
+            project.status = Project.Status.ASSESSED
+            project.save()
+            record = signoffs_from_panel(project=project, review=review, decision=decision)
         audit_record(
             action=AuditAction.REVIEW_DECIDED,
             actor=chair,
@@ -276,68 +283,12 @@ def review_decide(
                 "rationale": decision.rationale,
                 "dissent": decision.dissent,
                 "questions": decision.questions,
-                "record": record.number,
-                "record_sha256": record.snapshot_sha256,
-                "supersedes": record.supersedes.number if record.supersedes else None,
+                "record": record.number if record else None,
+                "record_sha256": record.snapshot_sha256 if record else None,
+                "supersedes": record.supersedes.number if record and record.supersedes else None,
             },
         )
-        # robust: the decision stands even if queueing (or, when eager, making) the PDF fails;
-        # the record page shows the job's state and the task retries.
-        transaction.on_commit(lambda: record_pdf_task.delay(record.pk), robust=True)
     return record
-
-
-def _issue_record(*, review: PanelReview, decision: Decision, project: Project) -> DecisionRecord:
-    # A final decision supersedes the record in force or, when none is (a first review), the referral
-    # that came before it. A referral decides nothing, so it supersedes nothing: during an amendment
-    # the record in force stays in force.
-    previous = None
-    if decision.outcome != Vote.Choice.REFER_BACK:
-        previous = project_record_in_force(project) or (
-            project.records.filter(superseded_by__isnull=True).order_by("-issued_at", "-pk").first()
-        )
-    issued_at = timezone.now()
-    head_sequence, head_hash = audit_head()
-    for _ in range(5):
-        number = _next_number(issued_at)
-        snapshot = record_snapshot(
-            review=review,
-            decision=decision,
-            number=number,
-            issued_at=issued_at,
-            audit_head=(head_sequence, head_hash),
-            supersedes=previous,
-        )
-        try:
-            with transaction.atomic():
-                record = DecisionRecord.objects.create(
-                    number=number,
-                    project=project,
-                    decision=decision,
-                    supersedes=previous,
-                    snapshot=snapshot["snapshot"],
-                    snapshot_sha256=snapshot["sha256"],
-                    audit_head_sequence=head_sequence,
-                    audit_head_hash=head_hash,
-                    issued_at=issued_at,
-                )
-        except IntegrityError:
-            continue  # another panel took this number at the same moment: take the next
-        RecordPdfJob.objects.create(record=record)
-        return record
-    raise ReviewError("Could not allocate a record number; try again.")
-
-
-def _next_number(when: datetime.datetime) -> str:
-    prefix = f"PRIAM-{when.year}-"
-    # Longest first, then highest: "…-10000" comes after "…-9999" although it sorts before it as text.
-    last = (
-        DecisionRecord.objects.filter(number__startswith=prefix)
-        .order_by(Length("number").desc(), "-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return f"{prefix}{(int(last.rsplit('-', 1)[1]) if last else 0) + 1:04d}"
 
 
 def open_referral(project: Project) -> Decision | None:

@@ -6,19 +6,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from functools import partial
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from celery import shared_task
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Length
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from .. import engine
 from ..charts import five_safes_svg
-from ..models import AuditAction, DecisionRecord, FrameworkVersion, RecordPdf, RecordPdfJob
+from ..errors import ReviewError
+from ..models import AuditAction, DecisionRecord, FrameworkVersion, RecordPdf, RecordPdfJob, Vote
 from ..risk_profile import risk_profile_context
+from ..selectors.audit import audit_head
 from ..selectors.frameworks import engine_framework
 from ..selectors.panels import quorum_of
+from ..selectors.projects import project_record_in_force
 from .audit import audit_record
 
 if TYPE_CHECKING:
@@ -28,7 +34,7 @@ if TYPE_CHECKING:
 
     from celery import Task
 
-    from ..models import Decision, PanelReview, User
+    from ..models import Decision, Evaluation, PanelReview, Project, User
 
 logger = logging.getLogger(__name__)
 
@@ -169,25 +175,28 @@ def _when(moment: datetime | None) -> str | None:
 
 def record_snapshot(
     *,
-    review: PanelReview,
-    decision: Decision,
+    project: Project,
+    evaluation: Evaluation,
+    outcome: str,
+    review: PanelReview | None,
+    decision: Decision | None,
     number: str,
     issued_at: datetime,
     audit_head: tuple[int, str],
     supersedes: DecisionRecord | None,
 ) -> dict[str, Any]:
-    """The complete, self-contained content of a record and its SHA-256 (of canonical JSON)."""
+    """The complete, self-contained content of a record and its SHA-256 (of canonical JSON).
 
-    project = review.project
-    evaluation = review.evaluation
+    `review` and `decision` are the panel's, when a panel decided for some custodian; the
+    sign-offs say who or what approved for each custodian."""
     result = evaluation.result
-    quorum = quorum_of(review)
     snapshot = {
         "record": {
             "number": number,
             "issued_at": _when(issued_at),
             "supersedes": supersedes.number if supersedes else None,
         },
+        "outcome": {"value": outcome, "label": Vote.Choice(outcome).label},
         "project": {
             "id": project.pk,
             "title": project.title,
@@ -200,7 +209,7 @@ def record_snapshot(
             "end_date": project.end_date.isoformat(),
             "coordinator": _person(project.coordinator),
             "coordinating_organisation": project.coordinating_organisation.name,
-            "revision": review.revision,
+            "revision": evaluation.revision,
         },
         "custodians": [
             {
@@ -220,6 +229,43 @@ def record_snapshot(
             "evaluated_at": _when(evaluation.created_at),
             "result": result,
         },
+        "sign_offs": _sign_offs(evaluation),
+        **(_panel_part(review, decision) if review is not None and decision is not None else _NO_PANEL),
+        "audit_head": {"sequence": audit_head[0], "hash": audit_head[1]},
+    }
+    canonical = engine.canonical_json(snapshot)
+    return {"snapshot": snapshot, "sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest()}
+
+
+_NO_PANEL: dict[str, Any] = {"review": None, "declarations": [], "votes": [], "decision": None}
+
+
+def _sign_offs(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """Each custodian's route, who or what signed off and when, and the versions applied."""
+    criteria = {c["custodian"]: c for c in evaluation.result.get("criteria", [])}
+    return [
+        {
+            "custodian": s.organisation.name,
+            "route": s.route,
+            "route_label": s.get_route_display(),
+            "why": s.route_reason.get("text", ""),
+            "appetite": s.route_reason.get("appetite") or {"default": True},
+            "criteria": criteria.get(s.organisation.name),
+            "status": s.status,
+            "status_label": s.get_status_display(),
+            "signed_by": _person(s.decided_by) if s.decided_by else None,
+            "signed_at": _when(s.decided_at),
+            "reason": s.reason,
+            "conditions": s.conditions,
+            "by_panel": s.decision_id is not None,
+        }
+        for s in evaluation.sign_offs.select_related("organisation", "decided_by").order_by("organisation__name")
+    ]
+
+
+def _panel_part(review: PanelReview, decision: Decision) -> dict[str, Any]:
+    quorum = quorum_of(review)
+    return {
         "review": {
             "panel": review.panel.name,
             "sent_by": _person(review.sent_by),
@@ -261,7 +307,76 @@ def record_snapshot(
             "decided_by": _person(decision.decided_by),
             "decided_at": _when(decision.decided_at),
         },
-        "audit_head": {"sequence": audit_head[0], "hash": audit_head[1]},
     }
-    canonical = engine.canonical_json(snapshot)
-    return {"snapshot": snapshot, "sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest()}
+
+
+# Issuing a record: by the panel's decision, or when the last custodian signs off without one.
+
+
+def record_issue(
+    *,
+    project: Project,
+    evaluation: Evaluation,
+    outcome: str,
+    review: PanelReview | None = None,
+    decision: Decision | None = None,
+) -> DecisionRecord:
+    """Issue the project's next decision record and queue its PDF; the caller holds the project's
+    row lock and writes the audit event of the action that issued it."""
+    # A final decision supersedes the record in force or, when none is (a first review), the referral
+    # that came before it. A referral decides nothing, so it supersedes nothing: during an amendment
+    # the record in force stays in force.
+    previous = None
+    if outcome != Vote.Choice.REFER_BACK:
+        previous = project_record_in_force(project) or (
+            project.records.filter(superseded_by__isnull=True).order_by("-issued_at", "-pk").first()
+        )
+    issued_at = timezone.now()
+    head_sequence, head_hash = audit_head()
+    for _ in range(5):
+        number = _next_number(issued_at)
+        snapshot = record_snapshot(
+            project=project,
+            evaluation=evaluation,
+            outcome=outcome,
+            review=review,
+            decision=decision,
+            number=number,
+            issued_at=issued_at,
+            audit_head=(head_sequence, head_hash),
+            supersedes=previous,
+        )
+        try:
+            with transaction.atomic():
+                record = DecisionRecord.objects.create(
+                    number=number,
+                    project=project,
+                    decision=decision,
+                    outcome=outcome,
+                    supersedes=previous,
+                    snapshot=snapshot["snapshot"],
+                    snapshot_sha256=snapshot["sha256"],
+                    audit_head_sequence=head_sequence,
+                    audit_head_hash=head_hash,
+                    issued_at=issued_at,
+                )
+        except IntegrityError:
+            continue  # another record took this number at the same moment: take the next
+        RecordPdfJob.objects.create(record=record)
+        # robust: the decision stands even if queueing (or, when eager, making) the PDF fails;
+        # the record page shows the job's state and the task retries.
+        transaction.on_commit(partial(record_pdf_task.delay, record.pk), robust=True)
+        return record
+    raise ReviewError("Could not allocate a record number; try again.")
+
+
+def _next_number(when: datetime) -> str:
+    prefix = f"PRIAM-{when.year}-"
+    # Longest first, then highest: "…-10000" comes after "…-9999" although it sorts before it as text.
+    last = (
+        DecisionRecord.objects.filter(number__startswith=prefix)
+        .order_by(Length("number").desc(), "-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return f"{prefix}{(int(last.rsplit('-', 1)[1]) if last else 0) + 1:04d}"

@@ -23,7 +23,7 @@ def project_standing_banner(context, project):
     return {
         **standing,
         "project": project,
-        "decided_as": DECIDED_AS.get(record.decision.outcome, "Decided") if record else "",
+        "decided_as": DECIDED_AS.get(record.outcome, "Decided") if record else "",
         "can_amend": permissions.can_request_amendment(user, project),
         "can_reply": bool(permissions.referral_reply_organisations(user, project)),
     }

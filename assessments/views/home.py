@@ -8,6 +8,7 @@ from ..selectors.home import (
     reviews_waiting_for,
     roles_of,
 )
+from ..selectors.signoffs import sign_offs_waiting_for
 
 
 @login_required
@@ -20,6 +21,7 @@ def home(request):
             "roles": roles,
             "waiting": assessments_waiting_for(request.user) if roles.is_custodian else [],
             "referrals": referrals_waiting_for(request.user) if roles.is_custodian else [],
+            "sign_offs": sign_offs_waiting_for(request.user) if roles.is_custodian else [],
             "coordinated": projects_coordinated_by(request.user) if roles.is_coordinator else [],
             "reviews": reviews_waiting_for(request.user) if roles.is_panel_member else [],
         },

@@ -186,6 +186,14 @@ def decide(request, pk):
         form.add_error(None, str(error))
         messages.error(request, str(error))
         return _review_page(request, review, decision_form=form, condition_formset=formset, status=400)
+    if record is None:
+        # The panel decided for the custodians routed to it; others still sign off on their own route.
+        messages.success(
+            request,
+            "The panel's decision is recorded for the custodians it decides for. The decision record is "
+            "issued when every other custodian has signed off.",
+        )
+        return redirect("project_detail", pk=review.project_id)
     messages.success(request, f"Decision recorded as {record.number}. Its signed PDF is being made.")
     return redirect("record_detail", number=record.number)
 

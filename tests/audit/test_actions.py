@@ -439,6 +439,8 @@ PERFORMED_ELSEWHERE = {
     AuditAction.CRITERIA_PUBLISHED: "tests/criteria/test_criteria_services.py",
     AuditAction.APPETITE_DRAFT_SAVED: "tests/criteria/test_criteria_services.py",
     AuditAction.APPETITE_PUBLISHED: "tests/criteria/test_criteria_services.py",
+    AuditAction.SIGNOFF_RECORDED: "tests/criteria/test_sign_offs.py",
+    AuditAction.SIGNOFF_DECIDED: "tests/criteria/test_sign_offs.py",
 }
 
 
