@@ -1,0 +1,41 @@
+"""Records issued by sign-offs alone (no panel) render, sign and verify like panel records."""
+
+import subprocess
+
+from assessments.models import User
+from assessments.services.records import record_pdf_make
+from assessments.services.verification import record_verify
+from tests.criteria.test_sign_offs import AUTOMATIC, DECLINE_ABOVE_2, NAMES, _project
+
+
+def _pdf_text(data, tmp_path):
+    path = tmp_path / "record.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_an_automatic_record_has_a_signed_pdf_that_verifies(example_project, signing_ca, tmp_path, client):
+    project = _project(example_project, dict.fromkeys(NAMES, AUTOMATIC))
+    record = project.records.get()
+    record_pdf_make(record_id=record.pk)
+    record.refresh_from_db()
+    data = bytes(record.pdf.data)
+    result = record_verify(data)
+    assert result.ok and result.record.pk == record.pk
+    text = " ".join(_pdf_text(data, tmp_path).split())
+    assert "no approval panel was needed" in text
+    assert "Sign-off by every data owner" in text
+    for name in NAMES:
+        assert name in text
+    client.force_login(User.objects.get(username="auditor"))
+    assert client.get(f"/records/{record.number}/pdf/").status_code == 200
+
+
+def test_a_declined_record_names_the_custodian_and_its_appetite(example_project, signing_ca, tmp_path):
+    project = _project(example_project, {"GP records": DECLINE_ABOVE_2})
+    record = project.records.get()
+    record_pdf_make(record_id=record.pk)
+    record.refresh_from_db()
+    text = " ".join(_pdf_text(bytes(record.pdf.data), tmp_path).split())
+    assert "Reject" in text and "Declined" in text and "above tier 2" in text
+    assert record_verify(bytes(record.pdf.data)).ok
