@@ -42,6 +42,7 @@ dev: demo
 test: setup
 	bash scripts/install-system-packages.sh
 	$(BIN)/ruff check  # lint rules in [tool.ruff] of pyproject.toml
+	$(BIN)/ruff format --check  # the code stays as `ruff format` writes it
 	$(BIN)/mypy  # strict on the engine package ([tool.mypy] in pyproject.toml)
 	bash scripts/with-test-services.sh $(BIN)/pytest -p no:cacheprovider
 	env -u DATABASE_URL -u CELERY_BROKER_URL PRIAM_DATA_DIR=$$(mktemp -d) \

@@ -43,10 +43,12 @@ def additions_problems(fw: Framework, doc: Any) -> list[Problem]:
     return custodian_additions(fw, doc)[0]
 
 
-def custodian_additions(fw: Framework, doc: Any,
-                        criteria: Mapping[str, Criteria] | None = None,
-                        appetites: Mapping[str, Appetite] | None = None,
-                        ) -> tuple[list[Problem], Additions]:
+def custodian_additions(
+    fw: Framework,
+    doc: Any,
+    criteria: Mapping[str, Criteria] | None = None,
+    appetites: Mapping[str, Appetite] | None = None,
+) -> tuple[list[Problem], Additions]:
     """Criteria and appetites per custodian, from the document and the keyword mappings."""
     custodians = doc.get("custodians") if isinstance(doc, dict) else None
     if not isinstance(custodians, list):
@@ -60,26 +62,29 @@ def custodian_additions(fw: Framework, doc: Any,
             adds.appetites[i] = _inline_appetite(fw, names[i], c.get("appetite"), problems)
     _by_name(criteria, adds.criteria, names, "criteria", problems)
     _by_name(appetites, adds.appetites, names, "an appetite", problems)
-    adds.active = any(c is not None for c in adds.criteria) or any(
-        a is not None for a in adds.appetites)
+    adds.active = any(c is not None for c in adds.criteria) or any(a is not None for a in adds.appetites)
     for i, crit in enumerate(adds.criteria):
         if crit is not None and not crit.applies_to(fw):
-            adds.ignored.append({"custodian": names[i], **crit.ref,
-                                 "framework": crit.framework,
-                                 "reason": f"these criteria are for {crit.framework}; this "
-                                           f"assessment is under {fw.id}@{fw.version}"})
+            adds.ignored.append(
+                {
+                    "custodian": names[i],
+                    **crit.ref,
+                    "framework": crit.framework,
+                    "reason": f"these criteria are for {crit.framework}; this assessment is under {fw.id}@{fw.version}",
+                }
+            )
             adds.criteria[i] = None
     return problems, adds
 
 
-def _by_name(given: Mapping[str, T] | None, slots: list[T | None], names: list[str], what: str,
-             problems: list[Problem]) -> None:
+def _by_name(
+    given: Mapping[str, T] | None, slots: list[T | None], names: list[str], what: str, problems: list[Problem]
+) -> None:
     for name, value in (given or {}).items():
         if name in names:
             slots[names.index(name)] = value
         else:
-            problems.append(Problem(name, None, f"{what} given for a custodian that is not in "
-                                                f"the document"))
+            problems.append(Problem(name, None, f"{what} given for a custodian that is not in the document"))
 
 
 def _name(c: Any, i: int) -> str:
@@ -87,13 +92,13 @@ def _name(c: Any, i: int) -> str:
     return name if isinstance(name, str) and name.strip() else f"#{i + 1}"
 
 
-def _inline_criteria(fw: Framework, name: str, data: Any,
-                     problems: list[Problem]) -> Criteria | None:
+def _inline_criteria(fw: Framework, name: str, data: Any, problems: list[Problem]) -> Criteria | None:
     if data is None:
         return None
     if not isinstance(data, dict):
-        problems.append(Problem(name, None, 'criteria: must be an object {"id", "version", '
-                                            f'"rules"}}, got {short_json(data)}'))
+        problems.append(
+            Problem(name, None, f'criteria: must be an object {{"id", "version", "rules"}}, got {short_json(data)}')
+        )
         return None
     try:
         return cached_criteria(fw, data)
@@ -102,8 +107,7 @@ def _inline_criteria(fw: Framework, name: str, data: Any,
         return None
 
 
-def _inline_appetite(fw: Framework, name: str, data: Any,
-                     problems: list[Problem]) -> Appetite | None:
+def _inline_appetite(fw: Framework, name: str, data: Any, problems: list[Problem]) -> Appetite | None:
     if data is None:
         return None
     try:
@@ -113,16 +117,15 @@ def _inline_appetite(fw: Framework, name: str, data: Any,
         return None
 
 
-def additions_result(fw: Framework, names: Sequence[str], adds: Additions,
-                     tiers: Mapping[str, int], outcome: str | None) -> dict[str, Any]:
+def additions_result(
+    fw: Framework, names: Sequence[str], adds: Additions, tiers: Mapping[str, int], outcome: str | None
+) -> dict[str, Any]:
     """The result keys for custodians' additions: each custodian's route and why, and the
     criteria used and ignored."""
-    decisions = [route_for(a if a is not None else DEFAULT_APPETITE, tiers, outcome)
-                 for a in adds.appetites]
+    decisions = [route_for(a if a is not None else DEFAULT_APPETITE, tiers, outcome) for a in adds.appetites]
     return {
         "routes": {n: d.route for n, d in zip(names, decisions, strict=True)},
         "route_reasons": {n: d.as_dict(fw) for n, d in zip(names, decisions, strict=True)},
-        "criteria": [{"custodian": n, **c.ref}
-                     for n, c in zip(names, adds.criteria, strict=True) if c is not None],
+        "criteria": [{"custodian": n, **c.ref} for n, c in zip(names, adds.criteria, strict=True) if c is not None],
         "criteria_ignored": adds.ignored,
     }

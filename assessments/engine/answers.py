@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 __all__ = ["check_answers"]
 
 
-def check_answers(framework: Framework, answers: dict[str, Any], scope: str,
-                  custodian: str | None = None) -> list[Problem]:
+def check_answers(
+    framework: Framework, answers: dict[str, Any], scope: str, custodian: str | None = None
+) -> list[Problem]:
     """Problems with ``answers`` given at ``scope`` ("project" or "custodian").
 
     ``None`` means unanswered and is always allowed: a draft may be incomplete.

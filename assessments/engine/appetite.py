@@ -21,8 +21,18 @@ from .errors import AppetiteInvalid, DefinitionProblem
 if TYPE_CHECKING:
     from .framework import Framework
 
-__all__ = ["Appetite", "RouteDecision", "ROUTES", "DEFAULT_APPETITE", "compile_appetite",
-           "appetite_problems", "cached_appetite", "route_for", "route_rank", "describe_appetite"]
+__all__ = [
+    "Appetite",
+    "RouteDecision",
+    "ROUTES",
+    "DEFAULT_APPETITE",
+    "compile_appetite",
+    "appetite_problems",
+    "cached_appetite",
+    "route_for",
+    "route_rank",
+    "describe_appetite",
+]
 
 ROUTES = ("automatic", "custodian_review", "panel", "decline")
 _RANK = {r: i for i, r in enumerate(ROUTES)}
@@ -33,10 +43,18 @@ _KEYS = ("routes", "otherwise")
 _OPTIONAL = ("safe_limits", "id", "version")
 
 # Third person for the coordinator, first person for the custodian's own forms.
-_THEY = {"automatic": "approved automatically", "custodian_review": "its approver reviews",
-         "panel": "the panel decides", "decline": "it declines"}
-_WE = {"automatic": "approved automatically", "custodian_review": "our approver reviews",
-       "panel": "the panel", "decline": "we decline"}
+_THEY = {
+    "automatic": "approved automatically",
+    "custodian_review": "its approver reviews",
+    "panel": "the panel decides",
+    "decline": "it declines",
+}
+_WE = {
+    "automatic": "approved automatically",
+    "custodian_review": "our approver reviews",
+    "panel": "the panel",
+    "decline": "we decline",
+}
 
 
 def route_rank(route: str) -> int:
@@ -50,18 +68,17 @@ class Appetite:
 
     __slots__ = ("data", "sha256", "routes", "otherwise", "safe_limits", "is_default", "ref")
 
-    def __init__(self, data: dict[str, Any], safes: tuple[str, ...] | list[str] = (), *,
-                 is_default: bool = False) -> None:
+    def __init__(
+        self, data: dict[str, Any], safes: tuple[str, ...] | list[str] = (), *, is_default: bool = False
+    ) -> None:
         text = canonical_json(data)
         self.data: dict[str, Any] = json.loads(text)  # a copy: the caller's may change later
         self.sha256 = sha256_hex(text)
-        self.routes: tuple[tuple[int, str], ...] = tuple(
-            (e["up_to"], e["route"]) for e in data["routes"])
+        self.routes: tuple[tuple[int, str], ...] = tuple((e["up_to"], e["route"]) for e in data["routes"])
         self.otherwise: str = data["otherwise"]
         limits = data.get("safe_limits") or {}
         # In the framework's safe order, whatever the order given, so results do not vary.
-        self.safe_limits: tuple[tuple[str, int], ...] = tuple(
-            (s, limits[s]) for s in safes if s in limits)
+        self.safe_limits: tuple[tuple[str, int], ...] = tuple((s, limits[s]) for s in safes if s in limits)
         self.is_default = is_default
         self.ref: dict[str, Any] = {"sha256": self.sha256, "default": is_default}
         for k in ("id", "version"):
@@ -82,8 +99,11 @@ def appetite_problems(fw: Framework, data: Any) -> list[DefinitionProblem]:
     """Every problem of an appetite for ``fw`` (its safes and tiers)."""
     problems: list[DefinitionProblem] = []
     if not isinstance(data, Mapping):
-        return [DefinitionProblem(None, None, 'an appetite is a mapping with "routes" and '
-                                              f'"otherwise", got {short_json(data)}')]
+        return [
+            DefinitionProblem(
+                None, None, f'an appetite is a mapping with "routes" and "otherwise", got {short_json(data)}'
+            )
+        ]
     for k in _KEYS:
         if k not in data:
             problems.append(DefinitionProblem(None, None, f'missing "{k}"'))
@@ -92,8 +112,9 @@ def appetite_problems(fw: Framework, data: Any) -> list[DefinitionProblem]:
             problems.append(DefinitionProblem(None, None, f'unknown key "{k}"'))
     for k in ("id", "version"):
         if k in data and not (isinstance(data[k], str) and data[k].strip()):
-            problems.append(DefinitionProblem(None, None, f'"{k}" must be a non-empty string, '
-                                                          f"got {short_json(data[k])}"))
+            problems.append(
+                DefinitionProblem(None, None, f'"{k}" must be a non-empty string, got {short_json(data[k])}')
+            )
     last = _routes_problems(fw, data.get("routes"), problems) if "routes" in data else None
     if "otherwise" in data:
         _otherwise_problem(data["otherwise"], last, problems)
@@ -127,72 +148,84 @@ def cached_appetite(fw: Framework, data: Any) -> Appetite:
     return appetite
 
 
-def _routes_problems(fw: Framework, routes: Any,
-                     problems: list[DefinitionProblem]) -> tuple[int, str] | None:
+def _routes_problems(fw: Framework, routes: Any, problems: list[DefinitionProblem]) -> tuple[int, str] | None:
     """Check the route entries; the last good ``(up_to, route)``, for ``otherwise``."""
     if not isinstance(routes, list):
-        problems.append(DefinitionProblem("routes", None, "must be a list of {up_to, route}, "
-                                                          f"got {short_json(routes)}"))
+        problems.append(
+            DefinitionProblem("routes", None, f"must be a list of {{up_to, route}}, got {short_json(routes)}")
+        )
         return None
     last: tuple[int, str] | None = None
     for i, e in enumerate(routes):
         item = f"routes #{i + 1}"
         if not isinstance(e, Mapping) or set(e) != {"up_to", "route"}:
-            problems.append(DefinitionProblem(item, i, "an entry is {up_to: N, route: R}, got "
-                                                       f"{short_json(e)}"))
+            problems.append(DefinitionProblem(item, i, f"an entry is {{up_to: N, route: R}}, got {short_json(e)}"))
             continue
         up_to, route = e["up_to"], e["route"]
         if not isinstance(up_to, int) or isinstance(up_to, bool) or not 0 <= up_to <= fw.max_tier:
-            problems.append(DefinitionProblem(item, i, f"up_to must be a tier from 0 to "
-                                                       f"{fw.max_tier}, got {short_json(up_to)}"))
+            problems.append(
+                DefinitionProblem(item, i, f"up_to must be a tier from 0 to {fw.max_tier}, got {short_json(up_to)}")
+            )
             continue
         if route not in _RANK:
-            problems.append(DefinitionProblem(item, i, f"unknown route {short_json(route)} "
-                                                       f"(routes: {', '.join(ROUTES)})"))
+            problems.append(
+                DefinitionProblem(item, i, f"unknown route {short_json(route)} (routes: {', '.join(ROUTES)})")
+            )
             continue
         if last is not None and up_to <= last[0]:
-            problems.append(DefinitionProblem(item, i, f"up_to must ascend: {up_to} comes "
-                                                       f"after up_to {last[0]}"))
+            problems.append(DefinitionProblem(item, i, f"up_to must ascend: {up_to} comes after up_to {last[0]}"))
             continue
         if last is not None and _RANK[route] < _RANK[last[1]]:
-            problems.append(DefinitionProblem(item, i, f'route "{route}" is less scrutiny '
-                                                       f'than "{last[1]}" for lower tiers; a '
-                                                       f"riskier project never gets less"))
+            problems.append(
+                DefinitionProblem(
+                    item,
+                    i,
+                    f'route "{route}" is less scrutiny '
+                    f'than "{last[1]}" for lower tiers; a '
+                    f"riskier project never gets less",
+                )
+            )
             continue
         last = (up_to, route)
     return last
 
 
-def _otherwise_problem(otherwise: Any, last: tuple[int, str] | None,
-                       problems: list[DefinitionProblem]) -> None:
+def _otherwise_problem(otherwise: Any, last: tuple[int, str] | None, problems: list[DefinitionProblem]) -> None:
     if otherwise not in _RANK:
-        problems.append(DefinitionProblem("otherwise", None, f"unknown route "
-                                                             f"{short_json(otherwise)} (routes: "
-                                                             f"{', '.join(ROUTES)})"))
+        problems.append(
+            DefinitionProblem("otherwise", None, f"unknown route {short_json(otherwise)} (routes: {', '.join(ROUTES)})")
+        )
     elif last is not None and _RANK[otherwise] < _RANK[last[1]]:
-        problems.append(DefinitionProblem("otherwise", None, f'"{otherwise}" is less scrutiny '
-                                                             f'than "{last[1]}" for tiers up to '
-                                                             f"{last[0]}; a riskier project "
-                                                             f"never gets less"))
+        problems.append(
+            DefinitionProblem(
+                "otherwise",
+                None,
+                f'"{otherwise}" is less scrutiny '
+                f'than "{last[1]}" for tiers up to '
+                f"{last[0]}; a riskier project "
+                f"never gets less",
+            )
+        )
 
 
 def _limits_problems(fw: Framework, limits: Any, problems: list[DefinitionProblem]) -> None:
     if not isinstance(limits, Mapping):
-        problems.append(DefinitionProblem("safe_limits", None, "must be a mapping of safe to "
-                                                               f"tier, got {short_json(limits)}"))
+        problems.append(
+            DefinitionProblem("safe_limits", None, f"must be a mapping of safe to tier, got {short_json(limits)}")
+        )
         return
     for safe, n in limits.items():
         item = f"safe_limits {safe}"
         if safe not in fw.safe_labels:
-            problems.append(DefinitionProblem(item, None, f'unknown safe "{safe}" (safes: '
-                                                          f"{', '.join(fw.safes)})"))
+            problems.append(DefinitionProblem(item, None, f'unknown safe "{safe}" (safes: {", ".join(fw.safes)})'))
         elif not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= fw.max_tier:
-            problems.append(DefinitionProblem(item, None, f"the limit must be a tier from 0 "
-                                                          f"to {fw.max_tier}, got "
-                                                          f"{short_json(n)}"))
+            problems.append(
+                DefinitionProblem(item, None, f"the limit must be a tier from 0 to {fw.max_tier}, got {short_json(n)}")
+            )
 
 
 # ---------------------------------------------------------------------- routing
+
 
 class RouteDecision:
     """A custodian's route and why: ``step`` is the spec step (1–4) that settled it,
@@ -200,12 +233,19 @@ class RouteDecision:
     (``None``: ``otherwise``, or step 1 decided), ``over_limits`` every safe above its
     limit as ``(safe, tier, limit)``."""
 
-    __slots__ = ("route", "step", "overall", "outcome", "tier_route", "entry", "over_limits",
-                 "appetite")
+    __slots__ = ("route", "step", "overall", "outcome", "tier_route", "entry", "over_limits", "appetite")
 
-    def __init__(self, route: str, step: int, overall: int, outcome: str | None,
-                 tier_route: str | None, entry: int | None,
-                 over_limits: tuple[tuple[str, int, int], ...], appetite: Appetite) -> None:
+    def __init__(
+        self,
+        route: str,
+        step: int,
+        overall: int,
+        outcome: str | None,
+        tier_route: str | None,
+        entry: int | None,
+        over_limits: tuple[tuple[str, int, int], ...],
+        appetite: Appetite,
+    ) -> None:
         self.route = route
         self.step = step
         self.overall = overall
@@ -224,11 +264,17 @@ class RouteDecision:
         if self.entry is not None:
             up_to, route = a.routes[self.entry]
             entry = {"index": self.entry, "up_to": up_to, "route": route}
-        return {"route": self.route, "step": self.step, "overall": self.overall,
-                "outcome": self.outcome, "tier_route": self.tier_route, "entry": entry,
-                "over_limits": [{"safe": s, "tier": t, "limit": n}
-                                for s, t, n in self.over_limits],
-                "appetite": dict(a.ref), "text": self.text(fw)}
+        return {
+            "route": self.route,
+            "step": self.step,
+            "overall": self.overall,
+            "outcome": self.outcome,
+            "tier_route": self.tier_route,
+            "entry": entry,
+            "over_limits": [{"safe": s, "tier": t, "limit": n} for s, t, n in self.over_limits],
+            "appetite": dict(a.ref),
+            "text": self.text(fw),
+        }
 
     def text(self, fw: Framework) -> str:
         """Why, in one or two sentences for the coordinator."""
@@ -237,11 +283,12 @@ class RouteDecision:
         assert self.tier_route is not None
         parts = [self._tier_sentence(fw, self.tier_route)]
         if self.route == "decline":
-            parts += [f"{fw.safe_labels[s]} is at tier {t}, above this custodian's limit of "
-                      f"{n}: it declines." for s, t, n in self.over_limits]
+            parts += [
+                f"{fw.safe_labels[s]} is at tier {t}, above this custodian's limit of {n}: it declines."
+                for s, t, n in self.over_limits
+            ]
         if self.step == 4:
-            parts.append("The recommended outcome is refer, so at least the panel: the panel "
-                         "decides.")
+            parts.append("The recommended outcome is refer, so at least the panel: the panel decides.")
         return " ".join(parts)
 
     def _tier_sentence(self, fw: Framework, route: str) -> str:
@@ -256,8 +303,7 @@ class RouteDecision:
         if not a.routes:
             return f"{tier}: {_THEY[route]} (this custodian's appetite for every tier)."
         top = a.routes[-1][0]
-        return f"{tier} is above tier {top}: {_THEY[route]} (this custodian's appetite above " \
-               f"tier {top})."
+        return f"{tier} is above tier {top}: {_THEY[route]} (this custodian's appetite above tier {top})."
 
 
 def route_for(appetite: Appetite, tiers: Mapping[str, int], outcome: str | None) -> RouteDecision:
@@ -278,6 +324,7 @@ def route_for(appetite: Appetite, tiers: Mapping[str, int], outcome: str | None)
 
 
 # ---------------------------------------------------------------------- description
+
 
 def _band(lo: int, hi: int) -> str:
     return str(lo) if lo == hi else f"{lo}–{hi}"

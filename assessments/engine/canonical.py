@@ -8,8 +8,7 @@ from typing import Any
 
 __all__ = ["canonical_json", "sha256_hex", "texts_sha256", "short_json"]
 
-_encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                            allow_nan=False)
+_encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def canonical_json(obj: Any) -> str:

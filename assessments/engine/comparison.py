@@ -25,9 +25,13 @@ if TYPE_CHECKING:
 __all__ = ["evaluate_by_criteria"]
 
 
-def evaluate_by_criteria(fw: Framework, doc: Any, *,
-                         criteria: Mapping[str, Criteria] | None = None,
-                         appetites: Mapping[str, Appetite] | None = None) -> dict[str, Any]:
+def evaluate_by_criteria(
+    fw: Framework,
+    doc: Any,
+    *,
+    criteria: Mapping[str, Criteria] | None = None,
+    appetites: Mapping[str, Appetite] | None = None,
+) -> dict[str, Any]:
     """``{"framework": summary, "custodians": [...], "combined": summary,
     "criteria_ignored": [...]}``.
 
@@ -52,19 +56,27 @@ def evaluate_by_criteria(fw: Framework, doc: Any, *,
         alone[i] = c
         run = run_phases(fw, norm, alone)
         combined = run
-        custodians.append({"custodian": norm.names[i], "criteria": c.ref, **_summary(fw, run),
-                           "fired": sorted({r.id for r, _, owner in run.firings
-                                            if owner == i}),
-                           "differences": _differences(fw, base, run, i)})
+        custodians.append(
+            {
+                "custodian": norm.names[i],
+                "criteria": c.ref,
+                **_summary(fw, run),
+                "fired": sorted({r.id for r, _, owner in run.firings if owner == i}),
+                "differences": _differences(fw, base, run, i),
+            }
+        )
     if len(custodians) > 1:  # with one, its criteria alone are all the criteria
         combined = run_phases(fw, norm, adds.criteria)
-    return {"framework": _summary(fw, base), "custodians": custodians,
-            "combined": _summary(fw, combined), "criteria_ignored": adds.ignored}
+    return {
+        "framework": _summary(fw, base),
+        "custodians": custodians,
+        "combined": _summary(fw, combined),
+        "criteria_ignored": adds.ignored,
+    }
 
 
 def _summary(fw: Framework, run: Run) -> dict[str, Any]:
-    return {"tiers": {s: run.tiers[s] for s in fw.safes}, "overall": run.tiers["overall"],
-            "outcome": run.outcome}
+    return {"tiers": {s: run.tiers[s] for s in fw.safes}, "overall": run.tiers["overall"], "outcome": run.outcome}
 
 
 def _differences(fw: Framework, base: Run, run: Run, owner: int) -> list[dict[str, Any]]:
@@ -79,6 +91,7 @@ def _differences(fw: Framework, base: Run, run: Run, owner: int) -> list[dict[st
         for r, _, o in run.firings:
             if any(s in targets and to == tier for s, to in r.raises):
                 (own if o == owner else via).add(r.id)
-        out.append({"safe": safe, "framework": base.tiers[safe], "criteria": tier,
-                    "rules": sorted(own), "via": sorted(via)})
+        out.append(
+            {"safe": safe, "framework": base.tiers[safe], "criteria": tier, "rules": sorted(own), "via": sorted(via)}
+        )
     return out

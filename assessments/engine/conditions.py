@@ -54,17 +54,31 @@ from .errors import ConditionError
 if TYPE_CHECKING:
     from .framework import Framework, Question
 
-__all__ = ["ConditionError", "Compiler", "Env", "CUSTODIAN", "PROJECT", "render",
-           "OPERATORS", "OPERATOR_TABLE", "Operator", "Definition", "Test", "Deps",
-           "READS_ANSWER", "READS_EVERY_CUSTODIAN", "READS_TIER"]
+__all__ = [
+    "ConditionError",
+    "Compiler",
+    "Env",
+    "CUSTODIAN",
+    "PROJECT",
+    "render",
+    "OPERATORS",
+    "OPERATOR_TABLE",
+    "Operator",
+    "Definition",
+    "Test",
+    "Deps",
+    "READS_ANSWER",
+    "READS_EVERY_CUSTODIAN",
+    "READS_TIER",
+]
 
 CUSTODIAN = "custodian"
 PROJECT = "project"
 
 # The kinds of dependency a compiled condition records, as (kind, id) pairs.
-READS_ANSWER = "q"           # a question read at the condition's own level
+READS_ANSWER = "q"  # a question read at the condition's own level
 READS_EVERY_CUSTODIAN = "c"  # a custodian question read across all custodians
-READS_TIER = "t"             # a safe's current tier (phase 3)
+READS_TIER = "t"  # a safe's current tier (phase 3)
 
 Deps = set[tuple[str, str]]
 
@@ -80,8 +94,12 @@ class Env:
 
     __slots__ = ("answers", "custodians", "tiers")
 
-    def __init__(self, answers: Mapping[str, Any], custodians: Sequence[Env] | None = None,
-                 tiers: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        answers: Mapping[str, Any],
+        custodians: Sequence[Env] | None = None,
+        tiers: Mapping[str, int] | None = None,
+    ) -> None:
         self.answers = answers
         self.custodians: Sequence[Env] = custodians if custodians is not None else ()
         self.tiers: Mapping[str, int] = tiers if tiers is not None else _NO_TIERS
@@ -96,8 +114,7 @@ class Scope:
 
     __slots__ = ("context", "allow_tier", "negated", "across_custodians")
 
-    def __init__(self, context: str, allow_tier: bool, negated: bool = False,
-                 across_custodians: bool = False) -> None:
+    def __init__(self, context: str, allow_tier: bool, negated: bool = False, across_custodians: bool = False) -> None:
         self.context = context
         self.allow_tier = allow_tier
         self.negated = negated
@@ -115,8 +132,9 @@ class Scope:
 class Definition:
     __slots__ = ("name", "context", "label", "group_label", "when", "test", "deps")
 
-    def __init__(self, name: str, context: str, label: str, group_label: str | None,
-                 when: Any, test: Test, deps: Deps) -> None:
+    def __init__(
+        self, name: str, context: str, label: str, group_label: str | None, when: Any, test: Test, deps: Deps
+    ) -> None:
         self.name = name
         self.context = context
         self.label = label
@@ -132,8 +150,9 @@ class Compiler:
     ``compile`` returns ``(test, deps)``: ``test(env) -> bool`` and ``deps``, a set of
     ``(READS_ANSWER, id)``, ``(READS_EVERY_CUSTODIAN, id)`` and ``(READS_TIER, safe)``."""
 
-    def __init__(self, questions: dict[str, Question], sets: dict[str, dict[str, Any]],
-                 safes: Sequence[str], max_tier: int) -> None:
+    def __init__(
+        self, questions: dict[str, Question], sets: dict[str, dict[str, Any]], safes: Sequence[str], max_tier: int
+    ) -> None:
         self.questions = questions
         self.sets = sets  # name -> {"label":..., "options": tuple}
         self.safes = tuple(safes)
@@ -146,16 +165,14 @@ class Compiler:
         test = self.condition(cond, Scope(context, allow_tier), deps)
         return test, deps
 
-    def add_definition(self, name: str, context: str, label: str, group_label: str | None,
-                       when: Any) -> None:
+    def add_definition(self, name: str, context: str, label: str, group_label: str | None, when: Any) -> None:
         test, deps = self.compile(when, context, False)
         self.definitions[name] = Definition(name, context, label, group_label, when, test, deps)
 
     # ------------------------------------------------------------------ helpers for operators
     def condition(self, cond: Any, scope: Scope, deps: Deps) -> Test:
         if not isinstance(cond, dict) or len(cond) != 1:
-            raise ConditionError(f"a condition must be a mapping with exactly one operator, "
-                                 f"got {short_json(cond)}")
+            raise ConditionError(f"a condition must be a mapping with exactly one operator, got {short_json(cond)}")
         ((op, arg),) = cond.items()
         entry = OPERATOR_TABLE.get(op) if isinstance(op, str) else None
         if entry is None:
@@ -171,7 +188,8 @@ class Compiler:
         if scope.context == PROJECT and q.scope == CUSTODIAN:
             raise ConditionError(
                 f'{op}: question "{qid}" is custodian-scope; in a project-level (phase 2/3) '
-                f"condition use any_custodian, count_custodians or {{union: {qid}}}")
+                f"condition use any_custodian, count_custodians or {{union: {qid}}}"
+            )
         across = scope.across_custodians and q.scope == CUSTODIAN
         deps.add((READS_EVERY_CUSTODIAN if across else READS_ANSWER, qid))
         return q
@@ -183,8 +201,7 @@ class Compiler:
 
     def integer(self, v: Any, op: str, what: str = "at_least", minimum: int = 0) -> int:
         if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
-            raise ConditionError(f"{op}: {what} must be an integer ≥ {minimum}, "
-                                 f"got {short_json(v)}")
+            raise ConditionError(f"{op}: {what} must be an integer ≥ {minimum}, got {short_json(v)}")
         return v
 
     def selection(self, sel: Any, scope: Scope, deps: Deps, op: str) -> Test | None:
@@ -196,22 +213,19 @@ class Compiler:
             if d is None:
                 raise ConditionError(f'{op}: unknown definition "{sel}"')
             if d.context != CUSTODIAN:
-                raise ConditionError(f'{op}: definition "{sel}" is not a custodian-context '
-                                     f"definition")
+                raise ConditionError(f'{op}: definition "{sel}" is not a custodian-context definition')
             self.add_definition_deps(d, True, deps)
             return d.test
         return self.condition(sel, scope.each_custodian(), deps)
 
     def add_definition_deps(self, d: Definition, across_custodians: bool, deps: Deps) -> None:
         for kind, x in d.deps:
-            if (kind == READS_ANSWER and across_custodians
-                    and self.questions[x].scope == CUSTODIAN):
+            if kind == READS_ANSWER and across_custodians and self.questions[x].scope == CUSTODIAN:
                 deps.add((READS_EVERY_CUSTODIAN, x))
             else:
                 deps.add((kind, x))
 
-    def multi_operand(self, ref: Any, scope: Scope, deps: Deps,
-                      op: str) -> tuple[Question, MultiGetter]:
+    def multi_operand(self, ref: Any, scope: Scope, deps: Deps, op: str) -> tuple[Question, MultiGetter]:
         """The question and a getter for a multi operand (a question id or a union)."""
         if isinstance(ref, dict):
             return self._union(ref, scope, deps, op)
@@ -221,14 +235,13 @@ class Compiler:
         qid = q.id
         return q, (lambda e: e.answers.get(qid) or ())
 
-    def _union(self, ref: dict[Any, Any], scope: Scope, deps: Deps,
-               op: str) -> tuple[Question, MultiGetter]:
+    def _union(self, ref: dict[Any, Any], scope: Scope, deps: Deps, op: str) -> tuple[Question, MultiGetter]:
         if set(ref) - {"union", "over"} or "union" not in ref:
-            raise ConditionError(f"{op}: a union operand is {{union: QUESTION, over: "
-                                 f"SELECTION}}, got {short_json(ref)}")
+            raise ConditionError(
+                f"{op}: a union operand is {{union: QUESTION, over: SELECTION}}, got {short_json(ref)}"
+            )
         if scope.context != PROJECT:
-            raise ConditionError(f"{op}: union is only available in project-level "
-                                 f"(phase 2/3) conditions")
+            raise ConditionError(f"{op}: union is only available in project-level (phase 2/3) conditions")
         qid = ref["union"]
         q = self.questions.get(qid) if isinstance(qid, str) else None
         if q is None:
@@ -236,8 +249,7 @@ class Compiler:
         if q.type != "multi":
             raise ConditionError(f"{op}: union needs a multi question; {qid} is {q.type}")
         if q.scope != CUSTODIAN:
-            raise ConditionError(f"{op}: union needs a custodian-scope question; {qid} is "
-                                 f"project-scope")
+            raise ConditionError(f"{op}: union needs a custodian-scope question; {qid} is project-scope")
         deps.add((READS_EVERY_CUSTODIAN, q.id))
         sel = self.selection(ref.get("over"), scope, deps, op)
         return q, _union_getter(q.id, sel)
@@ -250,20 +262,20 @@ class Compiler:
                 raise ConditionError(f'{op}: unknown set "{opts}"')
             opts = list(s["options"])
         if not isinstance(opts, list) or not opts:
-            raise ConditionError(f"{op}: expected a set name or a non-empty list of options, "
-                                 f"got {short_json(opts)}")
+            raise ConditionError(f"{op}: expected a set name or a non-empty list of options, got {short_json(opts)}")
         for o in opts:
             if not isinstance(o, str):
-                raise ConditionError(f"{op}: wrong value type for {q.id} (multi): expected an "
-                                     f"option name, got {short_json(o)}")
+                raise ConditionError(
+                    f"{op}: wrong value type for {q.id} (multi): expected an option name, got {short_json(o)}"
+                )
             if o not in q.option_set:
-                raise ConditionError(f'{op}: unknown option "{o}" for {q.id} '
-                                     f'(options: {", ".join(q.option_values)})')
+                raise ConditionError(f'{op}: unknown option "{o}" for {q.id} (options: {", ".join(q.option_values)})')
         return frozenset(opts)
 
 
 def _union_getter(qid: str, sel: Test | None) -> MultiGetter:
     if sel is None:
+
         def union_all(e: Env) -> set[str]:
             s: set[str] = set()
             for c in e.custodians:
@@ -271,6 +283,7 @@ def _union_getter(qid: str, sel: Test | None) -> MultiGetter:
                 if v:
                     s |= v
             return s
+
         return union_all
 
     def union_selected(e: Env) -> set[str]:
@@ -281,10 +294,12 @@ def _union_getter(qid: str, sel: Test | None) -> MultiGetter:
                 if v:
                     s |= v
         return s
+
     return union_selected
 
 
 # ---------------------------------------------------------------------- sentences
+
 
 def _join(items: Sequence[str], conj: str = "or") -> str:
     items = list(items)
@@ -338,6 +353,7 @@ def render(fw: Framework, cond: Any) -> str:
 
 # ---------------------------------------------------------------------- operators
 
+
 class Operator:
     """One operator of the condition language: its compiled test and its sentence."""
 
@@ -368,6 +384,7 @@ class _All(Operator):
                 if not t(e):
                     return False
             return True
+
         return every
 
     def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
@@ -390,6 +407,7 @@ class _Any(Operator):
                 if t(e):
                     return True
             return False
+
         return some
 
     def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
@@ -398,8 +416,7 @@ class _Any(Operator):
 
 def _conditions(c: Compiler, arg: Any, scope: Scope, deps: Deps, op: str) -> tuple[Test, ...]:
     if not isinstance(arg, list) or not arg:
-        raise ConditionError(f"{op}: expected a non-empty list of conditions, "
-                             f"got {short_json(arg)}")
+        raise ConditionError(f"{op}: expected a non-empty list of conditions, got {short_json(arg)}")
     return tuple(c.condition(x, scope, deps) for x in arg)
 
 
@@ -452,8 +469,7 @@ class _Membership(Operator):
         qid, vs = c.pair(arg, op)
         q = c.question(qid, scope, deps, op)
         if not isinstance(vs, list) or not vs:
-            raise ConditionError(f"{op}: expected a non-empty list of values, "
-                                 f"got {short_json(vs)}")
+            raise ConditionError(f"{op}: expected a non-empty list of values, got {short_json(vs)}")
         for v in vs:
             q.kind.check_condition_value(q, v, op)
         return q.kind.none_of(qid, vs) if self.negate else q.kind.one_of(qid, vs)
@@ -474,6 +490,7 @@ def _less_than(qid: str, n: int) -> Test:
     def test(e: Env) -> bool:
         v = e.answers.get(qid)
         return v is not None and v < n
+
     return test
 
 
@@ -481,6 +498,7 @@ def _at_most(qid: str, n: int) -> Test:
     def test(e: Env) -> bool:
         v = e.answers.get(qid)
         return v is not None and v <= n
+
     return test
 
 
@@ -488,6 +506,7 @@ def _more_than(qid: str, n: int) -> Test:
     def test(e: Env) -> bool:
         v = e.answers.get(qid)
         return v is not None and v > n
+
     return test
 
 
@@ -495,6 +514,7 @@ def _at_least(qid: str, n: int) -> Test:
     def test(e: Env) -> bool:
         v = e.answers.get(qid)
         return v is not None and v >= n
+
     return test
 
 
@@ -513,8 +533,7 @@ class _Comparison(Operator):
         if q.type != "int":
             raise ConditionError(f"{op} needs an int question; {q.id} is {q.type}")
         if not isinstance(n, int) or isinstance(n, bool):
-            raise ConditionError(f"{op}: wrong value type for {q.id} (int): expected an "
-                                 f"integer, got {short_json(n)}")
+            raise ConditionError(f"{op}: wrong value type for {q.id} (int): expected an integer, got {short_json(n)}")
         return self.make(qid, n)
 
     def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
@@ -562,6 +581,7 @@ class _AnyExcept(Operator):
                 if o not in excepted:
                     return True
             return False
+
         return test
 
     def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
@@ -575,8 +595,7 @@ class _CountIn(Operator):
 
     def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
         if not isinstance(arg, dict) or set(arg) != {"question", "set", "at_least"}:
-            raise ConditionError("count_in: expected {question: Q, set: SET, at_least: n}, "
-                                 f"got {short_json(arg)}")
+            raise ConditionError(f"count_in: expected {{question: Q, set: SET, at_least: n}}, got {short_json(arg)}")
         q, get = c.multi_operand(arg["question"], scope, deps, self.name)
         chosen = c.options(q, arg["set"], self.name)
         n = c.integer(arg["at_least"], self.name)
@@ -607,11 +626,12 @@ class _Ref(Operator):
             raise ConditionError(f'ref: unknown definition "{arg}"')
         if d.context != scope.context:
             if d.context == CUSTODIAN:
-                raise ConditionError(f'ref: definition "{arg}" is a custodian-context '
-                                     f"definition; use it through any_custodian, "
-                                     f"count_custodians or union")
-            raise ConditionError(f'ref: definition "{arg}" is a project-context definition '
-                                 f"and cannot be used here")
+                raise ConditionError(
+                    f'ref: definition "{arg}" is a custodian-context '
+                    f"definition; use it through any_custodian, "
+                    f"count_custodians or union"
+                )
+            raise ConditionError(f'ref: definition "{arg}" is a project-context definition and cannot be used here')
         c.add_definition_deps(d, scope.across_custodians, deps)
         return d.test
 
@@ -628,8 +648,7 @@ class _Tier(Operator):
         if scope.negated:
             raise ConditionError("tier conditions may not be negated (phase 3 only ratchets up)")
         if not isinstance(arg, dict) or set(arg) != {"safe", "at_least"}:
-            raise ConditionError(f"tier: expected {{safe: S, at_least: n}}, "
-                                 f"got {short_json(arg)}")
+            raise ConditionError(f"tier: expected {{safe: S, at_least: n}}, got {short_json(arg)}")
         safe = arg["safe"]
         if safe != "overall" and safe not in c.safes:
             raise ConditionError(f'tier: unknown safe "{safe}"')
@@ -648,8 +667,7 @@ class _AnyCustodian(Operator):
 
     def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
         if scope.context != PROJECT:
-            raise ConditionError("any_custodian is only available in project-level "
-                                 "(phase 2/3) conditions")
+            raise ConditionError("any_custodian is only available in project-level (phase 2/3) conditions")
         g = c.condition(arg, scope.each_custodian(), deps)
 
         def test(e: Env) -> bool:
@@ -657,6 +675,7 @@ class _AnyCustodian(Operator):
                 if g(custodian):
                     return True
             return False
+
         return test
 
     def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
@@ -668,12 +687,9 @@ class _CountCustodians(Operator):
 
     def compile(self, c: Compiler, arg: Any, scope: Scope, deps: Deps) -> Test:
         if scope.context != PROJECT:
-            raise ConditionError("count_custodians is only available in project-level "
-                                 "(phase 2/3) conditions")
-        if not isinstance(arg, dict) or "at_least" not in arg or set(arg) - {"at_least",
-                                                                               "where"}:
-            raise ConditionError("count_custodians: expected {at_least: n, where: SELECTION}, "
-                                 f"got {short_json(arg)}")
+            raise ConditionError("count_custodians is only available in project-level (phase 2/3) conditions")
+        if not isinstance(arg, dict) or "at_least" not in arg or set(arg) - {"at_least", "where"}:
+            raise ConditionError(f"count_custodians: expected {{at_least: n, where: SELECTION}}, got {short_json(arg)}")
         n = c.integer(arg["at_least"], self.name)
         sel = c.selection(arg.get("where"), scope, deps, self.name)
         if sel is None:
@@ -687,6 +703,7 @@ class _CountCustodians(Operator):
                     if k >= n:
                         return True
             return n <= 0
+
         return test
 
     def sentence(self, s: Sentences, arg: Any, parent: str) -> str:
@@ -703,14 +720,30 @@ class _CountCustodians(Operator):
         return f"there are at least {n} {noun} for which {s.sentence(where, 'top')}"
 
 
-OPERATOR_TABLE: dict[str, Operator] = {op.name: op for op in (
-    _All(), _Any(), _Not(),
-    _Equality("eq", False), _Equality("ne", True),
-    _Membership("in", False), _Membership("not_in", True),
-    _Comparison("lt", _less_than, "less than"), _Comparison("le", _at_most, "at most"),
-    _Comparison("gt", _more_than, "more than"), _Comparison("ge", _at_least, "at least"),
-    _Contains(), _Intersects(), _AnyExcept(), _CountIn(), _Answered(), _Ref(), _Tier(),
-    _AnyCustodian(), _CountCustodians(),
-)}
+OPERATOR_TABLE: dict[str, Operator] = {
+    op.name: op
+    for op in (
+        _All(),
+        _Any(),
+        _Not(),
+        _Equality("eq", False),
+        _Equality("ne", True),
+        _Membership("in", False),
+        _Membership("not_in", True),
+        _Comparison("lt", _less_than, "less than"),
+        _Comparison("le", _at_most, "at most"),
+        _Comparison("gt", _more_than, "more than"),
+        _Comparison("ge", _at_least, "at least"),
+        _Contains(),
+        _Intersects(),
+        _AnyExcept(),
+        _CountIn(),
+        _Answered(),
+        _Ref(),
+        _Tier(),
+        _AnyCustodian(),
+        _CountCustodians(),
+    )
+}
 
 OPERATORS = tuple(OPERATOR_TABLE)

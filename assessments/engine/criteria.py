@@ -42,19 +42,26 @@ from .framework import Rule, _Loader, _parse_effect
 if TYPE_CHECKING:
     from .framework import Framework
 
-__all__ = ["Criteria", "CriteriaRule", "compile_criteria", "criteria_problems",
-           "cached_criteria", "criteria_sha256", "CRITERIA_PHASES"]
+__all__ = [
+    "Criteria",
+    "CriteriaRule",
+    "compile_criteria",
+    "criteria_problems",
+    "cached_criteria",
+    "criteria_sha256",
+    "CRITERIA_PHASES",
+]
 
 CRITERIA_PHASES = (1, 3)
 _SET_KEYS = ("id", "version", "rules")
 _RULE_KEYS = ("id", "phase", "when", "effects", "justification", "sources")
 # Operators that look across custodians: a phase-1 rule must not see another custodian.
 _ACROSS_CUSTODIANS = ("any_custodian", "count_custodians", "union")
-_STRICTER_ONLY = ("criteria can only make an assessment stricter: {raise: SAFE, to: N}, "
-                  "{gap: true}, {gap: blocking}, refer or block")
+_STRICTER_ONLY = (
+    "criteria can only make an assessment stricter: {raise: SAFE, to: N}, {gap: true}, {gap: blocking}, refer or block"
+)
 # Effect names someone might reach for to relax an assessment; refused with a clear reason.
-_LOWERING_WORDS = ("lower", "cancel", "unless", "override", "remove", "waive", "set", "skip",
-                   "approve", "allow")
+_LOWERING_WORDS = ("lower", "cancel", "unless", "override", "remove", "waive", "set", "skip", "approve", "allow")
 
 
 class CriteriaRule(Rule):
@@ -72,13 +79,32 @@ class Criteria:
     ``compiled`` is false for a set that targets another framework version: only its
     envelope was checked, it has no rules here, and evaluation reports it as ignored."""
 
-    __slots__ = ("id", "version", "sha256", "framework_id", "framework_version", "data",
-                 "compiled", "rules", "phase1", "phase3", "phase3_fixed_raisers",
-                 "phase3_tier_raisers", "sources", "ref")
+    __slots__ = (
+        "id",
+        "version",
+        "sha256",
+        "framework_id",
+        "framework_version",
+        "data",
+        "compiled",
+        "rules",
+        "phase1",
+        "phase3",
+        "phase3_fixed_raisers",
+        "phase3_tier_raisers",
+        "sources",
+        "ref",
+    )
 
-    def __init__(self, data: dict[str, Any], sha256: str, framework_id: str,
-                 framework_version: str, rules: tuple[CriteriaRule, ...],
-                 compiled: bool) -> None:
+    def __init__(
+        self,
+        data: dict[str, Any],
+        sha256: str,
+        framework_id: str,
+        framework_version: str,
+        rules: tuple[CriteriaRule, ...],
+        compiled: bool,
+    ) -> None:
         self.data = data
         self.id: str = data["id"]
         self.version: str = data["version"]
@@ -108,8 +134,7 @@ class Criteria:
 
     def applies_to(self, fw: Framework) -> bool:
         """Whether this set targets ``fw``'s framework version (otherwise it is not used)."""
-        return self.compiled and (fw.id, fw.version) == (self.framework_id,
-                                                         self.framework_version)
+        return self.compiled and (fw.id, fw.version) == (self.framework_id, self.framework_version)
 
     def as_dict(self) -> dict[str, Any]:
         """The set as given (what ``sha256`` is the hash of)."""
@@ -155,6 +180,7 @@ def cached_criteria(fw: Framework, data: Mapping[str, Any]) -> Criteria:
 
 # ---------------------------------------------------------------------- building
 
+
 def _parse(source: Mapping[str, Any] | str, problems: list[DefinitionProblem]) -> Any:
     if not isinstance(source, str):
         return source
@@ -168,15 +194,17 @@ def _parse(source: Mapping[str, Any] | str, problems: list[DefinitionProblem]) -
         return None
 
 
-def _build(fw: Framework,
-           source: Mapping[str, Any] | str) -> tuple[list[DefinitionProblem], Criteria | None]:
+def _build(fw: Framework, source: Mapping[str, Any] | str) -> tuple[list[DefinitionProblem], Criteria | None]:
     problems: list[DefinitionProblem] = []
     data = _parse(source, problems)
     if problems:
         return problems, None
     if not isinstance(data, Mapping):
-        return [DefinitionProblem(None, None, "a criteria set is a mapping with id, version and "
-                                              f"rules, got {short_json(data)}")], None
+        return [
+            DefinitionProblem(
+                None, None, f"a criteria set is a mapping with id, version and rules, got {short_json(data)}"
+            )
+        ], None
     data = dict(data)
     _check_envelope(data, problems)
     target = _target(fw, data, problems)
@@ -205,19 +233,18 @@ def _check_envelope(data: dict[str, Any], problems: list[DefinitionProblem]) -> 
         if k not in _SET_KEYS and k != "framework":
             problems.append(DefinitionProblem(None, None, f'unknown key "{k}"'))
     if "id" in data and not _text(data["id"]):
-        problems.append(DefinitionProblem(None, None, f'"id" must be a non-empty string, got '
-                                                      f"{short_json(data['id'])}"))
+        problems.append(DefinitionProblem(None, None, f'"id" must be a non-empty string, got {short_json(data["id"])}'))
     if "version" in data and not _text(data["version"]):
-        problems.append(DefinitionProblem(None, None, '"version" must be a non-empty string '
-                                                      f"(quote it), got "
-                                                      f"{short_json(data['version'])}"))
+        problems.append(
+            DefinitionProblem(
+                None, None, f'"version" must be a non-empty string (quote it), got {short_json(data["version"])}'
+            )
+        )
     if "rules" in data and not isinstance(data["rules"], list):
-        problems.append(DefinitionProblem(None, None, '"rules" must be a list, got '
-                                                      f"{short_json(data['rules'])}"))
+        problems.append(DefinitionProblem(None, None, f'"rules" must be a list, got {short_json(data["rules"])}'))
 
 
-def _target(fw: Framework, data: dict[str, Any],
-            problems: list[DefinitionProblem]) -> tuple[str, str] | None:
+def _target(fw: Framework, data: dict[str, Any], problems: list[DefinitionProblem]) -> tuple[str, str] | None:
     spec = data.get("framework")
     if spec is None:
         return fw.id, fw.version
@@ -225,9 +252,11 @@ def _target(fw: Framework, data: dict[str, Any],
         fid, version = spec.split("@")
         if fid and version:
             return fid, version
-    problems.append(DefinitionProblem(None, None, '"framework" must be "ID@VERSION" (e.g. '
-                                                  f'"{fw.id}@{fw.version}"), got '
-                                                  f"{short_json(spec)}"))
+    problems.append(
+        DefinitionProblem(
+            None, None, f'"framework" must be "ID@VERSION" (e.g. "{fw.id}@{fw.version}"), got {short_json(spec)}'
+        )
+    )
     return None
 
 
@@ -244,8 +273,7 @@ class _RuleChecker:
         self.seen: dict[str, int] = {}  # rule id -> position
         self.sources: dict[str, tuple[str, dict[str, Any]]] = {}  # id -> (first rule, source)
 
-    def rules(self, raws: list[Any],
-              problems: list[DefinitionProblem]) -> tuple[CriteriaRule, ...]:
+    def rules(self, raws: list[Any], problems: list[DefinitionProblem]) -> tuple[CriteriaRule, ...]:
         out = []
         for i, raw in enumerate(raws):
             rule = self.rule(raw, i, problems)
@@ -257,9 +285,9 @@ class _RuleChecker:
         rid = raw.get("id") if isinstance(raw, dict) else None
         item = f"rule {rid}" if _text(rid) else f"rule #{i + 1}"
         if not isinstance(raw, dict):
-            problems.append(DefinitionProblem(item, i, f"a rule is a mapping with "
-                                                       f"{', '.join(_RULE_KEYS)}, got "
-                                                       f"{short_json(raw)}"))
+            problems.append(
+                DefinitionProblem(item, i, f"a rule is a mapping with {', '.join(_RULE_KEYS)}, got {short_json(raw)}")
+            )
             return None
         found: list[str] = []
         found.extend(f'missing "{k}"' for k in _RULE_KEYS if k not in raw)
@@ -276,8 +304,9 @@ class _RuleChecker:
             if _text(raw["justification"]):
                 r.justification = raw["justification"]
             else:
-                found.append("missing justification: it must be a non-empty string, got "
-                             f"{short_json(raw['justification'])}")
+                found.append(
+                    f"missing justification: it must be a non-empty string, got {short_json(raw['justification'])}"
+                )
         if "sources" in raw:
             self._sources(r, raw["sources"], item, found)
         problems.extend(DefinitionProblem(item, i, m) for m in found)
@@ -288,8 +317,9 @@ class _RuleChecker:
             found.append(f'"id" must be a non-empty string, got {short_json(rid)}')
             return ""
         if rid in self.fw.rules_by_id:
-            found.append(f'id "{rid}" is the id of a framework rule; criteria rule ids must '
-                         f"differ from the framework's")
+            found.append(
+                f'id "{rid}" is the id of a framework rule; criteria rule ids must differ from the framework\'s'
+            )
         elif rid in self.seen:
             found.append(f"duplicate rule id (also rule #{self.seen[rid] + 1})")
         else:
@@ -299,8 +329,10 @@ class _RuleChecker:
     @staticmethod
     def _phase(phase: Any, found: list[str]) -> int | None:
         if phase == 2 and not isinstance(phase, bool):
-            found.append("phase 2 is not allowed in criteria (it combines custodians); use "
-                         "phase 1 for this custodian's data or phase 3 for the project")
+            found.append(
+                "phase 2 is not allowed in criteria (it combines custodians); use "
+                "phase 1 for this custodian's data or phase 3 for the project"
+            )
             return None
         if phase not in CRITERIA_PHASES or isinstance(phase, bool):
             found.append(f"phase must be 1 or 3, got {short_json(phase)}")
@@ -313,13 +345,14 @@ class _RuleChecker:
         if phase == 1:
             across = _reads_every_custodian(self.fw, when)
             if across is not None:
-                found.append(f"when: {across} reads every custodian's answers; a phase-1 "
-                             f"criteria rule sees only its own custodian's answers and the "
-                             f"project answers (look across custodians in phase 3)")
+                found.append(
+                    f"when: {across} reads every custodian's answers; a phase-1 "
+                    f"criteria rule sees only its own custodian's answers and the "
+                    f"project answers (look across custodians in phase 3)"
+                )
                 return
         try:
-            r.test, r.deps = self.compiler.compile(when, CUSTODIAN if phase == 1 else PROJECT,
-                                                   allow_tier=(phase == 3))
+            r.test, r.deps = self.compiler.compile(when, CUSTODIAN if phase == 1 else PROJECT, allow_tier=(phase == 3))
         except ConditionError as exc:
             found.append(f"when: {exc}")
             return
@@ -328,9 +361,12 @@ class _RuleChecker:
             found.append("when: a phase-1 criteria rule may not read other custodians' answers")
             return
         order = self.fw.questions_by_id
-        r.question_deps = tuple(sorted(
-            ((k, x) for k, x in r.deps if k in (READS_ANSWER, READS_EVERY_CUSTODIAN)),
-            key=lambda t: (order[t[1]].index, t[0])))
+        r.question_deps = tuple(
+            sorted(
+                ((k, x) for k, x in r.deps if k in (READS_ANSWER, READS_EVERY_CUSTODIAN)),
+                key=lambda t: (order[t[1]].index, t[0]),
+            )
+        )
         r.tier_deps = tuple(sorted(x for k, x in r.deps if k == READS_TIER))
         r.sentence = render(self.fw, when)
 
@@ -342,8 +378,7 @@ class _RuleChecker:
         for e in effects:
             word = _lowering_word(e)
             if word is not None:
-                found.append(f'effect "{word}" could lower a tier or cancel a framework rule; '
-                             f"{_STRICTER_ONLY}")
+                found.append(f'effect "{word}" could lower a tier or cancel a framework rule; {_STRICTER_ONLY}')
                 continue
             try:
                 parsed.append(_parse_effect(e, self.fw, "criteria", None))
@@ -359,8 +394,7 @@ class _RuleChecker:
 
     def _sources(self, r: CriteriaRule, sources: Any, item: str, found: list[str]) -> None:
         if not isinstance(sources, list) or not sources:
-            found.append("sources must be a non-empty list of {id, title, url?}, got "
-                         f"{short_json(sources)}")
+            found.append(f"sources must be a non-empty list of {{id, title, url?}}, got {short_json(sources)}")
             return
         details: list[dict[str, Any]] = []
         for n, s in enumerate(sources, 1):
@@ -374,8 +408,7 @@ class _RuleChecker:
                 continue
             first = self.sources.setdefault(source["id"], (item, source))
             if first[1] != source:
-                found.append(f'sources #{n}: source "{source["id"]}" differs from the one of '
-                             f"the same id in {first[0]}")
+                found.append(f'sources #{n}: source "{source["id"]}" differs from the one of the same id in {first[0]}')
                 continue
             details.append(source)
         r.sources = tuple(d["id"] for d in details)
@@ -392,8 +425,7 @@ def _source_problem(s: Any) -> str | None:
         if not _text(s.get(k)):
             return f'"{k}" must be a non-empty string, got {short_json(s.get(k))}'
     url = s.get("url")
-    if url is not None and not (isinstance(url, str)
-                                and url.startswith(("https://", "http://"))):
+    if url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
         return f'"url" must be an http(s) address, got {short_json(url)}'
     return None
 

@@ -31,8 +31,7 @@ def make_checker(q: Question) -> Checker:
 class Normalised:
     """Effective values of a valid document."""
 
-    __slots__ = ("project", "custodians", "names", "assumed_worst", "ignored", "raw_project",
-                 "raw_custodians")
+    __slots__ = ("project", "custodians", "names", "assumed_worst", "ignored", "raw_project", "raw_custodians")
 
     def __init__(self) -> None:
         self.project: dict[str, Any] = {}
@@ -45,9 +44,15 @@ class Normalised:
         self.raw_custodians: list[dict[str, Any]] = []
 
 
-def _level_answers(fw: Framework, answers: dict[str, Any], custodian: str | None,
-                   own_scope: str, problems: list[Problem], eff: dict[str, Any],
-                   unknowns: set[str]) -> None:
+def _level_answers(
+    fw: Framework,
+    answers: dict[str, Any],
+    custodian: str | None,
+    own_scope: str,
+    problems: list[Problem],
+    eff: dict[str, Any],
+    unknowns: set[str],
+) -> None:
     qmap = fw.questions_by_id
     for qid, raw in answers.items():
         q = qmap.get(qid)
@@ -56,13 +61,21 @@ def _level_answers(fw: Framework, answers: dict[str, Any], custodian: str | None
             continue
         if q.scope != own_scope:
             if own_scope == "project":
-                problems.append(Problem(custodian, qid, f"{qid} is a custodian question; "
-                                        f"answer it in each custodian's answers, not at "
-                                        f"project level"))
+                problems.append(
+                    Problem(
+                        custodian,
+                        qid,
+                        f"{qid} is a custodian question; answer it in each custodian's answers, not at project level",
+                    )
+                )
             else:
-                problems.append(Problem(custodian, qid, f"{qid} is a project question; "
-                                        f"answer it once in the project answers, not per "
-                                        f"custodian"))
+                problems.append(
+                    Problem(
+                        custodian,
+                        qid,
+                        f"{qid} is a project question; answer it once in the project answers, not per custodian",
+                    )
+                )
             continue
         msg, val, unk = q.check(raw)
         if msg is not None:
@@ -76,23 +89,20 @@ def _level_answers(fw: Framework, answers: dict[str, Any], custodian: str | None
 _CustodianAnswers = tuple[str, dict[str, Any], dict[str, Any], set[str]]
 
 
-def _check(fw: Framework, doc: Any,
-           want_normalised: bool) -> tuple[list[Problem], Normalised | None]:
+def _check(fw: Framework, doc: Any, want_normalised: bool) -> tuple[list[Problem], Normalised | None]:
     problems: list[Problem] = []
     if not isinstance(doc, dict):
-        kind = {list: "a list", str: "a string", type(None): "null"}.get(type(doc),
-                                                                           type(doc).__name__)
-        return [Problem(None, None, 'the document must be a JSON object with "answers" and '
-                                    f'"custodians", got {kind}')], None
+        kind = {list: "a list", str: "a string", type(None): "null"}.get(type(doc), type(doc).__name__)
+        return [
+            Problem(None, None, f'the document must be a JSON object with "answers" and "custodians", got {kind}')
+        ], None
     answers = doc.get("answers")
     proj_eff: dict[str, Any] = {}
     proj_unknown: set[str] = set()
     if answers is None:
-        problems.append(Problem(None, None, 'missing "answers": an object holding every '
-                                            "project question's answer"))
+        problems.append(Problem(None, None, 'missing "answers": an object holding every project question\'s answer'))
     elif not isinstance(answers, dict):
-        problems.append(Problem(None, None,
-                                f'"answers" must be an object, got {short_json(answers)}'))
+        problems.append(Problem(None, None, f'"answers" must be an object, got {short_json(answers)}'))
         answers = None
     else:
         _level_answers(fw, answers, None, "project", problems, proj_eff, proj_unknown)
@@ -103,27 +113,31 @@ def _check(fw: Framework, doc: Any,
     custs = doc.get("custodians")
     cust_data: list[_CustodianAnswers] = []
     if custs is None:
-        problems.append(Problem(None, None, 'no custodians: "custodians" must list at least '
-                                            "one custodian"))
+        problems.append(Problem(None, None, 'no custodians: "custodians" must list at least one custodian'))
     elif not isinstance(custs, list):
-        problems.append(Problem(None, None,
-                                f'"custodians" must be a list, got {short_json(custs)}'))
+        problems.append(Problem(None, None, f'"custodians" must be a list, got {short_json(custs)}'))
     elif not custs:
-        problems.append(Problem(None, None, "no custodians: at least one custodian is "
-                                            "required"))
+        problems.append(Problem(None, None, "no custodians: at least one custodian is required"))
     else:
         seen: set[str] = set()
         for i, c in enumerate(custs):
             tag = f"#{i + 1}"
             if not isinstance(c, dict):
-                problems.append(Problem(tag, None, 'expected an object with "name" and '
-                                                   f'"answers", got {short_json(c)}'))
+                problems.append(
+                    Problem(tag, None, f'expected an object with "name" and "answers", got {short_json(c)}')
+                )
                 continue
             name = c.get("name")
             if not isinstance(name, str) or not name.strip():
-                problems.append(Problem(tag, None, "missing custodian name" if name is None
-                                        else f"custodian name must be a non-empty string, "
-                                             f"got {short_json(name)}"))
+                problems.append(
+                    Problem(
+                        tag,
+                        None,
+                        "missing custodian name"
+                        if name is None
+                        else f"custodian name must be a non-empty string, got {short_json(name)}",
+                    )
+                )
                 name = tag
             elif name in seen:
                 problems.append(Problem(name, None, "duplicate custodian name"))
@@ -132,8 +146,9 @@ def _check(fw: Framework, doc: Any,
             eff: dict[str, Any] = {}
             unknown: set[str] = set()
             if not isinstance(ca, dict):
-                problems.append(Problem(name, None, '"answers" must be an object' if ca is not None
-                                        else 'missing "answers"'))
+                problems.append(
+                    Problem(name, None, '"answers" must be an object' if ca is not None else 'missing "answers"')
+                )
                 ca = {}
             else:
                 _level_answers(fw, ca, name, "custodian", problems, eff, unknown)
@@ -152,8 +167,13 @@ def _hidden(question: Question, env: Env) -> bool:
     return test is not None and not test(env)
 
 
-def _normalised(fw: Framework, answers: dict[str, Any], proj_eff: dict[str, Any],
-                proj_unknown: set[str], cust_data: list[_CustodianAnswers]) -> Normalised:
+def _normalised(
+    fw: Framework,
+    answers: dict[str, Any],
+    proj_eff: dict[str, Any],
+    proj_unknown: set[str],
+    cust_data: list[_CustodianAnswers],
+) -> Normalised:
     """Effective answers of a valid document: hidden answers dropped, unknowns recorded."""
     norm = Normalised()
     for q in fw.project_show_if:

@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["FrameworkError", "Problem", "DocumentInvalid", "ConditionError", "framework_error",
-           "DefinitionProblem", "CriteriaInvalid", "AppetiteInvalid"]
+__all__ = [
+    "FrameworkError",
+    "Problem",
+    "DocumentInvalid",
+    "ConditionError",
+    "framework_error",
+    "DefinitionProblem",
+    "CriteriaInvalid",
+    "AppetiteInvalid",
+]
 
 
 class FrameworkError(Exception):
@@ -17,8 +25,9 @@ class FrameworkError(Exception):
     ``err.file``, ``err.item`` and ``err.problem`` hold the parts.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, item: str | None = None,
-                 problem: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: str | None = None, item: str | None = None, problem: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.file = file
@@ -70,15 +79,13 @@ class Problem:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Problem):
             return NotImplemented
-        return (self.custodian, self.question, self.message) == (
-            other.custodian, other.question, other.message)
+        return (self.custodian, self.question, self.message) == (other.custodian, other.question, other.message)
 
     def __hash__(self) -> int:
         return hash((self.custodian, self.question, self.message))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"custodian": self.custodian, "question": self.question,
-                "message": self.message, "text": str(self)}
+        return {"custodian": self.custodian, "question": self.question, "message": self.message, "text": str(self)}
 
 
 class DocumentInvalid(Exception):
@@ -122,8 +129,7 @@ class DefinitionProblem:
         return hash((self.item, self.index, self.message))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"item": self.item, "index": self.index, "message": self.message,
-                "text": str(self)}
+        return {"item": self.item, "index": self.index, "message": self.message, "text": str(self)}
 
 
 class _DefinitionInvalid(ValueError):

@@ -42,14 +42,23 @@ CriteriaList = Sequence["Criteria | None"]
 
 
 def answers_sha256(doc: dict[str, Any]) -> str:
-    return sha256_hex(canonical_json({
-        "answers": doc["answers"],
-        "custodians": [{"name": c["name"], "answers": c["answers"]} for c in doc["custodians"]],
-    }))
+    return sha256_hex(
+        canonical_json(
+            {
+                "answers": doc["answers"],
+                "custodians": [{"name": c["name"], "answers": c["answers"]} for c in doc["custodians"]],
+            }
+        )
+    )
 
 
-def evaluate(fw: Framework, doc: Any, *, criteria: Mapping[str, Criteria] | None = None,
-             appetites: Mapping[str, Appetite] | None = None) -> dict[str, Any]:
+def evaluate(
+    fw: Framework,
+    doc: Any,
+    *,
+    criteria: Mapping[str, Criteria] | None = None,
+    appetites: Mapping[str, Appetite] | None = None,
+) -> dict[str, Any]:
     """Evaluate a document; raises :class:`DocumentInvalid` if it does not validate.
 
     ``criteria`` and ``appetites`` map custodian names to compiled criteria sets and
@@ -70,8 +79,7 @@ def evaluate(fw: Framework, doc: Any, *, criteria: Mapping[str, Criteria] | None
         raise DocumentInvalid(problems + more)
     crit: CriteriaList = adds.criteria if adds.active else ()
     run = run_phases(fw, norm, crit)
-    alone, tiers, strictest, firings, effects = (run.alone, run.tiers, run.strictest,
-                                                 run.firings, run.effects)
+    alone, tiers, strictest, firings, effects = (run.alone, run.tiers, run.strictest, run.firings, run.effects)
     result = {
         "framework": {"id": fw.id, "version": fw.version, "sha256": fw.sha256},
         "answers_sha256": answers_sha256(doc),
@@ -84,18 +92,28 @@ def evaluate(fw: Framework, doc: Any, *, criteria: Mapping[str, Criteria] | None
         "blocks": effects.blocks,
         "refers": effects.refers,
         "assumed_worst": norm.assumed_worst,
-        "explanation": {s: _explain_safe(fw, s, tiers[s], firings, norm, alone.tiers,
-                                         strictest[s], crit)
-                        for s in fw.safes},
+        "explanation": {
+            s: _explain_safe(fw, s, tiers[s], firings, norm, alone.tiers, strictest[s], crit) for s in fw.safes
+        },
         "custodians": [
-            {"name": name, "tiers": alone.tiers[i],
-             "fired": sorted({r.id for r in alone.fired[i]}), "blocked": alone.blocked[i]}
+            {
+                "name": name,
+                "tiers": alone.tiers[i],
+                "fired": sorted({r.id for r in alone.fired[i]}),
+                "blocked": alone.blocked[i],
+            }
             for i, name in enumerate(norm.names)
         ],
         "fired_details": [
-            {"rule": r.id, "custodian": _whose(ci, owner, norm.names),
-             "phase": r.phase, "justification": r.justification, "sources": list(r.sources),
-             "sentence": r.sentence, **_criteria_keys(r, owner, crit)}
+            {
+                "rule": r.id,
+                "custodian": _whose(ci, owner, norm.names),
+                "phase": r.phase,
+                "justification": r.justification,
+                "sources": list(r.sources),
+                "sentence": r.sentence,
+                **_criteria_keys(r, owner, crit),
+            }
             for r, ci, owner in firings
         ],
         "ignored_answers": norm.ignored,
@@ -111,8 +129,15 @@ class Run:
 
     __slots__ = ("alone", "tiers", "strictest", "firings", "effects", "outcome")
 
-    def __init__(self, alone: _Phase1, tiers: Tiers, strictest: Tiers, firings: list[Firing],
-                 effects: _Effects, outcome: str | None) -> None:
+    def __init__(
+        self,
+        alone: _Phase1,
+        tiers: Tiers,
+        strictest: Tiers,
+        firings: list[Firing],
+        effects: _Effects,
+        outcome: str | None,
+    ) -> None:
         self.alone = alone
         self.tiers = tiers
         self.strictest = strictest
@@ -141,8 +166,7 @@ def _whose(ci: int | None, owner: int | None, names: list[str]) -> str | None:
     return names[ci] if ci is not None else None
 
 
-def _criteria_keys(rule: Rule, owner: int | None, crit: CriteriaList,
-                   sources: bool = True) -> dict[str, Any]:
+def _criteria_keys(rule: Rule, owner: int | None, crit: CriteriaList, sources: bool = True) -> dict[str, Any]:
     """What a criteria rule's entries add: its criteria version and its own sources."""
     if owner is None:
         return {}
@@ -154,6 +178,7 @@ def _criteria_keys(rule: Rule, owner: int | None, crit: CriteriaList,
 
 
 # ---------------------------------------------------------------------- phase 1
+
 
 class _Phase1:
     """Each custodian alone: its tier floors, fired rules and whether it blocks."""
@@ -184,8 +209,9 @@ def _phase1(fw: Framework, custodian_envs: list[Env], crit: CriteriaList) -> _Ph
     return out
 
 
-def _fire_alone(rules: Sequence[Rule], env: Env, ci: int, owner: int | None, floors: Tiers,
-                fired: list[Rule], firings: list[Firing]) -> bool:
+def _fire_alone(
+    rules: Sequence[Rule], env: Env, ci: int, owner: int | None, floors: Tiers, fired: list[Rule], firings: list[Firing]
+) -> bool:
     """Run phase-1 rules for one custodian; whether one of them blocks."""
     blocked = False
     for r in rules:
@@ -201,6 +227,7 @@ def _fire_alone(rules: Sequence[Rule], env: Env, ci: int, owner: int | None, flo
 
 
 # ---------------------------------------------------------------------- phases 2 and 3
+
 
 def _strictest_wins(fw: Framework, custodian_tiers: list[Tiers]) -> tuple[Tiers, Tiers]:
     """The project's starting tiers (the highest of any custodian, and ``overall``), and a
@@ -236,8 +263,7 @@ def _phase2(fw: Framework, env: Env, tiers: Tiers, firings: list[Firing]) -> Non
             _raise_floors(r, tiers)
 
 
-def _phase3(fw: Framework, env: Env, tiers: Tiers, firings: list[Firing],
-            crit: CriteriaList) -> None:
+def _phase3(fw: Framework, env: Env, tiers: Tiers, firings: list[Firing], crit: CriteriaList) -> None:
     """Tier floors to a fixpoint, then record every phase-3 rule that holds at the end."""
     extra = [(ci, c) for ci, c in enumerate(crit) if c is not None and c.phase3]
     fixed = fw.phase3_fixed_raisers
@@ -265,6 +291,7 @@ def _phase3(fw: Framework, env: Env, tiers: Tiers, firings: list[Firing],
 
 # ---------------------------------------------------------------------- effects and outcome
 
+
 class _Effects:
     """The conditions of approval (gaps), blocks and referrals of the rules that fired."""
 
@@ -290,11 +317,9 @@ class _Effects:
                     if owner is not None:
                         by_rule[key].update(custodian=cname, **attribution)
             if r.block:
-                self.blocks.append({"rule": r.id, "text": r.justification, "custodian": cname,
-                                    **attribution})
+                self.blocks.append({"rule": r.id, "text": r.justification, "custodian": cname, **attribution})
             if r.refer:
-                self.refers.append({"rule": r.id, "text": r.justification, "custodian": cname,
-                                    **attribution})
+                self.refers.append({"rule": r.id, "text": r.justification, "custodian": cname, **attribution})
         self.conditions = [by_rule[k] for k in sorted(by_rule)]
 
 
@@ -322,9 +347,17 @@ def _outcome(fw: Framework, tiers: Tiers, effects: _Effects) -> str | None:
 
 # ---------------------------------------------------------------------- explanation
 
-def _explain_safe(fw: Framework, safe: str, tier: int, firings: list[Firing],
-                  norm: Normalised, custodian_tiers: list[Tiers],
-                  strictest: int, crit: CriteriaList) -> dict[str, Any]:
+
+def _explain_safe(
+    fw: Framework,
+    safe: str,
+    tier: int,
+    firings: list[Firing],
+    norm: Normalised,
+    custodian_tiers: list[Tiers],
+    strictest: int,
+    crit: CriteriaList,
+) -> dict[str, Any]:
     """Why ``safe`` has its tier: the decisive rules, who set the starting tier, and which
     answers could lower it."""
     names = norm.names
@@ -337,24 +370,34 @@ def _explain_safe(fw: Framework, safe: str, tier: int, firings: list[Firing],
             if (safe, tier) not in r.raises:
                 continue
             decisive.add(r.id)
-            entry_rules.append({"id": r.id, "sentence": r.sentence,
-                                "justification": r.justification,
-                                "sources": list(r.sources),
-                                "custodian": _whose(ci, owner, names),
-                                **_criteria_keys(r, owner, crit)})
+            entry_rules.append(
+                {
+                    "id": r.id,
+                    "sentence": r.sentence,
+                    "justification": r.justification,
+                    "sources": list(r.sources),
+                    "custodian": _whose(ci, owner, names),
+                    **_criteria_keys(r, owner, crit),
+                }
+            )
             dep_tiers.update(r.tier_deps)
             _collect_lowering(fw, r, ci, len(names), lower)
     # The strictest-wins step: who set the starting tier, even if a later rule raised it.
-    set_by = ([names[i] for i in range(len(names)) if custodian_tiers[i][safe] == strictest]
-              if strictest > 0 else [])
-    return {"tier": tier, "tier_name": fw.tiers[tier]["name"],
-            "decisive": sorted(decisive), "set_by": set_by,
-            "rules": entry_rules, "lower_by": _lower_by(fw, lower, norm),
-            "depends_on_tiers": sorted(dep_tiers)}
+    set_by = [names[i] for i in range(len(names)) if custodian_tiers[i][safe] == strictest] if strictest > 0 else []
+    return {
+        "tier": tier,
+        "tier_name": fw.tiers[tier]["name"],
+        "decisive": sorted(decisive),
+        "set_by": set_by,
+        "rules": entry_rules,
+        "lower_by": _lower_by(fw, lower, norm),
+        "depends_on_tiers": sorted(dep_tiers),
+    }
 
 
-def _collect_lowering(fw: Framework, rule: Rule, ci: int | None, n_custodians: int,
-                      lower: dict[tuple[int, int], str]) -> None:
+def _collect_lowering(
+    fw: Framework, rule: Rule, ci: int | None, n_custodians: int, lower: dict[tuple[int, int], str]
+) -> None:
     """Record the answers a decisive rule read, keyed by whose answer it is."""
     for kind, qid in rule.question_deps:
         q = fw.questions_by_id[qid]
@@ -367,8 +410,7 @@ def _collect_lowering(fw: Framework, rule: Rule, ci: int | None, n_custodians: i
             lower[(-1, q.index)] = qid
 
 
-def _lower_by(fw: Framework, lower: dict[tuple[int, int], str],
-              norm: Normalised) -> list[dict[str, Any]]:
+def _lower_by(fw: Framework, lower: dict[tuple[int, int], str], norm: Normalised) -> list[dict[str, Any]]:
     out = []
     for (cj, _), qid in sorted(lower.items()):
         if cj < 0:
@@ -380,6 +422,5 @@ def _lower_by(fw: Framework, lower: dict[tuple[int, int], str],
         q = fw.questions_by_id[qid]
         if q.is_lowest_risk(answer):
             continue  # already the least risky answer: changing it cannot lower the tier
-        out.append({"custodian": custodian, "question": qid, "label": q.label,
-                    "answer": answer})
+        out.append({"custodian": custodian, "question": qid, "label": q.label, "answer": answer})
     return out

@@ -32,8 +32,7 @@ from .conditions import (
 from .errors import FrameworkError, framework_error
 from .qtypes import QUESTION_TYPES, Checker, QuestionType
 
-__all__ = ["Framework", "Question", "Rule", "ShowIfDependencies", "load_framework_dir",
-           "load_framework_texts", "FILES"]
+__all__ = ["Framework", "Question", "Rule", "ShowIfDependencies", "load_framework_dir", "load_framework_texts", "FILES"]
 
 FILES = ("framework.yaml", "questions.yaml", "rules.yaml")
 TYPES = tuple(QUESTION_TYPES)
@@ -51,10 +50,30 @@ class Question:
     """One question. ``options`` is a list of ``(value, label)`` pairs, lowest risk first;
     ``kind`` is its type's behaviour (:mod:`assessments.engine.qtypes`)."""
 
-    __slots__ = ("id", "scope", "safe", "text", "label", "help", "type", "kind", "options",
-                 "option_values", "option_set", "option_labels", "unknown_as", "min", "max",
-                 "required", "show_if", "riskier", "show_if_fn", "show_if_reads", "check",
-                 "index")
+    __slots__ = (
+        "id",
+        "scope",
+        "safe",
+        "text",
+        "label",
+        "help",
+        "type",
+        "kind",
+        "options",
+        "option_values",
+        "option_set",
+        "option_labels",
+        "unknown_as",
+        "min",
+        "max",
+        "required",
+        "show_if",
+        "riskier",
+        "show_if_fn",
+        "show_if_reads",
+        "check",
+        "index",
+    )
 
     id: str
     scope: str
@@ -100,13 +119,25 @@ class Question:
         return self.kind.is_lowest_risk(self, answer)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "scope": self.scope, "safe": self.safe, "text": self.text,
-                "label": self.label, "help": self.help, "type": self.type,
-                "options": [list(o) for o in self.options],
-                "unknown_as": (sorted(self.unknown_as, key=self.option_values.index)
-                               if isinstance(self.unknown_as, frozenset) else self.unknown_as),
-                "min": self.min, "max": self.max, "required": self.required,
-                "show_if": self.show_if}
+        return {
+            "id": self.id,
+            "scope": self.scope,
+            "safe": self.safe,
+            "text": self.text,
+            "label": self.label,
+            "help": self.help,
+            "type": self.type,
+            "options": [list(o) for o in self.options],
+            "unknown_as": (
+                sorted(self.unknown_as, key=self.option_values.index)
+                if isinstance(self.unknown_as, frozenset)
+                else self.unknown_as
+            ),
+            "min": self.min,
+            "max": self.max,
+            "required": self.required,
+            "show_if": self.show_if,
+        }
 
 
 class Rule:
@@ -114,9 +145,24 @@ class Rule:
     ``{"raise": safe, "to": n}``, ``{"gap": True}``, ``{"gap": "blocking"}``,
     ``{"block": True}``, ``{"refer": True}``."""
 
-    __slots__ = ("id", "phase", "condition", "effects", "justification", "sources", "sentence",
-                 "test", "deps", "question_deps", "tier_deps", "raises", "gap", "block", "refer",
-                 "index")
+    __slots__ = (
+        "id",
+        "phase",
+        "condition",
+        "effects",
+        "justification",
+        "sources",
+        "sentence",
+        "test",
+        "deps",
+        "question_deps",
+        "tier_deps",
+        "raises",
+        "gap",
+        "block",
+        "refer",
+        "index",
+    )
 
     id: str
     phase: int
@@ -139,9 +185,15 @@ class Rule:
         return f"<Rule {self.id} phase {self.phase}>"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "phase": self.phase, "when": self.condition,
-                "effects": self.effects, "justification": self.justification,
-                "sources": list(self.sources), "sentence": self.sentence}
+        return {
+            "id": self.id,
+            "phase": self.phase,
+            "when": self.condition,
+            "effects": self.effects,
+            "justification": self.justification,
+            "sources": list(self.sources),
+            "sentence": self.sentence,
+        }
 
 
 class ShowIfDependencies:
@@ -183,7 +235,7 @@ class Framework:
         # Set by _prepare once everything is loaded: what evaluation reads again and again.
         self.project_questions: tuple[Question, ...] = ()
         self.custodian_questions: tuple[Question, ...] = ()
-        self.project_show_if: tuple[Question, ...] = ()    # project questions with a show_if
+        self.project_show_if: tuple[Question, ...] = ()  # project questions with a show_if
         self.custodian_show_if: tuple[Question, ...] = ()  # custodian questions with a show_if
         self.rules_by_phase: dict[int, tuple[Rule, ...]] = {1: (), 2: (), 3: ()}
         # phase-3 rules that raise a tier: those that read no tier run once, the others
@@ -205,17 +257,13 @@ class Framework:
         """Questions of one safe (optionally of one scope) in framework order."""
         if safe not in self.safe_labels:
             raise ValueError(f"unknown safe {safe!r}")
-        return [q for q in self.questions
-                if q.safe == safe and (scope is None or q.scope == scope)]
+        return [q for q in self.questions if q.safe == safe and (scope is None or q.scope == scope)]
 
     def question(self, qid: str) -> Question:
         return self.questions_by_id[qid]
 
     def rule(self, rid: str) -> Rule:
         return self.rules_by_id[rid]
-
-    def rules_in_phase(self, phase: int) -> list[Rule]:
-        return [r for r in self.rules if r.phase == phase]
 
     def tier_name(self, level: int) -> str:
         name: str = self.tiers[level]["name"]
@@ -241,18 +289,21 @@ class Framework:
         """The questions ``question``'s show_if reads and, for each enum one, the option
         ``unknown`` stands for (empty for a question without show_if)."""
         reads = question.show_if_reads
-        unknown_as = {qid: self.questions_by_id[qid].unknown_as for qid in sorted(reads)
-                      if self.questions_by_id[qid].type == "enum"}
+        unknown_as = {
+            qid: self.questions_by_id[qid].unknown_as
+            for qid in sorted(reads)
+            if self.questions_by_id[qid].type == "enum"
+        }
         return ShowIfDependencies(reads, unknown_as)
 
     def show_if_spec(self, question: Question) -> dict[str, Any]:
         """The show-if condition plus what ``unknown`` means for the enum questions it reads:
         what a browser needs to show or hide ``question`` live."""
-        return {"when": question.show_if,
-                "unknown_as": self.show_if_dependencies(question).unknown_as}
+        return {"when": question.show_if, "unknown_as": self.show_if_dependencies(question).unknown_as}
 
 
 # ---------------------------------------------------------------------- loading
+
 
 def load_framework_dir(path: str | os.PathLike[str]) -> Framework:
     """Load every ``*.yaml`` file of a framework directory."""
@@ -261,8 +312,7 @@ def load_framework_dir(path: str | os.PathLike[str]) -> Framework:
     try:
         names = sorted(os.listdir(path))
     except OSError as exc:
-        raise FrameworkError(f"{path}: cannot read framework directory: {exc.strerror}",
-                             file=path) from None
+        raise FrameworkError(f"{path}: cannot read framework directory: {exc.strerror}", file=path) from None
     for name in names:
         if name.endswith(".yaml"):
             with open(os.path.join(path, name), encoding="utf-8") as fh:
@@ -273,8 +323,7 @@ def load_framework_dir(path: str | os.PathLike[str]) -> Framework:
 _err = framework_error
 
 
-def _keys(obj: Any, file: str, item: str | None, required: tuple[str, ...],
-          optional: tuple[str, ...] = ()) -> None:
+def _keys(obj: Any, file: str, item: str | None, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
     if not isinstance(obj, dict):
         raise _err(file, item, f"expected a mapping, got {type(obj).__name__}")
     for k in required:
@@ -331,8 +380,7 @@ def load_framework_texts(texts: dict[str, str]) -> Framework:
 
 def _load_header(fw: Framework, d: dict[str, Any]) -> None:
     F = "framework.yaml"
-    _keys(d, F, None, ("id", "version", "safes", "tiers", "outcomes", "sources"),
-          ("title", "sets", "definitions"))
+    _keys(d, F, None, ("id", "version", "safes", "tiers", "outcomes", "sources"), ("title", "sets", "definitions"))
     fw.id = _str(d["id"], F, None, "id")
     if not isinstance(d["version"], str):
         raise _err(F, None, f'"version" must be a string (quote it), got {d["version"]!r}')
@@ -352,27 +400,26 @@ def _load_header(fw: Framework, d: dict[str, Any]) -> None:
     for i, t in enumerate(d["tiers"]):
         _keys(t, F, f"tier {i}", ("level", "name"), ("meaning",))
         if t["level"] != i or isinstance(t["level"], bool):
-            raise _err(F, f"tier {i}", f"tiers must be listed 0, 1, 2, ... in order, got "
-                                       f"{t['level']!r}")
-        fw.tiers.append({"level": i, "name": _str(t["name"], F, f"tier {i}", "name"),
-                         "meaning": t.get("meaning", "")})
+            raise _err(F, f"tier {i}", f"tiers must be listed 0, 1, 2, ... in order, got {t['level']!r}")
+        fw.tiers.append({"level": i, "name": _str(t["name"], F, f"tier {i}", "name"), "meaning": t.get("meaning", "")})
     fw.max_tier = len(fw.tiers) - 1
     sets = d.get("sets") or {}
     if not isinstance(sets, dict):
         raise _err(F, None, '"sets" must be a mapping')
     for name, s in sets.items():
         _keys(s, F, f"set {name}", ("options",), ("label",))
-        if not isinstance(s["options"], list) or not s["options"] or not all(
-                isinstance(o, str) for o in s["options"]):
+        if not isinstance(s["options"], list) or not s["options"] or not all(isinstance(o, str) for o in s["options"]):
             raise _err(F, f"set {name}", "options must be a non-empty list of option names")
         fw.sets[name] = {"label": s.get("label", name), "options": tuple(s["options"])}
     if not isinstance(d["sources"], dict) or not d["sources"]:
         raise _err(F, None, '"sources" must be a non-empty mapping')
     for sid, s in d["sources"].items():
         _keys(s, F, f"source {sid}", ("title",), ("url",))
-        fw.sources[str(sid)] = {"id": str(sid), "title": _str(s["title"], F, f"source {sid}",
-                                                              "title"),
-                                "url": s.get("url")}
+        fw.sources[str(sid)] = {
+            "id": str(sid),
+            "title": _str(s["title"], F, f"source {sid}", "title"),
+            "url": s.get("url"),
+        }
     outs = d["outcomes"]
     if not isinstance(outs, list) or not outs:
         raise _err(F, None, '"outcomes" must be a non-empty list')
@@ -405,8 +452,11 @@ def _load_header(fw: Framework, d: dict[str, Any]) -> None:
                         raise _err(F, item, "tier at_least must be an integer")
                     parsed.append(("tier", safe, n))
                 else:
-                    raise _err(F, item, f"unknown outcome test {t!r} (expected one of "
-                                        f"{', '.join(OUTCOME_TESTS)} or {{tier: ...}})")
+                    raise _err(
+                        F,
+                        item,
+                        f"unknown outcome test {t!r} (expected one of {', '.join(OUTCOME_TESTS)} or {{tier: ...}})",
+                    )
         if i == len(outs) - 1 and tests is not None:
             raise _err(F, item, "the last outcome must have no if_any (the default)")
         fw.outcomes.append({"id": oid, "label": o.get("label", oid), "tests": parsed})
@@ -425,8 +475,13 @@ def _load_questions(fw: Framework, d: dict[str, Any], compiler: Compiler) -> Non
         item = f"question {qid}"
         if qid in fw.questions_by_id:
             raise _err(F, item, "duplicate question id")
-        _keys(raw, F, item, ("id", "scope", "safe", "text", "label", "type"),
-              ("help", "options", "unknown_as", "min", "max", "required", "show_if", "riskier"))
+        _keys(
+            raw,
+            F,
+            item,
+            ("id", "scope", "safe", "text", "label", "type"),
+            ("help", "options", "unknown_as", "min", "max", "required", "show_if", "riskier"),
+        )
         q = Question()
         q.id = qid
         q.index = i
@@ -467,12 +522,11 @@ def _load_definitions(fw: Framework, d: dict[str, Any], compiler: Compiler) -> N
         item = f"definition {name}"
         _keys(raw, F, item, ("context", "label", "when"), ("group_label",))
         if raw["context"] not in SCOPES:
-            raise _err(F, item, f'unknown context "{raw["context"]}" (expected project or '
-                                f"custodian)")
+            raise _err(F, item, f'unknown context "{raw["context"]}" (expected project or custodian)')
         try:
-            compiler.add_definition(str(name), raw["context"], _str(raw["label"], F, item,
-                                                                    "label"),
-                                    raw.get("group_label"), raw["when"])
+            compiler.add_definition(
+                str(name), raw["context"], _str(raw["label"], F, item, "label"), raw.get("group_label"), raw["when"]
+            )
         except ConditionError as exc:
             raise _err(F, item, str(exc)) from None
     fw.definitions = compiler.definitions
@@ -483,15 +537,15 @@ def _compile_show_if(fw: Framework, compiler: Compiler) -> None:
         if q.show_if is None:
             continue
         if q.required:
-            raise _err("questions.yaml", f"question {q.id}",
-                       "a question with show_if must be optional (required: false)")
+            raise _err(
+                "questions.yaml", f"question {q.id}", "a question with show_if must be optional (required: false)"
+            )
         try:
             fn, deps = compiler.compile(q.show_if, q.scope, False)
         except ConditionError as exc:
             raise _err("questions.yaml", f"question {q.id}", f"show_if: {exc}") from None
         if (READS_ANSWER, q.id) in deps:
-            raise _err("questions.yaml", f"question {q.id}", "show_if refers to the question "
-                                                            "itself")
+            raise _err("questions.yaml", f"question {q.id}", "show_if refers to the question itself")
         q.show_if_fn = fn
         q.show_if_reads = frozenset(x for kind, x in deps if kind != READS_TIER)
 
@@ -512,8 +566,7 @@ def _parse_effect(e: Any, fw: Framework, F: str, item: str | None) -> dict[str, 
             if safe not in fw.safes:
                 raise _err(F, item, f'unknown safe "{safe}"')
             if not isinstance(to, int) or isinstance(to, bool) or not 1 <= to <= fw.max_tier:
-                raise _err(F, item, f"raise to must be an integer from 1 to {fw.max_tier}, "
-                                    f"got {to!r}")
+                raise _err(F, item, f"raise to must be an integer from 1 to {fw.max_tier}, got {to!r}")
             return {"raise": safe, "to": to}
         if set(e) == {"gap"}:
             if e["gap"] is True:
@@ -551,8 +604,9 @@ def _load_rules(fw: Framework, d: dict[str, Any], compiler: Compiler) -> None:
             raise _err(F, item, f"phase must be 1, 2 or 3, got {r.phase!r}")
         r.condition = raw["when"]
         try:
-            r.test, r.deps = compiler.compile(r.condition, CUSTODIAN if r.phase == 1 else PROJECT,
-                                            allow_tier=(r.phase == 3))
+            r.test, r.deps = compiler.compile(
+                r.condition, CUSTODIAN if r.phase == 1 else PROJECT, allow_tier=(r.phase == 3)
+            )
         except ConditionError as exc:
             raise _err(F, item, str(exc)) from None
         if not isinstance(raw["effects"], list) or not raw["effects"]:
@@ -572,9 +626,12 @@ def _load_rules(fw: Framework, d: dict[str, Any], compiler: Compiler) -> None:
                 raise _err(F, item, f'unknown source "{s}"')
         r.sources = tuple(srcs)
         order = fw.questions_by_id
-        r.question_deps = tuple(sorted(
-            ((k, x) for k, x in r.deps if k in (READS_ANSWER, READS_EVERY_CUSTODIAN)),
-            key=lambda t: (order[t[1]].index, t[0])))
+        r.question_deps = tuple(
+            sorted(
+                ((k, x) for k, x in r.deps if k in (READS_ANSWER, READS_EVERY_CUSTODIAN)),
+                key=lambda t: (order[t[1]].index, t[0]),
+            )
+        )
         r.tier_deps = tuple(sorted(x for k, x in r.deps if k == READS_TIER))
         try:
             r.sentence = render(fw, r.condition)

@@ -18,8 +18,7 @@ if TYPE_CHECKING:
     from .conditions import Test
     from .framework import Question
 
-__all__ = ["QuestionType", "EnumType", "BoolType", "MultiType", "IntType", "QUESTION_TYPES",
-           "Checker"]
+__all__ = ["QuestionType", "EnumType", "BoolType", "MultiType", "IntType", "QUESTION_TYPES", "Checker"]
 
 # raw answer -> (problem message or None, effective value, whether it was "unknown")
 Checker = Callable[[Any], "tuple[str | None, Any, bool]"]
@@ -92,19 +91,16 @@ class _OptionType(QuestionType):
         q.options = []
         for o in opts:
             if not isinstance(o, dict) or set(o) != {"value", "label"}:
-                raise framework_error(_FILE, item,
-                                      f"each option must be {{value, label}}, got {o!r}")
+                raise framework_error(_FILE, item, f"each option must be {{value, label}}, got {o!r}")
             v = o["value"]
             self.check_option_value(v, item)
             if v == "unknown":
-                raise framework_error(_FILE, item,
-                                      '"unknown" is reserved and cannot be an option')
+                raise framework_error(_FILE, item, '"unknown" is reserved and cannot be an option')
             if any(v is x or (type(v) is type(x) and v == x) for x, _ in q.options):
                 raise framework_error(_FILE, item, f"duplicate option {v!r}")
             label = o["label"]
             if not isinstance(label, str) or not label.strip():
-                raise framework_error(_FILE, item,
-                                      f'"label" must be a non-empty string, got {label!r}')
+                raise framework_error(_FILE, item, f'"label" must be a non-empty string, got {label!r}')
             q.options.append((v, label))
         q.option_values = tuple(v for v, _ in q.options)
         q.option_set = frozenset(q.option_values)
@@ -114,8 +110,9 @@ class _OptionType(QuestionType):
 
     def check_option_value(self, v: Any, item: str) -> None:
         if not isinstance(v, str) or not v:
-            raise framework_error(_FILE, item, f"option values must be strings, got {v!r} "
-                                               f"(quote YAML words such as no/yes/on/off)")
+            raise framework_error(
+                _FILE, item, f"option values must be strings, got {v!r} (quote YAML words such as no/yes/on/off)"
+            )
 
     def check_options(self, q: Question, item: str) -> None:
         pass
@@ -126,8 +123,7 @@ class _OptionType(QuestionType):
         return ua
 
     def allowed_text(self, q: Question) -> str:
-        allowed = ", ".join(str(v).lower() if isinstance(v, bool) else v
-                            for v in q.option_values)
+        allowed = ", ".join(str(v).lower() if isinstance(v, bool) else v for v in q.option_values)
         return f'{allowed} or "unknown"'
 
 
@@ -146,18 +142,17 @@ class EnumType(_OptionType):
                 if v == "unknown":
                     return None, worst, True
                 return f'"{v}" is not an option; allowed: {allowed}', None, False
-            return (f'expected one of the options (a string), got {short_json(v)}; allowed: '
-                    f'{allowed}'), None, False
+            return (f"expected one of the options (a string), got {short_json(v)}; allowed: {allowed}"), None, False
+
         return check
 
     def check_condition_value(self, q: Question, value: Any, op: str) -> None:
         if not isinstance(value, str):
             raise ConditionError(
-                f"{op}: wrong value type for {q.id} (enum): expected an option name, "
-                f"got {short_json(value)}")
+                f"{op}: wrong value type for {q.id} (enum): expected an option name, got {short_json(value)}"
+            )
         if value not in q.option_set:
-            raise ConditionError(f'{op}: unknown option "{value}" for {q.id} '
-                                 f'(options: {", ".join(q.option_values)})')
+            raise ConditionError(f'{op}: unknown option "{value}" for {q.id} (options: {", ".join(q.option_values)})')
 
 
 class BoolType(_OptionType):
@@ -169,8 +164,7 @@ class BoolType(_OptionType):
 
     def check_options(self, q: Question, item: str) -> None:
         if len(q.options) != 2 or set(q.option_values) != {True, False}:
-            raise framework_error(_FILE, item,
-                                  "a bool question has exactly the options true and false")
+            raise framework_error(_FILE, item, "a bool question has exactly the options true and false")
 
     def load_unknown_as(self, q: Question, ua: Any, item: str) -> Any:
         if not isinstance(ua, bool):
@@ -186,13 +180,14 @@ class BoolType(_OptionType):
             if v == "unknown":
                 return None, worst, True
             return f'expected true, false or "unknown", got {short_json(v)}', None, False
+
         return check
 
     def check_condition_value(self, q: Question, value: Any, op: str) -> None:
         if not isinstance(value, bool):
             raise ConditionError(
-                f"{op}: wrong value type for {q.id} (bool): expected true or false, "
-                f"got {short_json(value)}")
+                f"{op}: wrong value type for {q.id} (bool): expected true or false, got {short_json(value)}"
+            )
 
     # Bools compare by identity so that 1 and 0 never pass for true and false.
     def equals(self, qid: str, value: Any) -> Test:
@@ -222,13 +217,10 @@ class MultiType(_OptionType):
     name = "multi"
 
     def load_unknown_as(self, q: Question, ua: Any, item: str) -> Any:
-        if not isinstance(ua, list) or not ua or any(
-                not isinstance(x, str) or x not in q.option_set for x in ua):
-            raise framework_error(_FILE, item, f"unknown_as must be a non-empty list of "
-                                               f"options, got {ua!r}")
+        if not isinstance(ua, list) or not ua or any(not isinstance(x, str) or x not in q.option_set for x in ua):
+            raise framework_error(_FILE, item, f"unknown_as must be a non-empty list of options, got {ua!r}")
         if "none" in ua and len(ua) > 1:
-            raise framework_error(_FILE, item,
-                                  'unknown_as cannot combine "none" with other options')
+            raise framework_error(_FILE, item, 'unknown_as cannot combine "none" with other options')
         return frozenset(ua)
 
     def worst_answer(self, q: Question) -> Any:
@@ -253,12 +245,10 @@ class MultiType(_OptionType):
                     return f"empty list: choose at least one option{hint}", None, False
                 for o in v:
                     if o.__class__ is not str:
-                        return (f'expected a list of options or "unknown", got {short_json(v)}',
-                                None, False)
+                        return (f'expected a list of options or "unknown", got {short_json(v)}', None, False)
                     if o not in opts:
                         if o == "unknown":
-                            return ('"unknown" must be the whole answer, not an item of the '
-                                    'list', None, False)
+                            return ('"unknown" must be the whole answer, not an item of the list', None, False)
                         return f'"{o}" is not an option; allowed: {allowed}', None, False
                 s = frozenset(v)
                 if len(s) != len(v):
@@ -270,12 +260,13 @@ class MultiType(_OptionType):
             if v == "unknown":
                 return None, worst, True
             return f'expected a list of options or "unknown", got {short_json(v)}', None, False
+
         return check
 
     def check_condition_value(self, q: Question, value: Any, op: str) -> None:
         raise ConditionError(
-            f"{op} cannot be used on multi question {q.id}; use contains, intersects, "
-            f"any_except or count_in")
+            f"{op} cannot be used on multi question {q.id}; use contains, intersects, any_except or count_in"
+        )
 
 
 class IntType(QuestionType):
@@ -310,6 +301,7 @@ class IntType(QuestionType):
                     return f"{v} is out of range: expected {desc}", None, False
                 return None, v, False
             return f"expected {desc}, got {short_json(v)}", None, False
+
         return check
 
     def describe(self, q: Question) -> str:
@@ -324,14 +316,12 @@ class IntType(QuestionType):
     def check_condition_value(self, q: Question, value: Any, op: str) -> None:
         if not isinstance(value, int) or isinstance(value, bool):
             raise ConditionError(
-                f"{op}: wrong value type for {q.id} (int): expected an integer, "
-                f"got {short_json(value)}")
+                f"{op}: wrong value type for {q.id} (int): expected an integer, got {short_json(value)}"
+            )
 
 
 def _by_name(types: Iterable[QuestionType]) -> dict[str, QuestionType]:
     return {t.name: t for t in types}
 
 
-QUESTION_TYPES: dict[str, QuestionType] = _by_name(
-    (EnumType(), BoolType(), MultiType(), IntType()))
-
+QUESTION_TYPES: dict[str, QuestionType] = _by_name((EnumType(), BoolType(), MultiType(), IntType()))

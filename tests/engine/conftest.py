@@ -17,18 +17,42 @@ CASES_DIR = Path(__file__).resolve().parent / "cases"
 
 # Spec section 6 baseline answers.
 BASE_PROJECT = {
-    "PE1": "accredited_safe_researcher", "PE2": "uk_university", "PE3": "dspt_met", "PE4": 5,
-    "PE5": False, "PE6": False, "PE7": True,
-    "PR1": "public_benefit_research", "PR2": "approved", "PR4": True, "PR5": True, "PR6": 24,
-    "PR7": "none", "PR8": False,
-    "SE1": "tre_remote", "SE2": "iso27001_or_dspt", "SE3": True, "SE4": "automated_plus_manual",
-    "SE5": "uk", "SE6": "reviewed",
-    "OU1": ["aggregate_tables"], "OU2": "acro_default", "OU3": "automated_plus_human",
-    "OU4": False, "OU5": "peer_reviewed_publication",
+    "PE1": "accredited_safe_researcher",
+    "PE2": "uk_university",
+    "PE3": "dspt_met",
+    "PE4": 5,
+    "PE5": False,
+    "PE6": False,
+    "PE7": True,
+    "PR1": "public_benefit_research",
+    "PR2": "approved",
+    "PR4": True,
+    "PR5": True,
+    "PR6": 24,
+    "PR7": "none",
+    "PR8": False,
+    "SE1": "tre_remote",
+    "SE2": "iso27001_or_dspt",
+    "SE3": True,
+    "SE4": "automated_plus_manual",
+    "SE5": "uk",
+    "SE6": "reviewed",
+    "OU1": ["aggregate_tables"],
+    "OU2": "acro_default",
+    "OU3": "automated_plus_human",
+    "OU4": False,
+    "OU5": "peer_reviewed_publication",
 }
 BASE_CUSTODIAN = {
-    "PR3": "public_task_research", "DA1": "pseudonymised", "DA2": "strong", "DA3": ["none"],
-    "DA4": ["none"], "DA5": False, "DA6": ["none"], "DA8": 10000, "DA9": "low",
+    "PR3": "public_task_research",
+    "DA1": "pseudonymised",
+    "DA2": "strong",
+    "DA3": ["none"],
+    "DA4": ["none"],
+    "DA5": False,
+    "DA6": ["none"],
+    "DA8": 10000,
+    "DA9": "low",
 }
 
 
@@ -58,8 +82,9 @@ def load_cases():
     cases = []
     for p in sorted(CASES_DIR.glob("*.json")):
         data = json.loads(p.read_text(encoding="utf-8"))
-        doc = make_doc(data.get("project"), [(c["name"], c.get("answers", {}))
-                                             for c in data["custodians"]], data["title"])
+        doc = make_doc(
+            data.get("project"), [(c["name"], c.get("answers", {})) for c in data["custodians"]], data["title"]
+        )
         cases.append((p.stem, doc, data["expected"]))
     return cases
 

@@ -26,8 +26,12 @@ from assessments.engine import (
 from tests.engine.conftest import make_doc
 from tests.engine.test_properties import FW, answer_strategy, custodian_answers, documents
 
-SETTINGS = settings(max_examples=150, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 SAFES = FW.safes
 # The framework lists outcomes from the most severe to the least.
 SEVERITY = {o["id"]: len(FW.outcomes) - i for i, o in enumerate(FW.outcomes)}
@@ -36,34 +40,38 @@ SOURCES = [{"id": "POL-1", "title": "Our policy"}]
 
 # ---------------------------------------------------------------------- conditions
 
+
 def question_condition(q):
     """A condition on one question, with values of the right type."""
     qid = q.id
     if q.type == "int":
-        return st.builds(lambda op, n: {op: [qid, n]}, st.sampled_from(["lt", "le", "gt", "ge"]),
-                         st.integers(0, 250))
+        return st.builds(lambda op, n: {op: [qid, n]}, st.sampled_from(["lt", "le", "gt", "ge"]), st.integers(0, 250))
     values = list(q.option_values)
     if q.type in ("enum", "bool"):
         some = st.lists(st.sampled_from(values), min_size=1, max_size=len(values), unique=True)
-        return st.one_of(st.builds(lambda op, v: {op: [qid, v]}, st.sampled_from(["eq", "ne"]),
-                                   st.sampled_from(values)),
-                         st.builds(lambda op, vs: {op: [qid, vs]},
-                                   st.sampled_from(["in", "not_in"]), some))
+        return st.one_of(
+            st.builds(lambda op, v: {op: [qid, v]}, st.sampled_from(["eq", "ne"]), st.sampled_from(values)),
+            st.builds(lambda op, vs: {op: [qid, vs]}, st.sampled_from(["in", "not_in"]), some),
+        )
     some = st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True)
     return st.one_of(
         st.builds(lambda v: {"contains": [qid, v]}, st.sampled_from(values)),
-        st.builds(lambda op, vs: {op: [qid, vs]}, st.sampled_from(["intersects", "any_except"]),
-                  some),
-        st.builds(lambda vs, n: {"count_in": {"question": qid, "set": vs, "at_least": n}},
-                  some, st.integers(0, 2)))
+        st.builds(lambda op, vs: {op: [qid, vs]}, st.sampled_from(["intersects", "any_except"]), some),
+        st.builds(lambda vs, n: {"count_in": {"question": qid, "set": vs, "at_least": n}}, some, st.integers(0, 2)),
+    )
 
 
 def combined(leaf):
     """all / any / not over leaves, two levels deep."""
-    return st.recursive(leaf, lambda inner: st.one_of(
-        st.builds(lambda cs: {"all": cs}, st.lists(inner, min_size=1, max_size=3)),
-        st.builds(lambda cs: {"any": cs}, st.lists(inner, min_size=1, max_size=3)),
-        st.builds(lambda c: {"not": c}, inner)), max_leaves=4)
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.builds(lambda cs: {"all": cs}, st.lists(inner, min_size=1, max_size=3)),
+            st.builds(lambda cs: {"any": cs}, st.lists(inner, min_size=1, max_size=3)),
+            st.builds(lambda c: {"not": c}, inner),
+        ),
+        max_leaves=4,
+    )
 
 
 def _questions(scope):
@@ -74,27 +82,34 @@ def _questions(scope):
 custodian_level = combined(st.one_of(*(question_condition(q) for q in FW.questions)))
 # custodian questions looked at across custodians (phase 3 only)
 across = st.one_of(
-    st.builds(lambda c: {"any_custodian": c},
-              st.one_of(*(question_condition(q) for q in _questions("custodian")))),
-    st.builds(lambda n, c: {"count_custodians": {"at_least": n, "where": c}},
-              st.integers(1, 3), st.one_of(*(question_condition(q)
-                                             for q in _questions("custodian")))))
-tier = st.builds(lambda s, n: {"tier": {"safe": s, "at_least": n}},
-                 st.sampled_from([*SAFES, "overall"]), st.integers(0, 4))
+    st.builds(lambda c: {"any_custodian": c}, st.one_of(*(question_condition(q) for q in _questions("custodian")))),
+    st.builds(
+        lambda n, c: {"count_custodians": {"at_least": n, "where": c}},
+        st.integers(1, 3),
+        st.one_of(*(question_condition(q) for q in _questions("custodian"))),
+    ),
+)
+tier = st.builds(
+    lambda s, n: {"tier": {"safe": s, "at_least": n}}, st.sampled_from([*SAFES, "overall"]), st.integers(0, 4)
+)
 project_leaf = st.one_of(*(question_condition(q) for q in _questions("project")), across)
 # phase 3: project answers, custodians across, and tiers (which may not be negated)
 project_level = st.one_of(
     combined(project_leaf),
     st.builds(lambda t, c: {"all": [t, c]}, tier, combined(project_leaf)),
-    st.builds(lambda t, c: {"any": [t, c]}, tier, project_leaf), tier)
+    st.builds(lambda t, c: {"any": [t, c]}, tier, project_leaf),
+    tier,
+)
 
 # Mostly raises: with many blocks nearly every result is not approvable, and every route
 # is then "decline", which would hide the routes from the ratchet test.
-raise_effect = st.builds(lambda s, n: {"raise": s, "to": n}, st.sampled_from(SAFES),
-                         st.integers(1, 4))
-effect = st.one_of(raise_effect, raise_effect, raise_effect,
-                   st.sampled_from([{"gap": True}, {"gap": True}, "refer", {"gap": "blocking"},
-                                    "block"]))
+raise_effect = st.builds(lambda s, n: {"raise": s, "to": n}, st.sampled_from(SAFES), st.integers(1, 4))
+effect = st.one_of(
+    raise_effect,
+    raise_effect,
+    raise_effect,
+    st.sampled_from([{"gap": True}, {"gap": True}, "refer", {"gap": "blocking"}, "block"]),
+)
 effects = st.lists(effect, min_size=1, max_size=2)
 
 
@@ -104,20 +119,28 @@ def criteria_sets(draw, phases=(1, 3)):
     for i in range(draw(st.integers(1, 5))):
         phase = draw(st.sampled_from(phases))
         when = draw(custodian_level if phase == 1 else project_level)
-        rules.append({"id": f"X-{i + 1}", "phase": phase, "when": when,
-                      "effects": draw(effects), "justification": "generated",
-                      "sources": SOURCES})
+        rules.append(
+            {
+                "id": f"X-{i + 1}",
+                "phase": phase,
+                "when": when,
+                "effects": draw(effects),
+                "justification": "generated",
+                "sources": SOURCES,
+            }
+        )
     return {"id": f"gen-{draw(st.integers(0, 3))}", "version": "1", "rules": rules}
 
 
 @st.composite
 def appetites(draw):
     ups = sorted(draw(st.sets(st.integers(0, 4), max_size=4)))
-    ranks = sorted(draw(st.lists(st.integers(0, 3), min_size=len(ups) + 1,
-                                 max_size=len(ups) + 1)))
+    ranks = sorted(draw(st.lists(st.integers(0, 3), min_size=len(ups) + 1, max_size=len(ups) + 1)))
     limits = draw(st.dictionaries(st.sampled_from(SAFES), st.integers(0, 4), max_size=2))
-    out = {"routes": [{"up_to": u, "route": ROUTES[r]} for u, r in zip(ups, ranks, strict=False)],
-           "otherwise": ROUTES[ranks[-1]]}
+    out = {
+        "routes": [{"up_to": u, "route": ROUTES[r]} for u, r in zip(ups, ranks, strict=False)],
+        "otherwise": ROUTES[ranks[-1]],
+    }
     if limits:
         out["safe_limits"] = limits
     return out
@@ -148,6 +171,7 @@ def documents_with_additions(draw):
 
 # ---------------------------------------------------------------------- properties
 
+
 @SETTINGS
 @given(criteria_sets())
 def test_generated_criteria_are_valid(data):
@@ -175,8 +199,9 @@ def routes_of(result):
     """Without criteria or appetites a result has no routes: each custodian's is the default."""
     if "routes" in result:
         return result["routes"]
-    return {c["name"]: route_for(DEFAULT_APPETITE, result["tiers"], result["outcome"]).route
-            for c in result["custodians"]}
+    return {
+        c["name"]: route_for(DEFAULT_APPETITE, result["tiers"], result["outcome"]).route for c in result["custodians"]
+    }
 
 
 @SETTINGS
@@ -187,16 +212,19 @@ def test_each_custodians_criteria_alone_lie_between_the_framework_and_all(doc):
         for s in SAFES:
             assert out["framework"]["tiers"][s] <= alone["tiers"][s] <= out["combined"]["tiers"][s]
         changed = {d["safe"] for d in alone["differences"]}
-        assert changed == {s for s in [*SAFES, "overall"]
-                           if (alone["tiers"][s] if s != "overall" else alone["overall"])
-                           != (out["framework"]["tiers"][s] if s != "overall"
-                               else out["framework"]["overall"])}
+        assert changed == {
+            s
+            for s in [*SAFES, "overall"]
+            if (alone["tiers"][s] if s != "overall" else alone["overall"])
+            != (out["framework"]["tiers"][s] if s != "overall" else out["framework"]["overall"])
+        }
     assert out["combined"]["tiers"] == evaluate(FW, doc)["tiers"]
 
 
 def _phase1_firings_of(result, name):
-    return sorted(d["rule"] for d in result["fired_details"]
-                  if d.get("criteria") and d["custodian"] == name and d["phase"] == 1)
+    return sorted(
+        d["rule"] for d in result["fired_details"] if d.get("criteria") and d["custodian"] == name and d["phase"] == 1
+    )
 
 
 @SETTINGS
@@ -219,8 +247,14 @@ def test_phase1_criteria_never_read_another_custodians_answers(doc, crit, data):
 @SETTINGS
 @given(across)
 def test_phase1_criteria_looking_across_custodians_are_refused(condition):
-    rule = {"id": "X-1", "phase": 1, "when": {"all": [{"eq": ["DA5", True]}, condition]},
-            "effects": [{"gap": True}], "justification": "generated", "sources": SOURCES}
+    rule = {
+        "id": "X-1",
+        "phase": 1,
+        "when": {"all": [{"eq": ["DA5", True]}, condition]},
+        "effects": [{"gap": True}],
+        "justification": "generated",
+        "sources": SOURCES,
+    }
     (p,) = criteria_problems(FW, {"id": "x", "version": "1", "rules": [rule]})
     assert p.item == "rule X-1" and "reads every custodian's answers" in p.message
     rule["phase"] = 3

@@ -39,12 +39,15 @@ def test_one_table_entry_per_operator_with_a_test_and_a_sentence():
         assert type(entry).sentence is not Operator.sentence
 
 
-@pytest.mark.parametrize("condition, sentence", [
-    ({"eq": ["PE5", True]}, None),
-    ({"ne": ["PE5", True]}, None),
-    ({"le": ["PE4", 3]}, "is at most 3"),
-    ({"not_in": ["DA1", ["identifiable", "pseudonymised"]]}, "is neither"),
-])
+@pytest.mark.parametrize(
+    "condition, sentence",
+    [
+        ({"eq": ["PE5", True]}, None),
+        ({"ne": ["PE5", True]}, None),
+        ({"le": ["PE4", 3]}, "is at most 3"),
+        ({"not_in": ["DA1", ["identifiable", "pseudonymised"]]}, "is neither"),
+    ],
+)
 def test_sentences_come_from_the_operator_entries(fw, condition, sentence):
     ((op, arg),) = condition.items()
     text = render_condition(fw, condition)
@@ -59,8 +62,9 @@ def test_show_if_dependencies_match_what_the_questionnaire_view_computes(fw):
         deps = fw.show_if_dependencies(q)
         assert isinstance(deps, ShowIfDependencies)
         assert deps.questions == _referenced(q.show_if)
-        expected_unknown_as = {qid: fw.question(qid).unknown_as for qid in deps.questions
-                               if fw.question(qid).type == "enum"}
+        expected_unknown_as = {
+            qid: fw.question(qid).unknown_as for qid in deps.questions if fw.question(qid).type == "enum"
+        }
         assert deps.unknown_as == expected_unknown_as
         assert fw.show_if_spec(q) == {"when": q.show_if, "unknown_as": expected_unknown_as}
 

@@ -9,41 +9,42 @@ from assessments.engine import evaluate, render_condition
 
 def load(path):
     from pathlib import Path
+
     root = Path(__file__).resolve().parents[2]
     return json.loads((root / "fixtures" / "examples" / path).read_text(encoding="utf-8"))
 
 
 def test_rule_sentences(fw):
     s = {r.id: r.sentence for r in fw.rules}
-    assert s["R-DA-02"] == ("Identifiability is pseudonymised and Special categories include at "
-                            "least one option other than none")
-    assert s["R-DA-08"].startswith("at least 2 of Quasi-identifiers are in HIGH_QI (full date "
-                                   "of birth, full postcode")
+    assert s["R-DA-02"] == (
+        "Identifiability is pseudonymised and Special categories include at least one option other than none"
+    )
+    assert s["R-DA-08"].startswith("at least 2 of Quasi-identifiers are in HIGH_QI (full date of birth, full postcode")
     assert s["R-DA-08"].endswith("and Identifiability is not aggregate only")
     assert s["R-PE-04"].endswith("and the overall tier is at least 2")
     assert s["R-PR-02"] == "Ethics approval is none and the data tier is at least 2"
     assert s["R-SE-02"] == "Processing location is elsewhere or Access from outside the UK: planned"
     assert s["R-C-01"] == "records are linked across custodians"
     assert s["R-C-03"].endswith("there are at least 2 custodians")
-    assert "for at least one custodian, Identifiability is pseudonymised or identifiable" in \
-        s["R-PR-06"]
+    assert "for at least one custodian, Identifiability is pseudonymised or identifiable" in s["R-PR-06"]
     assert "(combined over custodians that supply record-level data)" in s["R-C-02"]
-    assert s["R-SE-06"].startswith("Access mode is neither code-only federation nor a "
-                                   "physical safe room")
+    assert s["R-SE-06"].startswith("Access mode is neither code-only federation nor a physical safe room")
     for r in fw.rules:
         assert r.sentence and "{" not in r.sentence and "None" not in r.sentence
 
 
 def test_render_condition_public(fw):
-    assert render_condition(fw, {"tier": {"safe": "data", "at_least": 2}}) == \
-        "the data tier is at least 2"
-    assert render_condition(fw, {"any": [{"eq": ["PE5", True]},
-                                         {"all": [{"lt": ["PR6", 6]},
-                                                  {"not": {"eq": ["OU4", True]}}]}]}) == (
+    assert render_condition(fw, {"tier": {"safe": "data", "at_least": 2}}) == "the data tier is at least 2"
+    assert render_condition(
+        fw, {"any": [{"eq": ["PE5", True]}, {"all": [{"lt": ["PR6", 6]}, {"not": {"eq": ["OU4", True]}}]}]}
+    ) == (
         "Access from outside the UK: planned or (Duration in months is less than 6 and it is "
-        "not the case that Small-area or rare-outcome outputs: expected)")
-    assert render_condition(fw, {"count_custodians": {"at_least": 2, "where": "record_level"}}) \
+        "not the case that Small-area or rare-outcome outputs: expected)"
+    )
+    assert (
+        render_condition(fw, {"count_custodians": {"at_least": 2, "where": "record_level"}})
         == "there are at least 2 custodians that supply record-level data"
+    )
 
 
 def test_e1_data_explanation(fw):
@@ -53,12 +54,18 @@ def test_e1_data_explanation(fw):
     assert data["decisive"] == ["R-DA-02", "R-DA-07", "R-DA-08"]
     assert data["set_by"] == ["Cambridge BRC", "Genomics England"]
     assert [(x["custodian"], x["question"]) for x in data["lower_by"]] == [
-        ("Cambridge BRC", "DA1"), ("Cambridge BRC", "DA3"), ("Cambridge BRC", "DA6"),
-        ("Genomics England", "DA1"), ("Genomics England", "DA3"), ("Genomics England", "DA6")]
+        ("Cambridge BRC", "DA1"),
+        ("Cambridge BRC", "DA3"),
+        ("Cambridge BRC", "DA6"),
+        ("Genomics England", "DA1"),
+        ("Genomics England", "DA3"),
+        ("Genomics England", "DA6"),
+    ]
     assert data["lower_by"][0]["label"] == "Identifiability"
     assert data["lower_by"][0]["answer"] == "pseudonymised"
     assert {(r["id"], r["custodian"]) for r in data["rules"]} == {
-        (rid, c) for rid in data["decisive"] for c in ("Cambridge BRC", "Genomics England")}
+        (rid, c) for rid in data["decisive"] for c in ("Cambridge BRC", "Genomics England")
+    }
     r0 = data["rules"][0]
     assert r0["justification"] and r0["sources"] and r0["sentence"]
     # outputs came from a phase-2 rule: no custodian set it
@@ -83,8 +90,9 @@ def test_e2_linked_explanation(fw):
 
 
 def test_tier_dependencies_and_project_only_tiers(fw, doc_factory):
-    res = evaluate(fw, doc_factory({"PR1": "commercial_rd", "PR8": True},
-                                   [("Stats", {"DA1": "aggregate_only", "DA9": "trivial"})]))
+    res = evaluate(
+        fw, doc_factory({"PR1": "commercial_rd", "PR8": True}, [("Stats", {"DA1": "aggregate_only", "DA9": "trivial"})])
+    )
     proj = res["explanation"]["projects"]
     assert proj["decisive"] == ["R-PR-04"] and proj["set_by"] == []
     assert proj["depends_on_tiers"] == ["data"]

@@ -43,15 +43,23 @@ def test_real_framework_loads(fw):
     assert (fw.id, fw.version) == ("five-safes", "1")
     assert len(fw.questions) == 35 and len(fw.rules) == 44
     assert [q.id for q in fw.questions_for("custodian")] == [
-        "PR3", "DA1", "DA2", "DA3", "DA4", "DA5", "DA6", "DA7", "DA8", "DA9"]
+        "PR3",
+        "DA1",
+        "DA2",
+        "DA3",
+        "DA4",
+        "DA5",
+        "DA6",
+        "DA7",
+        "DA8",
+        "DA9",
+    ]
     assert [q.id for q in fw.section("people")] == [f"PE{i}" for i in range(1, 8)]
     assert all(r.sentence for r in fw.rules)
     assert fw.question("DA7").required is False and fw.question("DA7").show_if
-    assert fw.question("PE1").options[0] == ("accredited_safe_researcher",
-                                             "accredited Safe Researcher")
+    assert fw.question("PE1").options[0] == ("accredited_safe_researcher", "accredited Safe Researcher")
     assert fw.question("SE6").option_values == ("no", "reviewed", "unrestricted")
-    assert set(fw.sources) >= {"T1", "T2", "D2", "U1", "O1", "A1", "N1", "S1", "R1", "C1",
-                               "C2", "I1", "I2", "P1"}
+    assert set(fw.sources) >= {"T1", "T2", "D2", "U1", "O1", "A1", "N1", "S1", "R1", "C1", "C2", "I1", "I2", "P1"}
 
 
 def test_texts_and_dir_give_same_hash(fw, framework_texts):
@@ -64,6 +72,7 @@ def test_texts_and_dir_give_same_hash(fw, framework_texts):
 
 def test_sha256_definition(fw, framework_texts):
     import hashlib
+
     h = hashlib.sha256()
     for name in sorted(framework_texts):
         h.update(name.encode() + b"\0" + framework_texts[name].encode() + b"\0")
@@ -71,33 +80,39 @@ def test_sha256_definition(fw, framework_texts):
 
 
 def test_unknown_question(tmp_path, framework_texts):
-    t = mutate(framework_texts, "rules.yaml",
-               lambda d: rule(d, "R-DA-01").update(when={"eq": ["DA99", "identifiable"]}))
+    t = mutate(
+        framework_texts, "rules.yaml", lambda d: rule(d, "R-DA-01").update(when={"eq": ["DA99", "identifiable"]})
+    )
     assert load_bad(tmp_path, t) == 'rules.yaml: rule R-DA-01: unknown question "DA99"'
 
 
 def test_unknown_option(tmp_path, framework_texts):
-    t = mutate(framework_texts, "rules.yaml",
-               lambda d: rule(d, "R-DA-12").update(when={"eq": ["DA9", "medium"]}))
+    t = mutate(framework_texts, "rules.yaml", lambda d: rule(d, "R-DA-12").update(when={"eq": ["DA9", "medium"]}))
     msg = load_bad(tmp_path, t)
     assert msg.startswith("rules.yaml: rule R-DA-12: ") and 'unknown option "medium"' in msg
 
 
 def test_unknown_option_in_named_set(tmp_path, framework_texts):
-    t = mutate(framework_texts, "rules.yaml", lambda d: rule(d, "R-DA-08").update(
-        when={"count_in": {"question": "DA3", "set": "HIGH_QI", "at_least": 2}}))
+    t = mutate(
+        framework_texts,
+        "rules.yaml",
+        lambda d: rule(d, "R-DA-08").update(when={"count_in": {"question": "DA3", "set": "HIGH_QI", "at_least": 2}}),
+    )
     msg = load_bad(tmp_path, t)
     assert msg.startswith("rules.yaml: rule R-DA-08: ") and "unknown option" in msg
 
 
-@pytest.mark.parametrize("when, needle", [
-    ({"gt": ["PR6", "twelve"]}, "wrong value type"),
-    ({"eq": ["PR6", True]}, "wrong value type"),
-    ({"eq": ["DA5", "yes"]}, "wrong value type"),
-    ({"contains": ["PE1", "none"]}, "contains needs a multi question"),
-    ({"eq": ["DA3", "health"]}, "cannot be used on multi question DA3"),
-    ({"lt": ["DA1", 3]}, "lt needs an int question"),
-])
+@pytest.mark.parametrize(
+    "when, needle",
+    [
+        ({"gt": ["PR6", "twelve"]}, "wrong value type"),
+        ({"eq": ["PR6", True]}, "wrong value type"),
+        ({"eq": ["DA5", "yes"]}, "wrong value type"),
+        ({"contains": ["PE1", "none"]}, "contains needs a multi question"),
+        ({"eq": ["DA3", "health"]}, "cannot be used on multi question DA3"),
+        ({"lt": ["DA1", 3]}, "lt needs an int question"),
+    ],
+)
 def test_wrong_type(tmp_path, framework_texts, when, needle):
     t = mutate(framework_texts, "rules.yaml", lambda d: rule(d, "R-DA-01").update(when=when))
     msg = load_bad(tmp_path, t)
@@ -105,20 +120,19 @@ def test_wrong_type(tmp_path, framework_texts, when, needle):
 
 
 def test_unknown_operator(tmp_path, framework_texts):
-    t = mutate(framework_texts, "rules.yaml",
-               lambda d: rule(d, "R-DA-06").update(when={"equals": ["DA5", True]}))
+    t = mutate(framework_texts, "rules.yaml", lambda d: rule(d, "R-DA-06").update(when={"equals": ["DA5", True]}))
     assert load_bad(tmp_path, t) == 'rules.yaml: rule R-DA-06: unknown operator "equals"'
 
 
 def test_unknown_effect(tmp_path, framework_texts):
-    t = mutate(framework_texts, "rules.yaml",
-               lambda d: rule(d, "R-DA-06").update(effects=["escalate"]))
+    t = mutate(framework_texts, "rules.yaml", lambda d: rule(d, "R-DA-06").update(effects=["escalate"]))
     assert load_bad(tmp_path, t) == 'rules.yaml: rule R-DA-06: unknown effect "escalate"'
 
 
 def test_unknown_safe_in_effect(tmp_path, framework_texts):
-    t = mutate(framework_texts, "rules.yaml",
-               lambda d: rule(d, "R-DA-06").update(effects=[{"raise": "dataz", "to": 4}]))
+    t = mutate(
+        framework_texts, "rules.yaml", lambda d: rule(d, "R-DA-06").update(effects=[{"raise": "dataz", "to": 4}])
+    )
     assert load_bad(tmp_path, t) == 'rules.yaml: rule R-DA-06: unknown safe "dataz"'
 
 
@@ -128,22 +142,28 @@ def test_duplicate_rule_id(tmp_path, framework_texts):
 
 
 def test_duplicate_question_id(tmp_path, framework_texts):
-    t = mutate(framework_texts, "questions.yaml",
-               lambda d: d["questions"][1].update(id="PE1"))
+    t = mutate(framework_texts, "questions.yaml", lambda d: d["questions"][1].update(id="PE1"))
     assert load_bad(tmp_path, t) == "questions.yaml: question PE1: duplicate question id"
 
 
 def test_tier_condition_in_phase_1(tmp_path, framework_texts):
-    t = mutate(framework_texts, "rules.yaml", lambda d: rule(d, "R-DA-01").update(
-        when={"all": [{"eq": ["DA1", "identifiable"]},
-                      {"tier": {"safe": "data", "at_least": 2}}]}))
+    t = mutate(
+        framework_texts,
+        "rules.yaml",
+        lambda d: rule(d, "R-DA-01").update(
+            when={"all": [{"eq": ["DA1", "identifiable"]}, {"tier": {"safe": "data", "at_least": 2}}]}
+        ),
+    )
     msg = load_bad(tmp_path, t)
     assert msg == "rules.yaml: rule R-DA-01: tier conditions are only allowed in phase-3 rules"
 
 
 def test_negated_tier_condition(tmp_path, framework_texts):
-    t = mutate(framework_texts, "rules.yaml", lambda d: rule(d, "R-PE-04").update(
-        when={"not": {"tier": {"safe": "overall", "at_least": 2}}}))
+    t = mutate(
+        framework_texts,
+        "rules.yaml",
+        lambda d: rule(d, "R-PE-04").update(when={"not": {"tier": {"safe": "overall", "at_least": 2}}}),
+    )
     assert "may not be negated" in load_bad(tmp_path, t)
 
 
@@ -156,42 +176,38 @@ def test_bad_yaml(tmp_path, framework_texts):
 
 def test_missing_required_key(tmp_path, framework_texts):
     t = mutate(framework_texts, "rules.yaml", lambda d: rule(d, "R-DA-03").pop("justification"))
-    assert load_bad(tmp_path, t) == 'rules.yaml: rule R-DA-03: missing required key ' \
-                                    '"justification"'
+    assert load_bad(tmp_path, t) == 'rules.yaml: rule R-DA-03: missing required key "justification"'
     t = mutate(framework_texts, "questions.yaml", lambda d: question(d, "DA2").pop("label"))
     assert load_bad(tmp_path, t) == 'questions.yaml: question DA2: missing required key "label"'
 
 
 def test_unknown_source(tmp_path, framework_texts):
-    t = mutate(framework_texts, "rules.yaml",
-               lambda d: rule(d, "R-DA-03").update(sources=["T1", "Z9"]))
+    t = mutate(framework_texts, "rules.yaml", lambda d: rule(d, "R-DA-03").update(sources=["T1", "Z9"]))
     assert load_bad(tmp_path, t) == 'rules.yaml: rule R-DA-03: unknown source "Z9"'
 
 
 def test_custodian_question_in_project_rule(tmp_path, framework_texts):
-    t = mutate(framework_texts, "rules.yaml",
-               lambda d: rule(d, "R-PR-05").update(when={"eq": ["DA1", "identifiable"]}))
+    t = mutate(framework_texts, "rules.yaml", lambda d: rule(d, "R-PR-05").update(when={"eq": ["DA1", "identifiable"]}))
     msg = load_bad(tmp_path, t)
     assert msg.startswith("rules.yaml: rule R-PR-05: ") and "custodian-scope" in msg
 
 
 def test_question_problems(tmp_path, framework_texts):
-    t = mutate(framework_texts, "questions.yaml",
-               lambda d: question(d, "PE1").update(unknown_as="nobody"))
-    assert load_bad(tmp_path, t) == 'questions.yaml: question PE1: unknown_as: unknown option ' \
-                                    '"nobody"'
-    t = mutate(framework_texts, "questions.yaml",
-               lambda d: question(d, "PE1").update(safe="peoplez"))
+    t = mutate(framework_texts, "questions.yaml", lambda d: question(d, "PE1").update(unknown_as="nobody"))
+    assert load_bad(tmp_path, t) == 'questions.yaml: question PE1: unknown_as: unknown option "nobody"'
+    t = mutate(framework_texts, "questions.yaml", lambda d: question(d, "PE1").update(safe="peoplez"))
     assert load_bad(tmp_path, t) == 'questions.yaml: question PE1: unknown safe "peoplez"'
-    t = mutate(framework_texts, "questions.yaml",
-               lambda d: question(d, "DA7").update(show_if={"in": ["DA1", ["maybe"]]}))
+    t = mutate(
+        framework_texts, "questions.yaml", lambda d: question(d, "DA7").update(show_if={"in": ["DA1", ["maybe"]]})
+    )
     msg = load_bad(tmp_path, t)
     assert msg.startswith("questions.yaml: question DA7: show_if: ") and "maybe" in msg
 
 
 def test_definition_problem(tmp_path, framework_texts):
-    t = mutate(framework_texts, "framework.yaml",
-               lambda d: d["definitions"]["linked"].update(when={"eq": ["PR7", "sideways"]}))
+    t = mutate(
+        framework_texts, "framework.yaml", lambda d: d["definitions"]["linked"].update(when={"eq": ["PR7", "sideways"]})
+    )
     msg = load_bad(tmp_path, t)
     assert msg.startswith("framework.yaml: definition linked: ") and "sideways" in msg
 
@@ -207,10 +223,10 @@ def test_missing_file_and_unexpected_file(framework_texts):
 
 
 def test_error_parts(tmp_path, framework_texts):
-    t = mutate(framework_texts, "rules.yaml",
-               lambda d: rule(d, "R-DA-01").update(when={"eq": ["DA99", "identifiable"]}))
+    t = mutate(
+        framework_texts, "rules.yaml", lambda d: rule(d, "R-DA-01").update(when={"eq": ["DA99", "identifiable"]})
+    )
     with pytest.raises(FrameworkError) as info:
         load_framework_texts(t)
     err = info.value
-    assert (err.file, err.item, err.problem) == ("rules.yaml", "rule R-DA-01",
-                                                 'unknown question "DA99"')
+    assert (err.file, err.item, err.problem) == ("rules.yaml", "rule R-DA-01", 'unknown question "DA99"')

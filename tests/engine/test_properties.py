@@ -10,10 +10,13 @@ from hypothesis import strategies as st
 
 from assessments.engine import canonical_json, evaluate, load_framework_dir, validate_document
 
-FW = load_framework_dir(Path(__file__).resolve().parents[2]
-                        / "fixtures" / "frameworks" / "five-safes" / "v1")
-SETTINGS = settings(max_examples=200, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FW = load_framework_dir(Path(__file__).resolve().parents[2] / "fixtures" / "frameworks" / "five-safes" / "v1")
+SETTINGS = settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 SAFES = FW.safes
 
 
@@ -25,8 +28,7 @@ def answer_strategy(q):
     if q.type in ("enum", "bool"):
         return st.sampled_from(known + ["unknown"])
     others = [o for o in known if o != "none"]
-    subsets = st.lists(st.sampled_from(others), min_size=1, max_size=len(others),
-                       unique=True)
+    subsets = st.lists(st.sampled_from(others), min_size=1, max_size=len(others), unique=True)
     choices = [subsets, st.just("unknown")]
     if "none" in known:
         choices.append(st.just(["none"]))
@@ -48,9 +50,11 @@ project_answers = answers_strategy("project")
 @st.composite
 def documents(draw, min_custodians=1, max_custodians=4):
     n = draw(st.integers(min_custodians, max_custodians))
-    return {"title": "generated", "answers": draw(project_answers),
-            "custodians": [{"name": f"Custodian {i}", "answers": draw(custodian_answers)}
-                           for i in range(n)]}
+    return {
+        "title": "generated",
+        "answers": draw(project_answers),
+        "custodians": [{"name": f"Custodian {i}", "answers": draw(custodian_answers)} for i in range(n)],
+    }
 
 
 def tiers(doc):
@@ -68,7 +72,7 @@ def riskier_values(q, v):
         return []
     if q.type in ("enum", "bool"):
         i = q.option_values.index(v)
-        return list(q.option_values[i + 1:])
+        return list(q.option_values[i + 1 :])
     if q.type == "multi":
         cur = [] if v == ["none"] else list(v)
         return [cur + [o] for o in q.option_values if o != "none" and o not in cur]
@@ -129,8 +133,7 @@ def test_unknown_never_lower_than_a_known_answer(doc, data):
     assume(not federated_exception(q, answers[qid], "unknown"))
     known = tiers(doc)
     doc2 = copy.deepcopy(doc)
-    (doc2["answers"] if where == "project" else doc2["custodians"][where]["answers"])[qid] = \
-        "unknown"
+    (doc2["answers"] if where == "project" else doc2["custodians"][where]["answers"])[qid] = "unknown"
     assert not_lower(tiers(doc2), known)
 
 
@@ -154,10 +157,13 @@ def test_deterministic_and_key_order_irrelevant(doc, rnd):
         rnd.shuffle(items)
         return dict(items)
 
-    doc2 = shuffled({"title": doc["title"], "answers": shuffled(doc["answers"]),
-                     "custodians": [shuffled({"name": c["name"],
-                                              "answers": shuffled(c["answers"])})
-                                    for c in doc["custodians"]]})
+    doc2 = shuffled(
+        {
+            "title": doc["title"],
+            "answers": shuffled(doc["answers"]),
+            "custodians": [shuffled({"name": c["name"], "answers": shuffled(c["answers"])}) for c in doc["custodians"]],
+        }
+    )
     assert canonical_json(evaluate(FW, doc2)) == first
 
 

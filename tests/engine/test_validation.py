@@ -15,8 +15,7 @@ def test_valid_baseline(fw, doc_factory):
     assert validate_document(fw, doc_factory()) == []
 
 
-@pytest.mark.parametrize("doc, kind", [([], "a list"), ("x", "a string"), (None, "null"),
-                                       (5, "int")])
+@pytest.mark.parametrize("doc, kind", [([], "a list"), ("x", "a string"), (None, "null"), (5, "int")])
 def test_not_an_object(fw, doc, kind):
     (p,) = validate_document(fw, doc)
     assert p.custodian is None and p.question is None
@@ -25,8 +24,7 @@ def test_not_an_object(fw, doc, kind):
 
 def test_missing_answer(fw, doc_factory):
     assert problems(fw, doc_factory({"PE4": None})) == [(None, "PE4", "missing answer")]
-    assert problems(fw, doc_factory({}, [("A", {"DA1": None})])) == [("A", "DA1",
-                                                                       "missing answer")]
+    assert problems(fw, doc_factory({}, [("A", {"DA1": None})])) == [("A", "DA1", "missing answer")]
 
 
 def test_da7_is_optional(fw, doc_factory):
@@ -37,15 +35,15 @@ def test_da7_is_optional(fw, doc_factory):
 
 def test_unknown_question(fw, doc_factory):
     assert problems(fw, doc_factory({"XX1": 3})) == [(None, "XX1", "unknown question")]
-    assert problems(fw, doc_factory({}, [("A", {"DA99": 1})])) == [("A", "DA99",
-                                                                     "unknown question")]
+    assert problems(fw, doc_factory({}, [("A", {"DA99": 1})])) == [("A", "DA99", "unknown question")]
 
 
 def test_option_not_allowed(fw, doc_factory):
     (p,) = validate_document(fw, doc_factory({"PE1": "phd"}))
     assert (p.custodian, p.question) == (None, "PE1")
-    assert p.message == ('"phd" is not an option; allowed: accredited_safe_researcher, '
-                         'institutional_dp_training, none or "unknown"')
+    assert p.message == (
+        '"phd" is not an option; allowed: accredited_safe_researcher, institutional_dp_training, none or "unknown"'
+    )
     assert str(p).startswith('project: PE1: "phd" is not an option')
     (p,) = validate_document(fw, doc_factory({}, [("A", {"DA3": ["health", "gnomes"]})]))
     assert (p.custodian, p.question) == ("A", "DA3") and '"gnomes" is not an option' in p.message
@@ -95,8 +93,9 @@ def test_empty_multi_and_duplicates(fw, doc_factory):
 
 
 def test_unknown_accepted_except_int(fw, doc_factory):
-    doc = doc_factory({"PE1": "unknown", "PE5": "unknown", "OU1": "unknown"},
-                      [("A", {"DA3": "unknown", "DA1": "unknown"})])
+    doc = doc_factory(
+        {"PE1": "unknown", "PE5": "unknown", "OU1": "unknown"}, [("A", {"DA3": "unknown", "DA1": "unknown"})]
+    )
     assert validate_document(fw, doc) == []
     (p,) = validate_document(fw, doc_factory({}, [("A", {"DA8": "unknown"})]))
     assert p.question == "DA8"
@@ -151,16 +150,13 @@ def test_answers_not_object(fw, doc_factory):
 def test_collects_all_problems_and_evaluate_raises(fw, doc_factory):
     doc = doc_factory({"PE4": -1, "PR6": None}, [("A", {"DA3": []}), ("B", {"PR3": "maybe"})])
     got = problems(fw, doc)
-    assert [(c, q) for c, q, _ in got] == [(None, "PE4"), (None, "PR6"), ("A", "DA3"),
-                                           ("B", "PR3")]
+    assert [(c, q) for c, q, _ in got] == [(None, "PE4"), (None, "PR6"), ("A", "DA3"), ("B", "PR3")]
     with pytest.raises(DocumentInvalid) as info:
         evaluate(fw, doc)
-    assert [str(p) for p in info.value.problems] == [str(p) for p in
-                                                     validate_document(fw, doc)]
+    assert [str(p) for p in info.value.problems] == [str(p) for p in validate_document(fw, doc)]
     assert all(isinstance(p, Problem) for p in info.value.problems)
 
 
 def test_hidden_answer_still_type_checked(fw, doc_factory):
-    (p,) = validate_document(fw, doc_factory({}, [("A", {"DA1": "identifiable",
-                                                         "DA7": "small"})]))
+    (p,) = validate_document(fw, doc_factory({}, [("A", {"DA1": "identifiable", "DA7": "small"})]))
     assert p.question == "DA7"
