@@ -125,7 +125,7 @@ def test_the_demo_custodians_published_criteria_and_appetites_lead_to_different_
     project = Project.objects.get(title__endswith="(every custodian finished)")
     routes = project.evaluations.get().result["routes"]
     assert routes == {
-        "North Thames GP Records": "panel",
+        "North Thames GP Records": "custodian_review",
         "Met and Pollution Grid Service": "automatic",
         "Census and Education Data Service": "panel",
     }
