@@ -2,6 +2,7 @@ from .accounts import Membership, Organisation, User
 from .audit import AuditAction, AuditChainCheck, AuditChainHead, AuditEvent, AuditExport
 from .criteria import AppetiteVersion, CriteriaVersion
 from .frameworks import FrameworkVersion
+from .impact import ImpactPreview
 from .panels import (
     ConflictDeclaration,
     Decision,
@@ -32,6 +33,7 @@ __all__ = [
     "CustodianAssessment",
     "Evaluation",
     "FrameworkVersion",
+    "ImpactPreview",
     "Membership",
     "Outcome",
     "Organisation",

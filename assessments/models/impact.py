@@ -1,0 +1,53 @@
+"""What publishing a criteria or appetite draft would change: a preview, computed in the background.
+
+Not an audit event and not a record: a preview reads evaluations and changes nothing, so it is
+kept like an export's progress row, for the criteria managers who asked for it.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class ImpactPreview(models.Model):
+    class Kind(models.TextChoices):
+        CRITERIA = "criteria", "Criteria draft"
+        APPETITE = "appetite", "Risk appetite draft"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    organisation = models.ForeignKey("assessments.Organisation", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The draft as it was when the preview was asked for: the draft may change while it runs.
+    draft_data = models.JSONField()
+    draft_updated_at = models.DateTimeField()
+    # Criteria target one framework version; an appetite applies under any (null).
+    framework_version = models.ForeignKey(
+        "assessments.FrameworkVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    # {"counts": {...}, "changes": [{project, title, revision, before, after, ...}], "skipped": [...]}
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.organisation} {self.kind} impact preview {self.pk}"
+
+    @property
+    def percent(self):
+        return 100 if not self.total else min(100, round(100 * self.done / self.total))
+
+    @property
+    def pending(self):
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)

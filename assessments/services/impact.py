@@ -1,0 +1,216 @@
+"""Impact preview: what publishing a criteria or appetite draft would change.
+
+Every project the organisation is a custodian of is re-scored from its latest evaluation's stored
+document, with this custodian's criteria (or appetite) replaced by the draft's, or added; the
+result is compared with the stored one on what decides a project's path only: tiers, overall,
+outcome and every custodian's route. Nothing is written but the preview itself, so there is no
+audit event (a preview is a read, like a page).
+
+Speed: the draft is compiled once and passed to the engine by keyword; other custodians'
+criteria and appetites stay inline in each document and hit the engine's LRU. Evaluations are
+streamed in chunks with only the columns the comparison needs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from .. import engine
+from ..errors import PriamError
+from ..models import AppetiteVersion, CriteriaVersion, FrameworkVersion, ImpactPreview
+from ..selectors.frameworks import engine_framework, framework_default
+from ..selectors.impact import impact_rows, latest_evaluations_of_custodian
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from ..models import User
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 500
+PROGRESS_EVERY = 500
+# A preview lists every changed project; skipped ones (rare: a renamed custodian, a document
+# the engine no longer accepts) are counted in full but listed only up to this many.
+SKIPPED_LISTED = 100
+
+
+def impact_preview_request(*, draft: CriteriaVersion | AppetiteVersion, actor: User) -> ImpactPreview:
+    """Queue a preview of the organisation's draft (on commit); refuses a draft with problems."""
+    if not draft.is_draft:
+        raise PriamError("Only a draft can be previewed: a published version is already in force.")
+    if isinstance(draft, CriteriaVersion):
+        if draft.data is None:
+            raise PriamError("The draft has problems: fix them before previewing its impact.")
+        kind, framework_version = ImpactPreview.Kind.CRITERIA, draft.framework_version
+    else:
+        if engine.appetite_problems(engine_framework(framework_default()), draft.data):
+            raise PriamError("The draft has problems: fix them before previewing its impact.")
+        kind, framework_version = ImpactPreview.Kind.APPETITE, None
+    preview = ImpactPreview.objects.create(
+        organisation=draft.organisation,
+        kind=kind,
+        draft_data=draft.data,
+        draft_updated_at=draft.updated_at,
+        framework_version=framework_version,
+        requested_by=actor,
+    )
+    transaction.on_commit(lambda: impact_preview_task.delay(preview.pk))
+    return preview
+
+
+def impact_preview_run(*, preview_id: int) -> ImpactPreview:
+    """Re-score, compare and store the result. A done preview is left alone (a redelivered task)."""
+    with transaction.atomic():
+        preview = ImpactPreview.objects.select_for_update().select_related("organisation").get(pk=preview_id)
+        if preview.status == ImpactPreview.Status.DONE:
+            return preview
+        preview.status = ImpactPreview.Status.RUNNING
+        preview.total = latest_evaluations_of_custodian(preview.organisation, preview.framework_version).count()
+        preview.done = 0
+        preview.error = ""
+        preview.save(update_fields=["status", "total", "done", "error"])
+
+    def progress(done: int) -> None:
+        ImpactPreview.objects.filter(pk=preview_id).update(done=done)
+
+    try:
+        result = impact_compare(preview=preview, progress=progress)
+    except Exception as exc:
+        log.exception("Impact preview %s failed", preview_id)
+        ImpactPreview.objects.filter(pk=preview_id).exclude(status=ImpactPreview.Status.DONE).update(
+            status=ImpactPreview.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        return ImpactPreview.objects.get(pk=preview_id)
+    ImpactPreview.objects.filter(pk=preview_id).update(
+        status=ImpactPreview.Status.DONE,
+        result=result,
+        done=result["counts"]["read"],
+        total=result["counts"]["read"],
+        finished_at=timezone.now(),
+    )
+    preview.refresh_from_db()
+    return preview
+
+
+def impact_compare(*, preview: ImpactPreview, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """The preview's result: counts, the changed projects with before and after, the skipped ones."""
+    organisation = preview.organisation
+    name = organisation.name
+    draft_for = _DraftCompiler(preview)
+    rows = impact_rows(organisation, preview.framework_version).iterator(chunk_size=CHUNK_ROWS)
+    counts = dict.fromkeys(("read", "rescored", "changed", "tier", "outcome", "route", "skipped"), 0)
+    changes: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    for project_id, title, revision, fv_id, document, overall, outcome, tiers, routes in rows:
+        counts["read"] += 1
+        if progress is not None and counts["read"] % PROGRESS_EVERY == 0:
+            progress(counts["read"])
+        reason = _skip_reason(document, name)
+        if reason is None:
+            framework, draft = draft_for(fv_id)
+            try:
+                after = engine.evaluate(framework, document, **draft)
+            except engine.DocumentInvalid as invalid:
+                reason = f"the stored document no longer evaluates: {invalid}"
+        if reason is not None:
+            counts["skipped"] += 1
+            if len(skipped) < SKIPPED_LISTED:
+                skipped.append({"project": project_id, "title": title, "revision": revision, "reason": reason})
+            continue
+        counts["rescored"] += 1
+        before = {"tiers": tiers, "overall": overall, "outcome": outcome, "routes": routes}
+        change = _difference(before, after, document, name)
+        if change is None:
+            continue
+        counts["changed"] += 1
+        for key in ("tier", "outcome", "route"):
+            counts[key] += bool(change[key])
+        changes.append({"project": project_id, "title": title, "revision": revision, **change})
+    if preview.framework_version is not None:
+        counts["other_framework"] = (
+            latest_evaluations_of_custodian(organisation).exclude(framework_version=preview.framework_version).count()
+        )
+    return {"counts": counts, "changes": changes, "skipped": skipped}
+
+
+class _DraftCompiler:
+    """The draft, compiled once per framework version a project was evaluated under (criteria
+    target exactly one; an appetite is checked against each), as ``evaluate``'s keyword."""
+
+    def __init__(self, preview: ImpactPreview) -> None:
+        self.preview = preview
+        self.keyword = "criteria" if preview.kind == ImpactPreview.Kind.CRITERIA else "appetites"
+        self.compiled: dict[int, tuple[engine.Framework, dict[str, Any]]] = {}
+
+    def __call__(self, fv_id: int) -> tuple[engine.Framework, dict[str, Any]]:
+        found = self.compiled.get(fv_id)
+        if found is None:
+            framework = engine_framework(FrameworkVersion.objects.get(pk=fv_id))
+            compile_ = engine.compile_criteria if self.keyword == "criteria" else engine.compile_appetite
+            draft = compile_(framework, self.preview.draft_data)
+            found = self.compiled[fv_id] = (framework, {self.keyword: {self.preview.organisation.name: draft}})
+        return found
+
+
+def _skip_reason(document: Any, name: str) -> str | None:
+    custodians = document.get("custodians") if isinstance(document, dict) else None
+    if not isinstance(custodians, list) or not any(isinstance(c, dict) and c.get("name") == name for c in custodians):
+        return f"{name} is not a custodian in the evaluated document (renamed, or added since)"
+    return None
+
+
+def _difference(
+    before: dict[str, Any], result: dict[str, Any], document: dict[str, Any], name: str
+) -> dict[str, Any] | None:
+    """What changed between the stored result and the draft's, or None."""
+    names = [c["name"] for c in document["custodians"]]
+    before_routes = before["routes"] or _default_routes(names, before["tiers"], before["outcome"])
+    after = {
+        "tiers": result["tiers"],
+        "overall": result["overall"],
+        "outcome": result["outcome"],
+        "routes": result.get("routes") or _default_routes(names, result["tiers"], result["outcome"]),
+    }
+    tier = before["tiers"] != after["tiers"] or before["overall"] != after["overall"]
+    outcome = before["outcome"] != after["outcome"]
+    routes = [
+        {"custodian": n, "before": before_routes.get(n), "after": after["routes"].get(n)}
+        for n in names
+        if before_routes.get(n) != after["routes"].get(n)
+    ]
+    if not (tier or outcome or routes):
+        return None
+    return {
+        "tier": tier,
+        "outcome": outcome,
+        "route": bool(routes),
+        "before": {**before, "routes": before_routes},
+        "after": after,
+        "routes_changed": routes,
+        "draft_fired": _draft_fired(result.get("fired_details", ()), name),
+    }
+
+
+def _default_routes(names: Iterable[str], tiers: dict[str, int], outcome: str) -> dict[str, str]:
+    """A result without routes had no custodian with criteria or an appetite: every custodian's
+    route is the default appetite's, so compare with that."""
+    return {n: engine.route_for(engine.DEFAULT_APPETITE, tiers, outcome).route for n in names}
+
+
+def _draft_fired(details: Iterable[dict[str, Any]], name: str) -> list[str]:
+    """The draft's own rules that fired (criteria entries attributed to this custodian)."""
+    return sorted({d["rule"] for d in details if d.get("custodian") == name and "criteria" in d})
+
+
+# Next to its service, as record_pdf_task is; assessments/tasks.py imports it for discovery.
+@shared_task(name="assessments.tasks.impact_preview_task", acks_late=True, reject_on_worker_lost=True)
+def impact_preview_task(preview_id: int) -> dict[str, Any]:
+    """Run an impact preview (impact_preview_run)."""
+    preview = impact_preview_run(preview_id=preview_id)
+    return {"preview": preview.pk, "status": preview.status}

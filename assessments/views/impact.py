@@ -1,0 +1,119 @@
+"""Impact preview pages: a criteria manager re-scores the organisation's projects under its draft
+criteria or appetite before publishing, and reads which projects would change. Only the
+organisation's criteria managers run and read previews; everyone else gets 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from ..errors import PriamError
+from ..models import ImpactPreview
+from ..risk_profile import ROUTE_LABELS
+from ..selectors.criteria import appetite_draft, criteria_draft
+from ..selectors.frameworks import engine_framework, framework_default
+from ..selectors.impact import impact_preview_get, impact_previews_recent
+from ..services.impact import impact_preview_request
+from ..templatetags.priam import outcome_label
+from .criteria import managed_organisation_for
+
+CHANGES_PER_PAGE = 100
+DRAFTS = {
+    ImpactPreview.Kind.CRITERIA: (criteria_draft, "criteria_edit", "criteria"),
+    ImpactPreview.Kind.APPETITE: (appetite_draft, "appetite_edit", "appetite"),
+}
+
+
+@login_required
+def criteria_impact(request, slug):
+    return _start(request, slug, ImpactPreview.Kind.CRITERIA)
+
+
+@login_required
+def appetite_impact(request, slug):
+    return _start(request, slug, ImpactPreview.Kind.APPETITE)
+
+
+def _start(request, slug, kind):
+    """GET: what a preview does, and the recent ones; POST: queue one and go to its page."""
+    organisation = managed_organisation_for(request.user, slug)
+    get_draft, edit_url, tab = DRAFTS[kind]
+    draft = get_draft(organisation)
+    if request.method == "POST":
+        if draft is None:
+            messages.error(request, "There is no draft to preview: write one first.")
+            return redirect(edit_url, slug=organisation.slug)
+        try:
+            preview = impact_preview_request(draft=draft, actor=request.user)
+        except PriamError as error:
+            messages.error(request, str(error))
+            return redirect(edit_url, slug=organisation.slug)
+        return redirect("impact_preview", slug=organisation.slug, preview_id=preview.pk)
+    return render(
+        request,
+        "criteria/impact_start.html",
+        {
+            "organisation": organisation,
+            "kind": kind,
+            "kind_label": ImpactPreview.Kind(kind).label,
+            "tab": tab,
+            "draft": draft,
+            "edit_url": edit_url,
+            "previews": impact_previews_recent(organisation, kind),
+        },
+    )
+
+
+@login_required
+def impact_preview(request, slug, preview_id):
+    organisation = managed_organisation_for(request.user, slug)
+    preview = impact_preview_get(organisation, preview_id)
+    if preview is None:
+        raise Http404("No such impact preview.")
+    get_draft, edit_url, tab = DRAFTS[preview.kind]
+    context = {
+        "organisation": organisation,
+        "preview": preview,
+        "tab": tab,
+        "edit_url": edit_url,
+        "start_url": "criteria_impact" if preview.kind == ImpactPreview.Kind.CRITERIA else "appetite_impact",
+    }
+    if preview.status == ImpactPreview.Status.DONE:
+        draft = get_draft(organisation)
+        framework = engine_framework(preview.framework_version or framework_default())
+        page = Paginator(preview.result["changes"], CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+        context.update(
+            counts=preview.result["counts"],
+            page=page,
+            rows=[_change_row(change, framework) for change in page],
+            skipped=preview.result["skipped"],
+            draft_changed=draft is None or draft.updated_at != preview.draft_updated_at,
+        )
+    return render(request, "criteria/impact_status.html", context)
+
+
+def _change_row(change, framework):
+    """One changed project as the page reads it: only what changed, before and after, in words."""
+    before, after = change["before"], change["after"]
+    tiers = [
+        {"label": framework.safe_labels.get(safe, safe), "before": before["tiers"].get(safe), "after": tier}
+        for safe, tier in after["tiers"].items()
+        if before["tiers"].get(safe) != tier
+    ]
+    return {
+        **change,
+        "tiers_changed": tiers,
+        "overall_before": before["overall"],
+        "overall_after": after["overall"],
+        "outcome_before": outcome_label(before["outcome"], framework),
+        "outcome_after": outcome_label(after["outcome"], framework),
+        "routes": [
+            {
+                "custodian": r["custodian"],
+                "before": ROUTE_LABELS.get(r["before"], r["before"]),
+                "after": ROUTE_LABELS.get(r["after"], r["after"]),
+            }
+            for r in change["routes_changed"]
+        ],
+    }
