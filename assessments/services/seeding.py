@@ -82,6 +82,11 @@ def project_from_document(
                     actor=member,
                     answers={q.id: custodian["answers"].get(q.id) for q in questions},
                 )
+    # Everyone answers before anyone confirms, as people usually do: otherwise each earlier
+    # confirmation would show the later custodians' answers as "changed since you confirmed".
+    for custodian in document["custodians"]:
+        assessment = assessments[organisations[custodian["name"]].pk]
+        member = organisations[custodian["name"]].members.first() or coordinator
         if custodian["name"] in submit:
             assessment_submit(assessment=assessment, actor=member)
         if custodian["name"] in confirm:
