@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from .. import limits
+from ..forms.signoffs import OUTCOMES
 from ..models import (
     AppetiteVersion,
     AuditAction,
@@ -11,9 +12,11 @@ from ..models import (
     FrameworkVersion,
     Organisation,
     Project,
+    SignOff,
 )
 from ..pdf.verify import MAX_UPLOAD_TEXT
 from ..services.projects import DETAIL_FIELDS
+from ..services.signoffs import signoff_etag
 
 
 class FrameworkSerializer(serializers.ModelSerializer):
@@ -230,3 +233,116 @@ class AppetiteVersionSerializer(AppetiteVersionSummarySerializer):
     def get_description(self, version) -> str | None:
         # Worded by the view, which knows the framework the wording depends on.
         return self.context.get("description")
+
+
+class SignOffSerializer(serializers.ModelSerializer):
+    """One custodian's sign-off of one evaluated revision; the context may carry the evaluation's
+    criteria refs by custodian name ("criteria"), else they are read from the sign-off's evaluation."""
+
+    project = serializers.IntegerField(source="project_id")
+    custodian = serializers.CharField(source="organisation.name")
+    organisation = serializers.CharField(source="organisation.slug", help_text="The custodian's slug.")
+    # Plain text in the schema, as for the criteria versions: "status" enums collide by name.
+    route = serializers.CharField(help_text="automatic, custodian_review, panel or decline.")
+    route_label = serializers.CharField(source="get_route_display")
+    route_reason = serializers.SerializerMethodField(help_text="Why the custodian's appetite gives this route.")
+    status = serializers.CharField(help_text="pending, approved, approved_with_conditions or declined.")
+    status_label = serializers.CharField(source="get_status_display")
+    signed_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True)
+    signed_at = serializers.DateTimeField(source="decided_at", allow_null=True)
+    conditions = serializers.ListField(
+        child=serializers.DictField(), help_text='[{"text": …, "blocking": false}] (approvals with conditions).'
+    )
+    by_panel = serializers.SerializerMethodField(help_text="Whether the approval panel signed for this custodian.")
+    appetite = serializers.SerializerMethodField(
+        help_text='The appetite version that gave the route: {"sha256", "default", …}; {"default": true} without one.'
+    )
+    criteria = serializers.SerializerMethodField(
+        help_text='The custodian\'s criteria applied: {"custodian", "id", "version", "sha256"}, or null.'
+    )
+    etag = serializers.SerializerMethodField(help_text="Send it as If-Match to sign off.")
+
+    class Meta:
+        model = SignOff
+        fields = [
+            "id",
+            "project",
+            "revision",
+            "custodian",
+            "organisation",
+            "route",
+            "route_label",
+            "route_reason",
+            "status",
+            "status_label",
+            "signed_by",
+            "signed_at",
+            "reason",
+            "conditions",
+            "by_panel",
+            "appetite",
+            "criteria",
+            "etag",
+        ]
+
+    def get_route_reason(self, sign_off) -> str:
+        return sign_off.route_reason.get("text", "")
+
+    def get_by_panel(self, sign_off) -> bool:
+        return sign_off.decision_id is not None
+
+    def get_appetite(self, sign_off) -> dict:
+        return sign_off.route_reason.get("appetite") or {"default": True}
+
+    def get_criteria(self, sign_off) -> dict | None:
+        criteria = self.context.get("criteria")
+        if criteria is None:
+            criteria = {c["custodian"]: c for c in sign_off.evaluation.result.get("criteria", [])}
+        return criteria.get(sign_off.organisation.name)
+
+    def get_etag(self, sign_off) -> str:
+        return signoff_etag(sign_off)
+
+
+class RevisionSignOffsSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    revision = serializers.IntegerField()
+    current = serializers.BooleanField(help_text="Whether this is the project's current revision.")
+    evaluated_at = serializers.DateTimeField(
+        allow_null=True, help_text="Null while the revision waits for its custodians: no sign-offs yet."
+    )
+    sign_offs = SignOffSerializer(many=True)
+
+
+class SignOffDecideSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=OUTCOMES)
+    reason = serializers.CharField(
+        max_length=limits.LONG_TEXT,
+        error_messages={"max_length": limits.too_long("Reason", limits.LONG_TEXT)},
+        help_text="Shown to the coordinator, the other custodians and in the decision record.",
+    )
+    conditions = serializers.ListField(
+        child=serializers.CharField(
+            max_length=limits.CONDITION, error_messages={"max_length": limits.too_long("A condition", limits.CONDITION)}
+        ),
+        required=False,
+        default=list,
+        help_text="Only with approve_with_conditions, and then at least one.",
+    )
+
+    def validate(self, data):
+        with_conditions = data["outcome"] == "approve_with_conditions"
+        if with_conditions and not data["conditions"]:
+            raise serializers.ValidationError({"conditions": "An approval with conditions needs at least one."})
+        if not with_conditions and data["conditions"]:
+            raise serializers.ValidationError(
+                {"conditions": "Conditions go with approve_with_conditions: choose it, or send no conditions."}
+            )
+        return data
+
+
+class SignOffDecidedSerializer(serializers.Serializer):
+    sign_off = SignOffSerializer()
+    record = serializers.CharField(
+        allow_null=True, help_text="The decision record's number, when this sign-off issued it (else null)."
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import criteria, views
+from . import criteria, signoffs, views
 
 urlpatterns = [
     path("evaluate/", views.EvaluateView.as_view(), name="api-evaluate"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("projects/<int:pk>/", views.ProjectDetail.as_view(), name="api-project"),
     path("projects/<int:pk>/answers/", views.ProjectAnswers.as_view(), name="api-project-answers"),
     path("projects/<int:pk>/risk-profile/", views.RiskProfile.as_view(), name="api-risk-profile"),
+    path("projects/<int:pk>/sign-offs/", signoffs.ProjectSignOffs.as_view(), name="api-project-sign-offs"),
+    path("sign-offs/<int:pk>/", signoffs.SignOffDetail.as_view(), name="api-sign-off"),
     path("projects/<int:pk>/assessments/<int:aid>/", views.AssessmentDetail.as_view(), name="api-assessment"),
     path(
         "projects/<int:pk>/assessments/<int:aid>/answers/",

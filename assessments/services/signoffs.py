@@ -8,18 +8,21 @@ decision record is issued when every custodian has signed off, or as soon as one
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from .. import limits
-from ..errors import InvalidInput, PriamError
+from .. import engine, limits
+from ..errors import InvalidInput, PreconditionFailed, PriamError
 from ..models import AuditAction, Project, SignOff, Vote
 from .audit import audit_record
 from .records import record_issue
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from django.http import HttpRequest
 
     from ..models import CustodianAssessment, Decision, DecisionRecord, Evaluation, PanelReview, User
@@ -82,6 +85,21 @@ def signoffs_open(*, project: Project, evaluation: Evaluation, assessments: list
     signoffs_settle(project=project, evaluation=evaluation)
 
 
+def signoff_etag(sign_off: SignOff) -> str:
+    """A validator for one sign-off's own state (a new revision leaves it as it was: that is a 409)."""
+    state = {
+        "id": sign_off.pk,
+        "revision": sign_off.revision,
+        "route": sign_off.route,
+        "status": sign_off.status,
+        "decided_by": sign_off.decided_by_id,
+        "decided_at": sign_off.decided_at.isoformat() if sign_off.decided_at else None,
+        "reason": sign_off.reason,
+        "conditions": sign_off.conditions,
+    }
+    return '"' + hashlib.sha256(engine.canonical_json(state).encode("utf-8")).hexdigest()[:32] + '"'
+
+
 def signoff_decide(
     *,
     sign_off: SignOff,
@@ -89,10 +107,12 @@ def signoff_decide(
     outcome: str,
     reason: str,
     conditions: list[str] | None = None,
+    matches_etag: Callable[[str], bool] | None = None,
     request: HttpRequest | None = None,
 ) -> DecisionRecord | None:
     """A custodian's approver approves (with or without conditions) or declines, with a reason.
-    Returns the decision record when this was the last sign-off (or a decline)."""
+    Returns the decision record when this was the last sign-off (or a decline). `matches_etag(etag)`
+    (the API's If-Match) says whether the sign-off is still as the approver read it."""
     conditions = [c.strip() for c in conditions or [] if c.strip()]
     limits.check_model_text(SignOff, reason=reason)
     for text in conditions:
@@ -108,6 +128,10 @@ def signoff_decide(
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=sign_off.project_id)
         sign_off = SignOff.objects.select_for_update().select_related("organisation").get(pk=sign_off.pk)
+        if matches_etag is not None and not matches_etag(signoff_etag(sign_off)):
+            raise PreconditionFailed(
+                "This sign-off changed since you read it (ETag mismatch): read it again before you sign."
+            )
         _check_open(sign_off, project)
         sign_off.status = APPROVER_OUTCOMES[outcome]
         sign_off.decided_by, sign_off.decided_at = approver, timezone.now()

@@ -3,9 +3,10 @@
 import pytest
 from django.test import Client
 
-from assessments.models import User
-from tests.api.test_api import token_for
+from assessments.models import SignOff, User
+from tests.api.test_api import put_json, token_for
 from tests.api.test_criteria_api import publish_gp_versions
+from tests.criteria.test_sign_offs import REVIEW, _project
 
 pytestmark = pytest.mark.django_db
 
@@ -38,15 +39,19 @@ EXPECTED = {
 def test_read_endpoints_by_persona(world, username):
     e1, e2, record = world["e1"], world["e2"], world["record"]
     e1_assessment = e1.assessments.first()
+    e1_sign_off = SignOff.objects.filter(project=e1).first()
     cases = {
         f"/api/v1/projects/{e1.pk}/": "e1",
         f"/api/v1/projects/{e1.pk}/answers/": "e1",
         f"/api/v1/projects/{e1.pk}/risk-profile/": "e1",
         f"/api/v1/projects/{e1.pk}/assessments/{e1_assessment.pk}/": "e1",
+        f"/api/v1/projects/{e1.pk}/sign-offs/": "e1",
+        f"/api/v1/sign-offs/{e1_sign_off.pk}/": "e1",
         f"/api/v1/records/{record.number}/": "e1",
         f"/api/v1/records/{record.number}/pdf/": "e1",
         f"/api/v1/projects/{e2.pk}/": "e2",
         f"/api/v1/projects/{e2.pk}/answers/": "e2",
+        f"/api/v1/projects/{e2.pk}/sign-offs/": "e2",
         "/api/v1/audit-events/": "audit",
     }
     for url, who in cases.items():
@@ -80,6 +85,18 @@ def test_only_members_of_the_custodian_write_its_assessment(world):
         ).status_code
         assert status == (200 if username == member.username else 404), username
     assert User.objects.filter(username=member.username).exists()
+
+
+@pytest.mark.parametrize("username", [*PERSONAS, "gp-records-approver"])
+def test_only_the_custodians_approver_signs_its_sign_off(example_project, username):
+    project = _project(example_project, {"GP records": REVIEW})
+    sign_off = SignOff.objects.get(project=project, organisation__name="GP records")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(username)}")
+    read = client.get(f"/api/v1/sign-offs/{sign_off.pk}/")
+    etag = read["ETag"] if read.status_code == 200 else '"x"'
+    body = {"outcome": "approve", "reason": "Fine."}
+    status = put_json(client, f"/api/v1/sign-offs/{sign_off.pk}/", body, HTTP_IF_MATCH=etag).status_code
+    assert status == (200 if username == "gp-records-approver" else 404), username
 
 
 @pytest.mark.parametrize("username", PERSONAS)
