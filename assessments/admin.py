@@ -28,7 +28,11 @@ def _user_snapshot(user):
         "is_staff": user.is_staff,
         "is_superuser": user.is_superuser,
         "password": user.password,  # masked in the event; only the fact of a change shows
-        "memberships": sorted([m.organisation.slug, m.role] for m in user.memberships.select_related("organisation")),
+        # Duties count as role changes: who may publish criteria or sign off is audited like the role.
+        "memberships": sorted(
+            [m.organisation.slug, m.role, m.manages_criteria, m.approves]
+            for m in user.memberships.select_related("organisation")
+        ),
     }
 
 

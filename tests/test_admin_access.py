@@ -40,3 +40,23 @@ def test_an_administrator_still_reaches_the_admin(login, admin_user):
     response = login(admin_user).get("/admin/")
     assert response.status_code == 200
     assert "Site administration" in response.content.decode()
+
+
+def test_giving_a_member_the_approver_duty_is_audited_as_a_user_change(demo):
+    from django.test import Client
+    from django.urls import reverse
+
+    from assessments.models import AuditEvent, Membership, User
+    from tests.audit.test_actions import _admin_form_data
+
+    client = Client()
+    client.force_login(User.objects.get(username="admin"))
+    census = User.objects.get(username="census")
+    url = reverse("admin:assessments_user_change", args=[census.pk])
+    data = _admin_form_data(client.get(url))
+    data["memberships-0-approves"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert Membership.objects.get(user=census).approves
+    event = AuditEvent.objects.filter(action="user.updated").latest("sequence")
+    assert "memberships" in event.data["changed"]

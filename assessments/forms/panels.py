@@ -39,6 +39,11 @@ class VoteForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    # The chair's page shows the vote form too, which also has a rationale: own ids keep each label on its box.
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "decision_%s")
+        super().__init__(*args, **kwargs)
+
     outcome = forms.ChoiceField(label="Decision", choices=Vote.Choice.choices, widget=forms.RadioSelect)
     rationale = limits.text_field("The panel's rationale", limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 4}))
     dissent = limits.text_field(

@@ -228,9 +228,8 @@ def test_every_data_owner_signs_off_through_the_browser(
     assert "From rule GP-02" in decide.inner_text()
     assert decide.locator('input[name$="-text"]').first.input_value() == GP_CONDITION
     decide.get_by_label("Approve with conditions").check()
-    # By name, not label: the chair's own vote form above has a textarea with the same id
-    # (id_rationale), so "The panel's rationale" labels the vote's textarea, not this one.
-    decide.locator('textarea[name="rationale"]').fill("Acceptable with the custodians' conditions.")
+    # By its label: the decision form's ids are its own, so the label names this box, not the vote's.
+    decide.get_by_label("The panel's rationale").fill("Acceptable with the custodians' conditions.")
     decide.get_by_role("button", name="Continue to confirm the decision").click()
     assert chair.get_by_role("heading", level=1).inner_text() == "Confirm the decision"
     assert GP_CONDITION in chair.locator("main dl").inner_text()

@@ -111,3 +111,13 @@ def test_a_member_who_is_not_the_chair_cannot_issue_through_the_confirmation(rev
     response = confirm_decision(as_user("panel"), review, html)
     assert response.status_code == 400
     assert not DecisionRecord.objects.exists()
+
+
+def test_the_chairs_page_labels_every_field_once_with_the_vote_and_decision_forms_together(review):
+    """Both forms have a rationale: each label must name its own box (WCAG 1.3.1, 4.1.2)."""
+    html = as_user("chair").get(reverse("review_detail", args=[review.pk])).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    assert duplicates == []
+    for target in re.findall(r'<label[^>]*\sfor="([^"]+)"', html):
+        assert target in ids, target
