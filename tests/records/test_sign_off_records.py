@@ -3,7 +3,7 @@
 import subprocess
 
 from assessments.models import User
-from assessments.services.records import record_pdf_make
+from assessments.services.records import record_pdf_html, record_pdf_make
 from assessments.services.verification import record_verify
 from tests.criteria.test_sign_offs import AUTOMATIC, DECLINE_ABOVE_2, NAMES, _project
 
@@ -39,3 +39,19 @@ def test_a_declined_record_names_the_custodian_and_its_appetite(example_project,
     text = " ".join(_pdf_text(bytes(record.pdf.data), tmp_path).split())
     assert "Reject" in text and "Declined" in text and "above tier 2" in text
     assert record_verify(bytes(record.pdf.data)).ok
+
+
+def test_the_record_names_the_criteria_rules_that_fired_and_whose_they_are(example_project, signing_ca, tmp_path):
+    from tests.criteria.test_criteria_services import _assess_with_published_criteria
+
+    manager = User.objects.create_user("gp-manager")
+    project = _assess_with_published_criteria("E2-DA8-1200000", example_project, manager)
+    record = project.records.get()  # GP records' appetite declines tier 4 at once
+    record_pdf_make(record_id=record.pk)
+    record.refresh_from_db()
+    text = " ".join(_pdf_text(bytes(record.pdf.data), tmp_path).split())
+    assert "GP-01 (GP records)" in text
+    # The fired-rules table's columns interleave in extracted text: read the HTML the PDF is made from.
+    assert "GP records (own criteria v1)" in " ".join(record_pdf_html(record).split())
+    criteria = {s["custodian"]: s["criteria"] for s in record.snapshot["sign_offs"]}
+    assert criteria["GP records"]["version"] == "1" and len(criteria["GP records"]["sha256"]) == 64
