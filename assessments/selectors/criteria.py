@@ -133,3 +133,13 @@ def appetite_published(organisation: Organisation, number: int) -> AppetiteVersi
         .select_related("published_by")
         .first()
     )
+
+
+def draft_starting_point(organisation: Organisation) -> CriteriaVersion | None:
+    """The latest published criteria, which a new draft starts from."""
+    return (
+        CriteriaVersion.objects.filter(organisation=organisation, status=CriteriaVersion.Status.PUBLISHED)
+        .select_related("framework_version")
+        .order_by("-number")
+        .first()
+    )

@@ -14,6 +14,7 @@ from ..selectors.criteria import (
     criteria_draft,
     criteria_published,
     criteria_versions,
+    draft_starting_point,
     engine_criteria,
     organisation_by_slug,
 )
@@ -105,7 +106,7 @@ def criteria_edit(request, slug):
     organisation = managed_organisation_for(request.user, slug)
     draft = criteria_draft(organisation)
     if request.method != "POST":
-        return _editor(request, organisation, draft_form(draft))
+        return _editor(request, organisation, draft_form(draft, organisation=organisation))
     form = CriteriaDraftForm(request.POST, framework_versions=framework_versions())
     if form.is_valid():
         try:
@@ -177,12 +178,17 @@ def criteria_publish_view(request, slug):
     )
 
 
-def draft_form(draft, problems=None):
+def draft_form(draft, problems=None, organisation=None):
     """The editor's form: a saved draft as a bound form, so its problems sit beside the rules."""
     if draft is None:
-        return CriteriaDraftForm(
-            framework_versions=framework_versions(), initial={"framework_version": framework_default()}
+        # A new draft starts from the version in force: publishing it must not drop rules by accident.
+        latest = draft_starting_point(organisation)
+        initial = (
+            {"framework_version": latest.framework_version, "text": latest.text}
+            if latest
+            else {"framework_version": framework_default()}
         )
+        return CriteriaDraftForm(framework_versions=framework_versions(), initial=initial)
     form = CriteriaDraftForm(
         {"framework_version": draft.framework_version_id, "text": draft.text, "note": draft.note},
         framework_versions=framework_versions(),

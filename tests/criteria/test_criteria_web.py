@@ -239,3 +239,10 @@ def gp_framework():
 
 def _page(response):
     return unescape(response.content.decode())
+
+
+def test_a_new_draft_starts_from_the_version_in_force_so_publishing_drops_nothing(login, gp, manager):
+    _publish(gp, manager)
+    page = login(manager).get(_urls()["edit"]).content.decode()
+    textarea = page.split('name="text"', 1)[1].split("</textarea>", 1)[0]
+    assert "GP-01" in unescape(textarea) and "Records of a million" in unescape(textarea)
