@@ -170,3 +170,9 @@ def sign_off_for(user, pk):
     if sign_off is None or not can_view_project(user, sign_off.project):
         raise Http404("No such sign-off.")
     return sign_off
+
+
+def can_preview_framework(user):
+    """Preview a new framework version's impact across every project: administrators, who load
+    framework versions; the preview reads every custodian's projects."""
+    return user.is_authenticated and user.is_superuser

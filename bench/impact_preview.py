@@ -1,6 +1,6 @@
 """Impact preview of a criteria draft over 10,000 stored projects.
 
-    .venv/bin/python bench/impact_preview.py [--projects 10000] [--profile]
+    .venv/bin/python bench/impact_preview.py [--projects 10000] [--profile] [--framework]
 
 Embedded mode in a throwaway data folder (SQLite, eager Celery). It stores N projects that
 "GP records" takes part in, from the worked examples (E2 as it is; E1 with GP records added as a
@@ -11,6 +11,12 @@ second revision for one project in five. Then it times the preview service: the 
 task runs at once (eager), re-scores every selected project under a draft GP-01
 (DA8 >= 1,000,000 raises data to 4) and compares tiers, outcome and routes.
 Target: 10,000 projects under 20 s on this 2-core machine.
+
+--framework: the administrators' preview of a new framework version instead. The stored
+documents also answer DA7 (k) where it applies, GP records' criteria name five-safes@1 (as
+published criteria do), and a copy of five-safes v1 is loaded as version "9" with R-DA-09 made
+stricter (k < 100, not 10, raises data to 4, not 3); it times framework_impact_request, which
+re-scores every project's latest evaluation under @9 (GP records' criteria ignored there).
 """
 
 import argparse
@@ -60,22 +66,28 @@ DRAFT = """- id: GP-01
 GP_APPETITE = json.loads((EXAMPLES / "criteria" / "gp-records.appetite.json").read_text())
 MET_APPETITE = json.loads((EXAMPLES / "criteria" / "met-grid.appetite.json").read_text())
 DA8_VALUES = (10_000, 250_000, 800_000, 1_200_000, 3_000_000, 6_000_000)
+DA7_VALUES = (5, 50, 500, 5000)
+R_DA_09_V1 = "        - {lt: [DA7, 10]}\n        - {in: [DA1, [anonymised_record, pseudonymised]]}\n    effects: [{raise: data, to: 3}]"
+R_DA_09_V9 = "        - {lt: [DA7, 100]}\n        - {in: [DA1, [anonymised_record, pseudonymised]]}\n    effects: [{raise: data, to: 4}]"
 BATCH = 1000
 
 
-def _documents(rnd):
+def _documents(rnd, framework=False):
     e1 = json.loads((EXAMPLES / "E1.json").read_text())
     e2 = json.loads((EXAMPLES / "E2.json").read_text())
     gp_answers = next(c for c in e2["custodians"] if c["name"] == GP)["answers"]
     e1_with_gp = copy.deepcopy(e1)
     e1_with_gp["custodians"].append({"name": GP, "answers": copy.deepcopy(gp_answers)})
+    published = {**PUBLISHED, "framework": "five-safes@1"} if framework else PUBLISHED
 
     def with_gp():
         document = copy.deepcopy(e2 if rnd.random() < 0.7 else e1_with_gp)
         for custodian in document["custodians"]:
             custodian["answers"]["DA8"] = rnd.choice(DA8_VALUES)
+            if framework and custodian["answers"].get("DA1") in ("anonymised_record", "pseudonymised"):
+                custodian["answers"]["DA7"] = rnd.choice(DA7_VALUES)
             if custodian["name"] == GP:
-                custodian["criteria"] = PUBLISHED
+                custodian["criteria"] = published
                 custodian["appetite"] = GP_APPETITE
             elif custodian["name"] == "Met and pollution grid":
                 custodian["appetite"] = MET_APPETITE
@@ -94,6 +106,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--projects", type=int, default=10000)
     parser.add_argument("--profile", action="store_true", help="print the preview's top functions (cProfile)")
+    parser.add_argument("--framework", action="store_true", help="preview a new framework version instead")
     args = parser.parse_args()
 
     import django
@@ -107,7 +120,7 @@ def main():
     from assessments.selectors.frameworks import engine_framework
     from assessments.services.criteria import criteria_draft_save
     from assessments.services.demo import demo_load
-    from assessments.services.impact import impact_preview_request
+    from assessments.services.impact import framework_impact_request, impact_preview_request
 
     call_command("migrate", verbosity=0)
     demo_load(with_projects=False)
@@ -124,7 +137,7 @@ def main():
     gp.memberships.create(user=manager, manages_criteria=True)
 
     rnd = random.Random(20261130)
-    with_gp, without_gp = _documents(rnd)
+    with_gp, without_gp = _documents(rnd, framework=args.framework)
     total = args.projects + args.projects // 5
     started = time.perf_counter()
     stored = 0
@@ -187,13 +200,20 @@ def main():
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
-    draft, problems = criteria_draft_save(organisation=gp, text=DRAFT, actor=manager)
-    assert problems == [], problems
+    if args.framework:
+        v9 = _load_stricter_v9()
+        admin = User.objects.get(username="admin")
+    else:
+        draft, problems = criteria_draft_save(organisation=gp, text=DRAFT, actor=manager)
+        assert problems == [], problems
     profiler = cProfile.Profile() if args.profile else None
     started = time.perf_counter()
     if profiler:
         profiler.enable()
-    preview = impact_preview_request(draft=draft, actor=manager)  # autocommit + eager: runs now
+    if args.framework:
+        preview = framework_impact_request(version=v9, actor=admin)  # autocommit + eager: runs now
+    else:
+        preview = impact_preview_request(draft=draft, actor=manager)
     elapsed = time.perf_counter() - started
     if profiler:
         profiler.disable()
@@ -210,6 +230,26 @@ def main():
         f"{counts['route']} route; {counts['skipped']} skipped; result JSON "
         f"{len(json.dumps(preview.result)) / 1024:,.0f} KiB"
     )
+    if args.framework:
+        print(
+            f"  {counts['criteria_ignored']} with criteria not applied under {v9.spec} "
+            f"({preview.result['criteria_ignored_by']}); {counts['not_older']} already under it or newer"
+        )
+
+
+def _load_stricter_v9():
+    import shutil
+
+    from assessments.services.frameworks import framework_load
+
+    folder = Path(tempfile.mkdtemp(prefix="priam-bench-v9-")) / "v9"
+    shutil.copytree(ROOT / "fixtures" / "frameworks" / "five-safes" / "v1", folder)
+    header = folder / "framework.yaml"
+    header.write_text(header.read_text().replace('version: "1"', 'version: "9"'))
+    rules = folder / "rules.yaml"
+    assert rules.read_text().count(R_DA_09_V1) == 1
+    rules.write_text(rules.read_text().replace(R_DA_09_V1, R_DA_09_V9))
+    return framework_load(path=folder)[0]
 
 
 if __name__ == "__main__":

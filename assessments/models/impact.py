@@ -1,7 +1,8 @@
-"""What publishing a criteria or appetite draft would change: a preview, computed in the background.
+"""What publishing a criteria or appetite draft, or moving projects to a new framework version,
+would change: a preview, computed in the background.
 
 Not an audit event and not a record: a preview reads evaluations and changes nothing, so it is
-kept like an export's progress row, for the criteria managers who asked for it.
+kept like an export's progress row, for the criteria managers (or administrators) who asked for it.
 """
 
 from django.conf import settings
@@ -12,6 +13,7 @@ class ImpactPreview(models.Model):
     class Kind(models.TextChoices):
         CRITERIA = "criteria", "Criteria draft"
         APPETITE = "appetite", "Risk appetite draft"
+        FRAMEWORK = "framework", "New framework version"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for a worker"
@@ -19,12 +21,16 @@ class ImpactPreview(models.Model):
         DONE = "done", "Ready"
         FAILED = "failed", "Failed"
 
-    organisation = models.ForeignKey("assessments.Organisation", on_delete=models.CASCADE, related_name="+")
+    # None for a framework preview: it spans every custodian's projects, for administrators.
+    organisation = models.ForeignKey(
+        "assessments.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # The draft as it was when the preview was asked for: the draft may change while it runs.
-    draft_data = models.JSONField()
-    draft_updated_at = models.DateTimeField()
-    # Criteria target one framework version; an appetite applies under any (null).
+    draft_data = models.JSONField(null=True, blank=True)
+    draft_updated_at = models.DateTimeField(null=True, blank=True)
+    # Criteria target one framework version; an appetite applies under any (null); a framework
+    # preview re-scores under this version.
     framework_version = models.ForeignKey(
         "assessments.FrameworkVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -40,9 +46,21 @@ class ImpactPreview(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="framework", organisation__isnull=True, framework_version__isnull=False)
+                    | (
+                        ~models.Q(kind="framework")
+                        & models.Q(organisation__isnull=False, draft_data__isnull=False, draft_updated_at__isnull=False)
+                    )
+                ),
+                name="impact_preview_draft_or_framework",
+            )
+        ]
 
     def __str__(self):
-        return f"{self.organisation} {self.kind} impact preview {self.pk}"
+        return f"{self.organisation or self.framework_version} {self.kind} impact preview {self.pk}"
 
     @property
     def percent(self):

@@ -6,7 +6,12 @@ result is compared with the stored one on what decides a project's path only: ti
 outcome and every custodian's route. Nothing is written but the preview itself, so there is no
 audit event (a preview is a read, like a page).
 
-Speed: the draft is compiled once and passed to the engine by keyword; other custodians'
+A framework preview (administrators) re-scores, under a newly loaded framework version, each
+project's latest evaluation made under an older version of the same framework, compared the same
+way; custodians' criteria inline in those documents target the older version, so the engine
+ignores them, and the preview counts those projects and names the custodians.
+
+Speed: the draft (or the new framework) is compiled once and passed to the engine by keyword; other custodians'
 criteria and appetites stay inline in each document and hit the engine's LRU. Evaluations are
 streamed in chunks with only the columns the comparison needs.
 """
@@ -24,7 +29,13 @@ from .. import engine
 from ..errors import PriamError
 from ..models import AppetiteVersion, CriteriaVersion, FrameworkVersion, ImpactPreview
 from ..selectors.frameworks import engine_framework, framework_default
-from ..selectors.impact import impact_rows, latest_evaluations_of_custodian
+from ..selectors.impact import (
+    framework_impact_rows,
+    impact_rows,
+    latest_evaluations_before,
+    latest_evaluations_not_before,
+    latest_evaluations_of_custodian,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -71,7 +82,10 @@ def impact_preview_run(*, preview_id: int) -> ImpactPreview:
         if preview.status == ImpactPreview.Status.DONE:
             return preview
         preview.status = ImpactPreview.Status.RUNNING
-        preview.total = latest_evaluations_of_custodian(preview.organisation, preview.framework_version).count()
+        if preview.kind == ImpactPreview.Kind.FRAMEWORK:
+            preview.total = latest_evaluations_before(preview.framework_version).count()
+        else:
+            preview.total = latest_evaluations_of_custodian(preview.organisation, preview.framework_version).count()
         preview.done = 0
         preview.error = ""
         preview.save(update_fields=["status", "total", "done", "error"])
@@ -79,8 +93,9 @@ def impact_preview_run(*, preview_id: int) -> ImpactPreview:
     def progress(done: int) -> None:
         ImpactPreview.objects.filter(pk=preview_id).update(done=done)
 
+    compare = framework_impact_compare if preview.kind == ImpactPreview.Kind.FRAMEWORK else impact_compare
     try:
-        result = impact_compare(preview=preview, progress=progress)
+        result = compare(preview=preview, progress=progress)
     except Exception as exc:
         log.exception("Impact preview %s failed", preview_id)
         ImpactPreview.objects.filter(pk=preview_id).exclude(status=ImpactPreview.Status.DONE).update(
@@ -125,12 +140,13 @@ def impact_compare(*, preview: ImpactPreview, progress: Callable[[int], None] | 
             continue
         counts["rescored"] += 1
         before = {"tiers": tiers, "overall": overall, "outcome": outcome, "routes": routes}
-        change = _difference(before, after, document, name)
+        change = _difference(before, after, document)
         if change is None:
             continue
         counts["changed"] += 1
         for key in ("tier", "outcome", "route"):
             counts[key] += bool(change[key])
+        change["draft_fired"] = _draft_fired(after.get("fired_details", ()), name)
         changes.append({"project": project_id, "title": title, "revision": revision, **change})
     if preview.framework_version is not None:
         counts["other_framework"] = (
@@ -165,9 +181,7 @@ def _skip_reason(document: Any, name: str) -> str | None:
     return None
 
 
-def _difference(
-    before: dict[str, Any], result: dict[str, Any], document: dict[str, Any], name: str
-) -> dict[str, Any] | None:
+def _difference(before: dict[str, Any], result: dict[str, Any], document: dict[str, Any]) -> dict[str, Any] | None:
     """What changed between the stored result and the draft's, or None."""
     names = [c["name"] for c in document["custodians"]]
     before_routes = before["routes"] or _default_routes(names, before["tiers"], before["outcome"])
@@ -193,7 +207,6 @@ def _difference(
         "before": {**before, "routes": before_routes},
         "after": after,
         "routes_changed": routes,
-        "draft_fired": _draft_fired(result.get("fired_details", ()), name),
     }
 
 
@@ -206,6 +219,72 @@ def _default_routes(names: Iterable[str], tiers: dict[str, int], outcome: str) -
 def _draft_fired(details: Iterable[dict[str, Any]], name: str) -> list[str]:
     """The draft's own rules that fired (criteria entries attributed to this custodian)."""
     return sorted({d["rule"] for d in details if d.get("custodian") == name and "criteria" in d})
+
+
+# --- a new framework version (administrators) -------------------------------------------------
+
+
+def framework_impact_request(*, version: FrameworkVersion, actor: User) -> ImpactPreview:
+    """Queue a preview of moving every project evaluated under an older version of the same
+    framework to `version` (on commit); refused when no older version is loaded."""
+    older = FrameworkVersion.objects.filter(framework_id=version.framework_id, loaded_at__lt=version.loaded_at)
+    if not older.exists():
+        raise PriamError(
+            f"No older version of {version.framework_id} is loaded: no project could move to {version.spec}."
+        )
+    preview = ImpactPreview.objects.create(
+        kind=ImpactPreview.Kind.FRAMEWORK, framework_version=version, requested_by=actor
+    )
+    transaction.on_commit(lambda: impact_preview_task.delay(preview.pk))
+    return preview
+
+
+def framework_impact_compare(
+    *, preview: ImpactPreview, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """As impact_compare, under the preview's framework version with nothing replaced; also
+    which framework rules fire that did not (and the reverse), and whose criteria are ignored."""
+    version = preview.framework_version
+    framework = engine_framework(version)
+    rows = framework_impact_rows(version).iterator(chunk_size=CHUNK_ROWS)
+    counts = dict.fromkeys(
+        ("read", "rescored", "changed", "tier", "outcome", "route", "skipped", "criteria_ignored"), 0
+    )
+    # {custodian: how many projects}: whose criteria would stop applying, to publish them anew.
+    ignored_by: dict[str, int] = {}
+    changes: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    for project_id, title, revision, _fv, document, overall, outcome, tiers, routes, fired in rows:
+        counts["read"] += 1
+        if progress is not None and counts["read"] % PROGRESS_EVERY == 0:
+            progress(counts["read"])
+        try:
+            after = engine.evaluate(framework, document)
+        except engine.DocumentInvalid as invalid:
+            counts["skipped"] += 1
+            if len(skipped) < SKIPPED_LISTED:
+                reason = f"the stored document does not evaluate under {version.spec}: {invalid}"
+                skipped.append({"project": project_id, "title": title, "revision": revision, "reason": reason})
+            continue
+        counts["rescored"] += 1
+        ignored = sorted({entry["custodian"] for entry in after.get("criteria_ignored", ())})
+        if ignored:
+            counts["criteria_ignored"] += 1
+            for name in ignored:
+                ignored_by[name] = ignored_by.get(name, 0) + 1
+        before = {"tiers": tiers, "overall": overall, "outcome": outcome, "routes": routes}
+        change = _difference(before, after, document)
+        if change is None:
+            continue
+        counts["changed"] += 1
+        for key in ("tier", "outcome", "route"):
+            counts[key] += bool(change[key])
+        change["criteria_ignored"] = ignored
+        change["fired_added"] = sorted(set(after["fired"]) - set(fired or ()))
+        change["fired_removed"] = sorted(set(fired or ()) - set(after["fired"]))
+        changes.append({"project": project_id, "title": title, "revision": revision, **change})
+    counts["not_older"] = latest_evaluations_not_before(version)
+    return {"counts": counts, "changes": changes, "skipped": skipped, "criteria_ignored_by": ignored_by}
 
 
 # Next to its service, as record_pdf_task is; assessments/tasks.py imports it for discovery.

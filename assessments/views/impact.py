@@ -1,6 +1,9 @@
 """Impact preview pages: a criteria manager re-scores the organisation's projects under its draft
 criteria or appetite before publishing, and reads which projects would change. Only the
-organisation's criteria managers run and read previews; everyone else gets 404."""
+organisation's criteria managers run and read previews; everyone else gets 404.
+
+Administrators preview a new framework version the same way, across every project whose latest
+evaluation is under an older version of that framework; nobody else sees those pages (404)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,13 +11,20 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from .. import permissions
 from ..errors import PriamError
 from ..models import ImpactPreview
 from ..risk_profile import ROUTE_LABELS
 from ..selectors.criteria import appetite_draft, criteria_draft
 from ..selectors.frameworks import engine_framework, framework_default
-from ..selectors.impact import impact_preview_get, impact_previews_recent
-from ..services.impact import impact_preview_request
+from ..selectors.impact import (
+    framework_preview_get,
+    framework_previews_recent,
+    framework_versions_previewable,
+    impact_preview_get,
+    impact_previews_recent,
+)
+from ..services.impact import framework_impact_request, impact_preview_request
 from ..templatetags.priam import outcome_label
 from .criteria import managed_organisation_for
 
@@ -117,3 +127,59 @@ def _change_row(change, framework):
             for r in change["routes_changed"]
         ],
     }
+
+
+# --- a new framework version (administrators) -------------------------------------------------
+
+
+def _require_framework_previewer(user):
+    if not permissions.can_preview_framework(user):
+        raise Http404("No such page.")
+
+
+@login_required
+def framework_impact(request):
+    """GET: pick a loaded version (``?version=`` preselects one) and see recent previews; POST: queue."""
+    _require_framework_previewer(request.user)
+    versions = framework_versions_previewable()
+    wanted = request.POST.get("version") or request.GET.get("version")
+    version = next((v for v in versions if v.spec == wanted), None)
+    if request.method == "POST":
+        if version is None:
+            messages.error(request, "Choose a framework version that has an older version loaded.")
+            return redirect("framework_impact")
+        try:
+            preview = framework_impact_request(version=version, actor=request.user)
+        except PriamError as error:
+            messages.error(request, str(error))
+            return redirect("framework_impact")
+        return redirect("framework_impact_preview", preview_id=preview.pk)
+    return render(
+        request,
+        "frameworks/impact_start.html",
+        {
+            "versions": versions,
+            "selected": version or (versions[0] if versions else None),
+            "previews": framework_previews_recent(),
+        },
+    )
+
+
+@login_required
+def framework_impact_preview(request, preview_id):
+    _require_framework_previewer(request.user)
+    preview = framework_preview_get(preview_id)
+    if preview is None:
+        raise Http404("No such impact preview.")
+    context = {"preview": preview}
+    if preview.status == ImpactPreview.Status.DONE:
+        framework = engine_framework(preview.framework_version)
+        page = Paginator(preview.result["changes"], CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+        context.update(
+            counts=preview.result["counts"],
+            page=page,
+            rows=[_change_row(change, framework) for change in page],
+            skipped=preview.result["skipped"],
+            criteria_ignored_by=sorted(preview.result["criteria_ignored_by"].items()),
+        )
+    return render(request, "frameworks/impact_status.html", context)
