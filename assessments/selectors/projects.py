@@ -150,10 +150,7 @@ def project_record_in_force(project: Project) -> DecisionRecord | None:
     an amendment's record does, once issued.
     """
     return (
-        project.records.exclude(outcome="refer_back")
-        .select_related("decision")
-        .order_by("-issued_at", "-pk")
-        .first()
+        project.records.exclude(outcome="refer_back").select_related("decision").order_by("-issued_at", "-pk").first()
     )
 
 
