@@ -78,7 +78,10 @@ def impact_preview_request(*, draft: CriteriaVersion | AppetiteVersion, actor: U
 def impact_preview_run(*, preview_id: int) -> ImpactPreview:
     """Re-score, compare and store the result. A done preview is left alone (a redelivered task)."""
     with transaction.atomic():
-        preview = ImpactPreview.objects.select_for_update().select_related("organisation").get(pk=preview_id)
+        # of=self: organisation is nullable (framework previews), and PostgreSQL locks no outer-joined row.
+        preview = (
+            ImpactPreview.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=preview_id)
+        )
         if preview.status == ImpactPreview.Status.DONE:
             return preview
         preview.status = ImpactPreview.Status.RUNNING
