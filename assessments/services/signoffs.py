@@ -32,6 +32,8 @@ NO_APPETITE = {
     "text": "No custodian on this project has stated a risk appetite, so the approval panel decides.",
     "appetite": {"default": True},
 }
+# Routes whose sign-off needs nobody: recorded with the evaluation.
+SETTLED_AT_ONCE = {SignOff.Route.AUTOMATIC: SignOff.Status.APPROVED, SignOff.Route.DECLINE: SignOff.Status.DECLINED}
 # An approver's decision, as a sign-off status.
 APPROVER_OUTCOMES = {
     "approve": SignOff.Status.APPROVED,
@@ -54,8 +56,7 @@ def signoffs_open(*, project: Project, evaluation: Evaluation, assessments: list
     for assessment in assessments:
         name = assessment.organisation.name
         route = routes.get(name, SignOff.Route.PANEL)
-        final = {SignOff.Route.AUTOMATIC: SignOff.Status.APPROVED, SignOff.Route.DECLINE: SignOff.Status.DECLINED}
-        status = final.get(route, SignOff.Status.PENDING)
+        status = SETTLED_AT_ONCE.get(route, SignOff.Status.PENDING)
         reason = reasons.get(name) or NO_APPETITE
         sign_off = SignOff.objects.create(
             project=project,
