@@ -25,6 +25,11 @@ Custodians' criteria and risk appetite (custodian-criteria spec)::
     describe_appetite(framework, appetite) -> str
     evaluate_by_criteria(framework, doc, *, criteria=None, appetites=None) -> dict
 
+A newer framework version's new questions, before anyone answers them::
+
+    unanswered(framework, doc) -> list[Unanswered]     # required questions without an answer
+    fill_unanswered(framework, doc, "lowest"|"worst") -> (doc, list[Unanswered])
+
 ``evaluate``'s ``criteria``/``appetites`` map custodian names to compiled objects (compile
 once, evaluate many); a document's custodians may carry ``criteria`` and ``appetite`` inline.
 
@@ -46,6 +51,7 @@ from .appetite import (
     route_for,
     route_rank,
 )
+from .bounds import Unanswered, fill_unanswered, unanswered
 from .canonical import canonical_json, texts_sha256
 from .comparison import evaluate_by_criteria
 from .conditions import OPERATOR_TABLE, OPERATORS, render
@@ -101,4 +107,7 @@ __all__ = [
     "route_rank",
     "describe_appetite",
     "evaluate_by_criteria",
+    "Unanswered",
+    "unanswered",
+    "fill_unanswered",
 ]

@@ -52,6 +52,10 @@ class QuestionType:
         """What ``unknown`` is assessed as, in the exchange format."""
         return q.unknown_as
 
+    def lowest_answer(self, q: Question) -> Any:
+        """The least risky answer, or None when the type has no floor to name."""
+        return q.option_values[0] if q.option_values else None
+
     # ------------------------------------------------------------------ conditions
     def check_condition_value(self, q: Question, value: Any, op: str) -> None:
         """Refuse a value that an eq/ne/in/not_in condition cannot compare ``q`` with."""
@@ -232,6 +236,9 @@ class MultiType(_OptionType):
         # a multi answer's options are not ranked; only "none" is the floor
         return bool(answer == ["none"] and "none" in q.option_set)
 
+    def lowest_answer(self, q: Question) -> Any:
+        return ["none"] if "none" in q.option_set else None
+
     def make_checker(self, q: Question) -> Checker:
         allowed = self.allowed_text(q)
         worst = q.unknown_as
@@ -291,6 +298,9 @@ class IntType(QuestionType):
 
     def is_lowest_risk(self, q: Question, answer: Any) -> bool:
         return False
+
+    def lowest_answer(self, q: Question) -> Any:
+        return {"higher": q.min, "lower": q.max}.get(q.riskier or "")
 
     def make_checker(self, q: Question) -> Checker:
         lo, hi, desc = q.min, q.max, self.describe(q)
