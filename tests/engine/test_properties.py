@@ -35,10 +35,10 @@ def answer_strategy(q):
     return st.one_of(*choices)
 
 
-def answers_strategy(scope):
+def answers_strategy(scope, fw=FW):
     fields = {}
     optional = {}
-    for q in FW.questions_for(scope):
+    for q in fw.questions_for(scope):
         (fields if q.required else optional)[q.id] = answer_strategy(q)
     return st.fixed_dictionaries(fields, optional=optional)
 
