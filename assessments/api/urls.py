@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import criteria, signoffs, views
+from . import criteria, frameworks, signoffs, views
 
 urlpatterns = [
     path("evaluate/", views.EvaluateView.as_view(), name="api-evaluate"),
@@ -9,6 +9,12 @@ urlpatterns = [
     path("projects/", views.ProjectList.as_view(), name="api-projects"),
     path("projects/<int:pk>/", views.ProjectDetail.as_view(), name="api-project"),
     path("projects/<int:pk>/answers/", views.ProjectAnswers.as_view(), name="api-project-answers"),
+    path("projects/<int:pk>/framework/", frameworks.ProjectFramework.as_view(), name="api-project-framework"),
+    path(
+        "projects/<int:pk>/framework/<str:spec>/",
+        frameworks.ProjectFrameworkChange.as_view(),
+        name="api-project-framework-change",
+    ),
     path("projects/<int:pk>/risk-profile/", views.RiskProfile.as_view(), name="api-risk-profile"),
     path("projects/<int:pk>/sign-offs/", signoffs.ProjectSignOffs.as_view(), name="api-project-sign-offs"),
     path("sign-offs/<int:pk>/", signoffs.SignOffDetail.as_view(), name="api-sign-off"),

@@ -12,6 +12,8 @@ from ..models import FrameworkVersion
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
+    from ..models import Project
+
 # New projects are assessed under the latest loaded version of this framework.
 DEFAULT_FRAMEWORK = "five-safes"
 
@@ -41,6 +43,17 @@ def framework_version_get(spec: str | None = None) -> FrameworkVersion:
             "Load one with: python manage.py load_framework fixtures/frameworks/five-safes/v1"
         )
     return found
+
+
+def newer_framework_versions(project: Project) -> list[FrameworkVersion]:
+    """The versions of the project's framework loaded after its own, oldest first: what its
+    coordinator may move it to."""
+    current = project.framework_version
+    return list(
+        FrameworkVersion.objects.filter(framework_id=current.framework_id, loaded_at__gt=current.loaded_at)
+        .exclude(pk=current.pk)
+        .order_by("loaded_at", "pk")
+    )
 
 
 def engine_framework(version: FrameworkVersion) -> engine.Framework:
