@@ -113,6 +113,15 @@ def can_request_amendment(user, project):
     return can_edit_project_answers(user, project) and project.status == Project.Status.DECIDED
 
 
+def can_change_framework(user, project):
+    """The coordinator moves the project to a newer framework version while it is being
+    assessed; a project with the panel waits, and a decided one needs an amendment first."""
+    return can_edit_project_answers(user, project) and project.status not in (
+        Project.Status.WITH_PANEL,
+        Project.Status.DECIDED,
+    )
+
+
 def referral_reply_organisations(user, project):
     """Who the user may reply to a referral as: [None] for the coordinator, plus their custodian
     organisations on this project. Empty: the user only reads the replies."""

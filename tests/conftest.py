@@ -35,8 +35,10 @@ def _fast_password_hashing(settings, request):
 
 @pytest.fixture
 def demo(db):
-    """The demo people and organisations, without the demo projects."""
-    return demo_load(with_projects=False)
+    """The demo people, organisations, criteria and appetites, without the demo projects, as
+    they stood under five-safes@1 alone: most tests are about v1's behaviour, which v2 leaves
+    selectable. Tests of v2 add it with `framework_v2` (it then becomes the default)."""
+    return demo_load(with_projects=False, frameworks=["five-safes/v1"])
 
 
 def _persona(username):
@@ -80,6 +82,18 @@ def framework_v1(db):
     from assessments.services.frameworks import framework_load
 
     version, _ = framework_load(path=FRAMEWORK_V1)
+    return version
+
+
+FRAMEWORK_V2 = "fixtures/frameworks/five-safes/v2"
+
+
+@pytest.fixture
+def framework_v2(framework_v1):
+    """five-safes@2, loaded after v1 as in the demo: the latest, so new projects use it."""
+    from assessments.services.frameworks import framework_load
+
+    version, _ = framework_load(path=FRAMEWORK_V2)
     return version
 
 

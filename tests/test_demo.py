@@ -120,7 +120,10 @@ def test_the_demo_custodians_published_criteria_and_appetites_lead_to_different_
 
     settings.DEBUG = True
     call_command("load_demo")
-    assert CriteriaVersion.objects.get(organisation__slug="north-thames-gp").number == 1
+    # Published once for each framework version the demo loads, v1's first.
+    published = CriteriaVersion.objects.filter(organisation__slug="north-thames-gp").order_by("number")
+    assert [(c.number, c.framework_version.spec) for c in published] == [(1, "five-safes@1"), (2, "five-safes@2")]
+    assert published[0].data["rules"] == published[1].data["rules"]
     assert AppetiteVersion.objects.filter(status="published").count() == 2
     project = Project.objects.get(title__endswith="(every custodian finished)")
     routes = project.evaluations.get().result["routes"]
@@ -131,3 +134,26 @@ def test_the_demo_custodians_published_criteria_and_appetites_lead_to_different_
     }
     duties = Membership.objects.filter(approves=True).values_list("user__username", flat=True)
     assert sorted(duties) == ["gp-approver", "met-approver"]
+
+
+def test_the_demo_loads_both_framework_versions_and_new_projects_use_the_latest(settings, signing_ca):
+    from assessments.models import Project
+    from assessments.selectors.frameworks import framework_default, framework_version_get
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    assert framework_default().spec == framework_version_get().spec == "five-safes@2"
+    assert framework_version_get("five-safes@1").version == "1"
+    by_version = {}
+    for project in Project.objects.select_related("framework_version"):
+        by_version.setdefault(project.framework_version.spec, []).append(project.title)
+    # The worked examples were assessed before v2 was loaded; one project was opened after it.
+    assert by_version["five-safes@2"] == ["Asthma, air pollution and weather: 2027 extension (five-safes@2)"]
+    assert len(by_version["five-safes@1"]) == 4
+    v2_project = Project.objects.get(framework_version__version="2")
+    result = v2_project.evaluations.get().result
+    assert result["framework"]["version"] == "2"
+    assert "R-DA-13" in result["fired"]  # the grid's trivial consequences, new in v2
+    # The anonymised special-category records: tier 2 under v1 (what v2 changes to 3).
+    anonymised = Project.objects.get(title__startswith="School absence")
+    assert anonymised.evaluations.get().result["tiers"]["data"] == 2

@@ -11,12 +11,14 @@ from ..errors import PriamError, question_errors
 PROBLEM_TYPE = "https://priam.invalid/problems/"
 
 
-def problem(status_code, title, detail, *, kind=None, errors=None, headers=None):
+def problem(status_code, title, detail, *, kind=None, errors=None, headers=None, **members):
+    """An RFC 7807 problem; `members` are its extension members (RFC 7807 section 3.2)."""
     body = {
         "type": PROBLEM_TYPE + (kind or str(status_code)),
         "title": title,
         "status": status_code,
         "detail": detail,
+        **members,
     }
     if errors:
         body["errors"] = errors

@@ -50,14 +50,19 @@ class EvaluateView(APIView):
         responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 404: PROBLEM},
     )
     def post(self, request):
-        framework = engine_framework(framework_version_get(request.query_params.get("framework")))
+        version = framework_version_get(request.query_params.get("framework"))
+        framework = engine_framework(version)
         problems = engine.validate_document(framework, request.data)
         if problems:
+            # Naming the version matters when the default moved on: a document written for an
+            # older version lacks the newer one's questions.
             return problem(
                 400,
                 "Invalid assessment document",
-                f"{len(problems)} problem(s) in the document.",
+                f"{len(problems)} problem(s) in the document under {version.spec} "
+                "(choose another loaded version with ?framework=ID@VERSION).",
                 kind="document",
+                framework=version.spec,
                 errors=engine_errors(problems),
             )
         # The engine's canonical text, so the body equals `manage.py assess` byte for byte.

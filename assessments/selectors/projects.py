@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from django.db.models import QuerySet
 
-    from ..models import Decision, DecisionRecord, FrameworkVersion, PanelReview, User
+    from ..models import Decision, DecisionRecord, PanelReview, User
 
 
 def project_list(user: User) -> QuerySet[Project]:
@@ -375,35 +375,3 @@ def project_overview(project: Project, user: User) -> dict[str, Any]:
         "newer_frameworks": newer,
     }
 
-
-def framework_change_preview(*, project: Project, version: FrameworkVersion) -> dict[str, Any]:
-    """Before/after of tiers, outcome and fired rules if `version` replaced the project's framework."""
-    assessments = list(project.assessments.select_related("organisation"))
-    document = project_document(project, assessments)
-    current, proposed = engine_framework(project.framework_version), engine_framework(version)
-    preview = {
-        "questions_added": sorted(set(proposed.questions_by_id) - set(current.questions_by_id)),
-        "questions_removed": sorted(set(current.questions_by_id) - set(proposed.questions_by_id)),
-        "rules_added": sorted(set(proposed.rules_by_id) - set(current.rules_by_id)),
-        "rules_removed": sorted(set(current.rules_by_id) - set(proposed.rules_by_id)),
-        "rules_changed": sorted(
-            rid
-            for rid in set(current.rules_by_id) & set(proposed.rules_by_id)
-            if current.rules_by_id[rid].as_dict() != proposed.rules_by_id[rid].as_dict()
-        ),
-        "before": None,
-        "after": None,
-        "problems": [],
-    }
-    before_problems = engine.validate_document(current, document)
-    after_problems = engine.validate_document(proposed, document)
-    if not before_problems:
-        preview["before"] = engine.evaluate(current, document)
-    if not after_problems:
-        preview["after"] = engine.evaluate(proposed, document)
-    preview["problems"] = [str(p) for p in after_problems if str(p) not in {str(b) for b in before_problems}]
-    if preview["before"] and preview["after"]:
-        before, after = preview["before"], preview["after"]
-        preview["fired_added"] = sorted(set(after["fired"]) - set(before["fired"]))
-        preview["fired_removed"] = sorted(set(before["fired"]) - set(after["fired"]))
-    return preview

@@ -30,7 +30,7 @@ from .records import record_pdf_make
 from .seeding import project_from_document
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from django.db.models import Model
 
@@ -40,7 +40,7 @@ _M = TypeVar("_M", bound="Model")
 
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.yaml"
 EXAMPLES_DIR = Path(settings.BASE_DIR) / "fixtures" / "examples"
-FRAMEWORK_V1_DIR = Path(settings.BASE_DIR) / "fixtures" / "frameworks" / "five-safes" / "v1"
+FRAMEWORKS_DIR = Path(settings.BASE_DIR) / "fixtures" / "frameworks"
 
 
 @dataclass
@@ -63,8 +63,13 @@ def _ensure(
 
 
 @transaction.atomic
-def demo_load(*, path: str | Path = DEMO_FILE, with_projects: bool = True) -> DemoSummary:
-    """Create what is missing and leave what exists alone, so a second run changes nothing."""
+def demo_load(
+    *, path: str | Path = DEMO_FILE, with_projects: bool = True, frameworks: Sequence[str] | None = None
+) -> DemoSummary:
+    """Create what is missing and leave what exists alone, so a second run changes nothing.
+
+    `frameworks` replaces the file's list of framework folders (tests load the world as it was
+    before a newer version arrived)."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     summary = DemoSummary(password=data["password"])
 
@@ -115,11 +120,18 @@ def demo_load(*, path: str | Path = DEMO_FILE, with_projects: bool = True) -> De
                 {"role": entry["panel_role"]},
             )
         summary.logins.append((entry["username"], entry["about"]))
-    framework_version, _ = framework_load(path=FRAMEWORK_V1_DIR)
-    _ensure_criteria(summary, data, organisations, framework_version)
+    # In the listed order, so the last is the latest: the one new projects use.
+    versions = {}
+    for folder in data["frameworks"] if frameworks is None else frameworks:
+        version, _ = framework_load(path=FRAMEWORKS_DIR / folder)
+        versions[version.spec] = version
+    for version in versions.values():
+        _ensure_criteria(summary, data, organisations, version)
     coordinator = User.objects.get(username="coordinator")
+    first = next(iter(versions.values()))
     for spec in data.get("projects", []) if with_projects else []:
-        _ensure_example_project(summary, spec, organisations, coordinator, framework_version)
+        version = versions[spec["framework"]] if "framework" in spec else first
+        _ensure_example_project(summary, spec, organisations, coordinator, version)
     if summary.created:
         audit_record(
             action=AuditAction.DEMO_LOADED,
@@ -135,10 +147,12 @@ def _ensure_criteria(
     organisations: Mapping[str, Organisation],
     framework_version: FrameworkVersion,
 ) -> None:
-    """Publish each listed organisation's criteria and appetite once, as its criteria manager."""
+    """Publish each listed organisation's criteria for this framework version, and its
+    appetite, once, as its criteria manager."""
     for entry in data.get("criteria", []):
         organisation = organisations[entry["organisation"]]
-        if CriteriaVersion.objects.filter(organisation=organisation, status="published").exists():
+        published = CriteriaVersion.objects.filter(organisation=organisation, status="published")
+        if published.filter(framework_version=framework_version).exists():
             summary.unchanged += 1
             continue
         manager = User.objects.get(username=entry["manager"])
@@ -178,6 +192,8 @@ def _ensure_example_project(
     if Project.objects.filter(title=document["title"], coordinator=coordinator).exists():
         summary.unchanged += 1
         return
+    for custodian in document["custodians"]:
+        custodian["answers"].update(spec.get("answers", {}).get(custodian["name"], {}))
     unfinished = spec.get("unfinished", {})
     for custodian in document["custodians"]:
         if custodian["name"] in unfinished:

@@ -11,7 +11,8 @@ from django.db import transaction
 from .. import limits
 from ..errors import PriamError, ProjectLocked
 from ..models import AuditAction, CustodianAssessment, Project
-from ..selectors.projects import framework_change_preview, project_problems, project_record_in_force
+from ..selectors.framework_change import framework_change_preview
+from ..selectors.projects import project_problems, project_record_in_force
 from .audit import audit_record
 
 if TYPE_CHECKING:
@@ -197,6 +198,7 @@ def project_apply_framework(
                 "submissions_withdrawn": withdrawn,
                 "tiers_before": (preview["before"] or {}).get("tiers"),
                 "tiers_after": (preview["after"] or {}).get("tiers"),
+                "unanswered": [f"{u['custodian'] or 'project'}: {u['question']}" for u in preview["unanswered"]],
             },
         )
     return project

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -9,9 +10,10 @@ from .. import permissions
 from ..errors import PriamError
 from ..forms.panels import SendToPanelForm
 from ..forms.projects import AmendmentForm, ProjectCreateForm, ProjectEditForm
+from ..selectors.framework_change import framework_change_preview
 from ..selectors.frameworks import engine_framework, framework_default
 from ..selectors.panels import last_panel_id
-from ..selectors.projects import framework_change_preview, project_assessments, project_overview, project_rows
+from ..selectors.projects import project_assessments, project_overview, project_rows
 from ..services.projects import (
     DETAIL_FIELDS,
     project_apply_framework,
@@ -147,39 +149,38 @@ def project_amend(request, pk):
 
 @login_required
 def project_framework(request, pk):
-    """Compare the project under a newer framework version, and apply it explicitly."""
+    """The project under its framework version and a newer one, side by side: anyone who sees
+    the project reads it; its coordinator applies the newer version explicitly."""
     project = permissions.project_for(request.user, pk)
-    if not permissions.can_edit_project_answers(request.user, project):
-        raise Http404("Only the project's coordinator changes its framework version.")
     newer = list(project_overview(project, request.user)["newer_frameworks"])
     wanted = request.POST.get("version") or request.GET.get("version")
-    version = next((v for v in newer if v.version == wanted), None)
+    version = next((v for v in newer if v.version == wanted or v.spec == wanted), None)
     if version is None:
         raise Http404("No such newer framework version.")
+    can_apply = permissions.can_change_framework(request.user, project)
     if request.method == "POST":
+        if not can_apply:
+            raise PermissionDenied("Only the project's coordinator moves it to a newer version, while it is assessed.")
         try:
-            project_apply_framework(project=project, version=version, actor=request.user, request=request)
+            project = project_apply_framework(project=project, version=version, actor=request.user, request=request)
         except PriamError as error:
             messages.error(request, str(error))
         else:
             messages.success(
                 request,
-                f"The project now uses {version.spec} as revision {project.revision + 1}; "
-                "every custodian must confirm again.",
+                f"The project now uses {version.spec} as revision {project.revision}; "
+                "every custodian confirms the answers again, and answers the new questions first.",
             )
         return redirect("project_detail", pk=project.pk)
-    preview = framework_change_preview(project=project, version=version)
-    safes = engine_framework(version).safes
-    rows = [
-        {
-            "safe": safe,
-            "before": preview["before"]["tiers"][safe] if preview["before"] else None,
-            "after": preview["after"]["tiers"][safe] if preview["after"] else None,
-        }
-        for safe in safes
-    ]
     return render(
         request,
         "projects/framework.html",
-        {"project": project, "version": version, "preview": preview, "rows": rows},
+        {
+            "project": project,
+            "version": version,
+            "preview": framework_change_preview(project=project, version=version),
+            "can_apply": can_apply,
+            "is_coordinator": permissions.can_edit_project_answers(request.user, project),
+            "safe_labels": {**engine_framework(version).safe_labels, "overall": "Overall"},
+        },
     )

@@ -188,8 +188,8 @@ def test_a_newer_framework_applies_only_explicitly_with_a_before_after(e2, coord
     assert "Compare with five-safes@2" in detail
     preview = client.get(reverse("project_framework", args=[project.pk]) + "?version=2")
     assert preview.status_code == 200
-    rows = {row["safe"]: (row["before"], row["after"]) for row in preview.context["rows"]}
-    assert rows["outputs"] == (2, 3)
+    rows = {row["safe"]: (row["before"], row["lowest"], row["worst"]) for row in preview.context["preview"]["tiers"]}
+    assert rows["outputs"] == (2, 3, 3)
     assert "R-OU-04" in preview.context["preview"]["rules_changed"]
 
     response = client.post(reverse("project_framework", args=[project.pk]), {"version": "2"})

@@ -23,9 +23,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, framework=None, **options):
         try:
-            loaded = engine_framework(framework_version_get(framework))
+            version = framework_version_get(framework)
         except PriamError as error:
             raise CommandError(str(error)) from None
+        loaded = engine_framework(version)
         try:
             text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
@@ -36,7 +37,8 @@ class Command(BaseCommand):
             self._invalid([f"not JSON: {error.msg} at line {error.lineno}, column {error.colno}"])
         problems = engine.validate_document(loaded, document)
         if problems:
-            self._invalid([str(problem) for problem in problems])
+            hint = f"(under {version.spec}; choose another loaded version with --framework ID@VERSION)"
+            self._invalid([*(str(problem) for problem in problems), hint])
         result = engine.evaluate(loaded, document)
         self.stdout.write(engine.canonical_json(result))
 
