@@ -69,11 +69,16 @@ def criteria_index(request, slug):
     organisation = organisation_for(slug)
     draft, published = split_versions(criteria_versions(organisation))
     may_read_draft = permissions.can_read_criteria_drafts(request.user, organisation)
+    latest = framework_default()
     return render(
         request,
         "criteria/index.html",
         {
             "organisation": organisation,
+            "latest_framework": latest,
+            # Criteria target one framework version: published only for older ones, they stop
+            # applying to the projects that move to (or open under) the latest.
+            "behind_latest": bool(published) and all(v.framework_version_id != latest.pk for v in published),
             "draft": draft if may_read_draft else None,
             "draft_problems": _draft_problems(draft) if draft and may_read_draft else [],
             "published": published,
@@ -183,11 +188,8 @@ def draft_form(draft, problems=None, organisation=None):
     if draft is None:
         # A new draft starts from the version in force: publishing it must not drop rules by accident.
         latest = draft_starting_point(organisation)
-        initial = (
-            {"framework_version": latest.framework_version, "text": latest.text}
-            if latest
-            else {"framework_version": framework_default()}
-        )
+        # ...under the latest framework version, where new projects are assessed.
+        initial = {"framework_version": framework_default(), "text": latest.text if latest else ""}
         return CriteriaDraftForm(framework_versions=framework_versions(), initial=initial)
     form = CriteriaDraftForm(
         {"framework_version": draft.framework_version_id, "text": draft.text, "note": draft.note},

@@ -246,3 +246,23 @@ def test_a_new_draft_starts_from_the_version_in_force_so_publishing_drops_nothin
     page = login(manager).get(_urls()["edit"]).content.decode()
     textarea = page.split('name="text"', 1)[1].split("</textarea>", 1)[0]
     assert "GP-01" in unescape(textarea) and "Records of a million" in unescape(textarea)
+
+
+def test_criteria_published_only_for_v1_are_flagged_once_v2_arrives_and_a_new_draft_targets_v2(
+    gp, manager, client, framework_v1
+):
+    _publish(gp, manager)  # for five-safes@1, the only version loaded
+    client.force_login(manager)
+    assert "data-behind-latest" not in client.get(_urls()["index"]).content.decode()
+
+    from assessments.services.frameworks import framework_load
+
+    v2, _ = framework_load(path="fixtures/frameworks/five-safes/v2")
+    html = client.get(_urls()["index"]).content.decode()
+    assert "data-behind-latest" in html and "Write a draft for five-safes@2" in html
+    form = client.get(_urls()["edit"]).context["form"]
+    assert form.initial["framework_version"] == v2 and "GP-01" in form.initial["text"]
+
+    _publish(gp, manager)  # criteria_draft_save targets the latest version by default
+    assert CriteriaVersion.objects.get(organisation=gp, number=2).framework_version == v2
+    assert "data-behind-latest" not in client.get(_urls()["index"]).content.decode()
