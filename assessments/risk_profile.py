@@ -168,6 +168,8 @@ def risk_profile_context(project, evaluation, framework):
         "tier_names": tier_names,
         "overall": result["overall"],
         "overall_name": result.get("overall_name", tier_names[result["overall"]]),
+        # What the tier means in the framework version the project was assessed under.
+        "overall_meaning": framework.tiers[result["overall"]].get("meaning", ""),
         "outcome": outcome,
         "outcome_label": outcome_label(outcome, framework),
         "custodian_names": custodian_names,

@@ -146,6 +146,7 @@ def _rule_rows(current: engine.Framework, proposed: engine.Framework, preview: d
                 "before": rule_id in before,
                 "after": after,
                 "new": rule_id in proposed.rules_by_id and rule_id not in current.rules_by_id,
+                "changed": rule_id in preview["rules_changed"],
             }
         )
     return rows

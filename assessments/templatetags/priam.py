@@ -12,6 +12,15 @@ register.filter("possessive", display.possessive)
 # For times stored as ISO text (record snapshots); real datetimes need no filter.
 register.filter("when", display.readable_time)
 
+
+@register.filter
+def route_label(route):
+    """A custodian's route in words, as its sign-off names it."""
+    from ..models import SignOff
+
+    return dict(SignOff.Route.choices).get(route, route)
+
+
 OUTCOME_LABELS = {
     "approve": "Approve",
     "approve_with_conditions": "Approve with conditions",

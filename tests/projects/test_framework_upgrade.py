@@ -150,3 +150,25 @@ def test_a_decided_project_moves_only_through_an_amendment_and_its_v1_record_sta
     checked = Client().post(reverse("verify"), {"file": upload}).content.decode()
     assert f"Valid decision record {record.number}, issued by this PRIAM" in checked
     assert re.search(r"<tr data-framework>.*five-safes@1</td></tr>", checked)
+
+
+def test_a_tier_4_reached_through_the_attacker_reads_as_such_on_the_profile(framework_v2, demo, coordinator):
+    from assessments.models import Membership, Organisation
+    from assessments.services.seeding import project_from_document
+
+    document = json.loads(Path("fixtures/examples/v2/E4-sophisticated.json").read_text())
+    archive = Organisation.objects.create(name="Survey archive", slug="survey-archive")
+    Membership.objects.create(user=User.objects.create_user("archivist"), organisation=archive)
+    project = project_from_document(
+        document=document,
+        coordinator=coordinator,
+        coordinating_organisation=coordinator.memberships.get().organisation,
+        organisations={"Survey archive": archive},
+        framework_version=framework_v2,
+    )
+    result = project.evaluations.get().result
+    assert (result["overall"], result["outcome"]) == (4, "not_approvable")
+    html = _client(coordinator).get(reverse("risk_profile", args=[project.pk])).content.decode()
+    assert "Tier 4 in five-safes@2:" in html and "a likely target of sophisticated attackers" in html
+    assert "Likely target of sophisticated attackers, with weak protection or high stakes" in html
+    assert "R-DA-14" in html
