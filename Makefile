@@ -23,6 +23,7 @@ migrate: setup
 # load_demo refuses with DEBUG off, as the embedded mode is; its demo is wanted there (README).
 demo: migrate
 	$(MANAGE) load_framework fixtures/frameworks/five-safes/v1
+	$(MANAGE) load_framework fixtures/frameworks/five-safes/v2
 	$(MANAGE) init_signing
 	$(MANAGE) load_demo --force
 
