@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 from django.utils.text import capfirst
 
 from .. import engine
-from ..models import CustodianAssessment, Evaluation, Project
+from ..models import CustodianAssessment, Evaluation, FrameworkVersion, Project
 from ..permissions import projects_visible_to
 from .criteria import appetites_in_force, criteria_in_force
 from .frameworks import engine_framework
@@ -246,13 +246,29 @@ def confirmation_changes(assessment: CustodianAssessment, document: Mapping[str,
                 continue
             for change in answer_changes(snapshot.get("custodians", {}).get(name, {}), answers):
                 others.append({"custodian": name, **change})
+    moved = bool(then) and then.get("framework_version") != now["framework_version"]
     return {
         "confirmed": bool(snapshot),
-        "framework_changed": bool(then) and then.get("framework_version") != now["framework_version"],
+        "framework_changed": moved,
+        "framework_before": _framework_spec(then.get("framework_version")) if moved else None,
+        "framework_after": project.framework_version.spec,
+        # What the move asks of this custodian: the new version's questions it has not answered.
+        "unanswered": [
+            framework.questions_by_id[u.question]
+            for u in engine.unanswered(framework, project_document(project, [assessment]))
+            if u.custodian == assessment.organisation.name
+        ]
+        if moved
+        else [],
         "answers": answer_changes(then.get("answers", {}), now["answers"]) if then else [],
         "details": details,
         "other_custodians": others,
     }
+
+
+def _framework_spec(pk: int | None) -> str | None:
+    found = FrameworkVersion.objects.filter(pk=pk).only("framework_id", "version").first()
+    return found.spec if found else None
 
 
 def project_evaluations(project: Project) -> list[Evaluation]:
@@ -374,4 +390,3 @@ def project_overview(project: Project, user: User) -> dict[str, Any]:
         "latest_evaluation": evaluations[0] if evaluations else None,
         "newer_frameworks": newer,
     }
-

@@ -98,6 +98,12 @@ def test_the_project_is_evaluated_under_v2_only_once_every_custodian_answers_da1
     assert sorted(event.data["submissions_withdrawn"]) == E2_NAMES
     assert event.data["unanswered"] == [f"{n}: DA10" for n in E2_NAMES]
 
+    gp = project.assessments.get(organisation__name="GP records")
+    page = _client(_member("GP records")).get(reverse("assessment_detail", args=[project.pk, gp.pk])).content.decode()
+    assert "The project moved from five-safes@1 to five-safes@2." in page
+    data_step = reverse("assessment_section", args=[project.pk, gp.pk, "data"])
+    assert f'<a href="{data_step}">DA10 – Who might try to re-identify people in this data or misuse it?</a>' in page
+
     answers = {c["name"]: c["answers"]["DA10"] for c in V2_E2["custodians"]}
     for position, name in enumerate(E2_NAMES):
         client = _client(_member(name))
