@@ -175,6 +175,6 @@ def test_a_tier_4_reached_through_the_attacker_reads_as_such_on_the_profile(fram
     result = project.evaluations.get().result
     assert (result["overall"], result["outcome"]) == (4, "not_approvable")
     html = _client(coordinator).get(reverse("risk_profile", args=[project.pk])).content.decode()
-    assert "Tier 4 in five-safes@2:" in html and "a likely target of sophisticated attackers" in html
+    assert "In five-safes@2, tier 4 covers:" in html and "a likely target of sophisticated attackers" in html
     assert "Likely target of sophisticated attackers, with weak protection or high stakes" in html
     assert "R-DA-14" in html

@@ -55,3 +55,34 @@ def test_the_record_names_the_criteria_rules_that_fired_and_whose_they_are(examp
     assert "GP records (own criteria v1)" in " ".join(record_pdf_html(record).split())
     criteria = {s["custodian"]: s["criteria"] for s in record.snapshot["sign_offs"]}
     assert criteria["GP records"]["version"] == "1" and len(criteria["GP records"]["sha256"]) == 64
+
+
+def _overflowing_boxes(html):
+    """Boxes that reach past the right edge of the page's content area: cut off in the PDF."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure.boxes import PageBox
+
+    from assessments.pdf.render import BASE_URL, StaticOnlyURLFetcher
+
+    found = []
+    for number, page in enumerate(
+        HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyURLFetcher()).render().pages, 1
+    ):
+        page_box = page._page_box
+        right = page_box.margin_width() - page_box.margin_right
+        for box in page_box.descendants():
+            width = getattr(box, "width", None)
+            if isinstance(box, PageBox) or not isinstance(width, (int, float)) or not hasattr(box, "position_x"):
+                continue
+            if box.position_x + box.margin_width() > right + 1:
+                found.append((number, getattr(box, "element_tag", None), getattr(box, "text", "")[:40]))
+    return found
+
+
+def test_appetite_hashes_in_the_sign_off_table_stay_inside_the_page(example_project, signing_ca):
+    # A SHA-256 in a table cell once widened the sign-off table past the page edge, cutting off
+    # its last column in the signed PDF.
+    project = _project(example_project, dict.fromkeys(NAMES, AUTOMATIC))
+    html = record_pdf_html(project.records.get())
+    assert "SHA-256 <code>" in html
+    assert _overflowing_boxes(html) == []
