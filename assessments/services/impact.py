@@ -8,8 +8,11 @@ audit event (a preview is a read, like a page).
 
 A framework preview (administrators) re-scores, under a newly loaded framework version, each
 project's latest evaluation made under an older version of the same framework, compared the same
-way; custodians' criteria inline in those documents target the older version, so the engine
-ignores them, and the preview counts those projects and names the custodians.
+way. Custodians' criteria inline in those documents target the older version, so the engine
+ignores them: a custodian who has published criteria for the new version is scored with those,
+and the preview names the others. The new version's new questions have no answers in those
+documents, so each is scored with the missing answers at both ends of their risk scale, and the
+preview tells what changes whatever the answers from what depends on them.
 
 Speed: the draft (or the new framework) is compiled once and passed to the engine by keyword; other custodians'
 criteria and appetites stay inline in each document and hit the engine's LRU. Evaluations are
@@ -18,6 +21,7 @@ streamed in chunks with only the columns the comparison needs.
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +34,7 @@ from ..errors import PriamError
 from ..models import AppetiteVersion, CriteriaVersion, FrameworkVersion, ImpactPreview
 from ..selectors.frameworks import engine_framework, framework_default
 from ..selectors.impact import (
+    framework_criteria_published,
     framework_impact_rows,
     impact_rows,
     latest_evaluations_before,
@@ -47,7 +52,8 @@ log = logging.getLogger(__name__)
 CHUNK_ROWS = 500
 PROGRESS_EVERY = 500
 # A preview lists every changed project; skipped ones (rare: a renamed custodian, a document
-# the engine no longer accepts) are counted in full but listed only up to this many.
+# the engine no longer accepts), and under a new framework version those whose result stays but
+# whose fired rules differ, are counted in full but listed only up to this many.
 SKIPPED_LISTED = 100
 
 
@@ -245,49 +251,238 @@ def framework_impact_request(*, version: FrameworkVersion, actor: User) -> Impac
 def framework_impact_compare(
     *, preview: ImpactPreview, progress: Callable[[int], None] | None = None
 ) -> dict[str, Any]:
-    """As impact_compare, under the preview's framework version with nothing replaced; also
-    which framework rules fire that did not (and the reverse), and whose criteria are ignored."""
+    """As impact_compare, under the preview's framework version, with each custodian's criteria
+    published for that version where there are any; also which framework rules fire that did not
+    (and the reverse), and whose criteria would not apply.
+
+    A document lacking answers the new version requires (its new questions) is scored twice:
+    every missing answer at its least risky value and at its worst. Tiers, outcome and routes are
+    each classed on their own: "changes" when both ends differ from the stored result (whatever
+    the answers), "depends" when only one end does (on the answers, named per project: each
+    missing answer is tried alone at its worst, one more evaluation each, for those projects
+    only)."""
     version = preview.framework_version
     framework = engine_framework(version)
+    # One read for the whole preview; compiled once per custodian, not per project.
+    published = {
+        name: engine.compile_criteria(framework, criteria.data)
+        for name, criteria in framework_criteria_published(version).items()
+    }
     rows = framework_impact_rows(version).iterator(chunk_size=CHUNK_ROWS)
     counts = dict.fromkeys(
-        ("read", "rescored", "changed", "tier", "outcome", "route", "skipped", "criteria_ignored"), 0
+        (
+            "read",
+            "rescored",
+            "changed",
+            "depends",
+            *DIMENSIONS,
+            *(f"{d}_depends" for d in DIMENSIONS),
+            "unanswered",
+            "rules_only",
+            "skipped",
+            "criteria_ignored",
+            "criteria_published",
+        ),
+        0,
     )
-    # {custodian: how many projects}: whose criteria would stop applying, to publish them anew.
+    # {custodian: how many projects}: whose criteria would stop applying, to publish them anew,
+    # and whose criteria published for this version were used instead of the stored ones.
     ignored_by: dict[str, int] = {}
+    published_by: dict[str, int] = {}
+    # {question: how many projects lack its answer}, and per dimension {question: how many
+    # projects could change depending on it}.
+    unanswered_by: dict[str, int] = {}
+    depends_on: dict[str, dict[str, int]] = {d: {} for d in DIMENSIONS}
     changes: list[dict[str, Any]] = []
+    rules_only: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     for project_id, title, revision, _fv, document, overall, outcome, tiers, routes, fired in rows:
         counts["read"] += 1
         if progress is not None and counts["read"] % PROGRESS_EVERY == 0:
             progress(counts["read"])
+        names = _custodian_names(document)
+        criteria = {name: published[name] for name in names if name in published}
         try:
-            after = engine.evaluate(framework, document)
+            scored = _Scored(framework, document, criteria)
         except engine.DocumentInvalid as invalid:
             counts["skipped"] += 1
             if len(skipped) < SKIPPED_LISTED:
                 reason = f"the stored document does not evaluate under {version.spec}: {invalid}"
+                if missing := engine.unanswered(framework, document):
+                    reason += f" (answers it lacks: {_gaps_text(missing)})"
                 skipped.append({"project": project_id, "title": title, "revision": revision, "reason": reason})
             continue
         counts["rescored"] += 1
-        ignored = sorted({entry["custodian"] for entry in after.get("criteria_ignored", ())})
+        lowest, worst = scored.lowest, scored.worst
+        if scored.missing:
+            counts["unanswered"] += 1
+            for question in sorted({gap.question for gap in scored.missing}):
+                unanswered_by[question] = unanswered_by.get(question, 0) + 1
+        ignored = sorted({entry["custodian"] for entry in lowest.get("criteria_ignored", ())})
         if ignored:
             counts["criteria_ignored"] += 1
             for name in ignored:
                 ignored_by[name] = ignored_by.get(name, 0) + 1
-        before = {"tiers": tiers, "overall": overall, "outcome": outcome, "routes": routes}
-        change = _difference(before, after, document)
-        if change is None:
+        if criteria:
+            counts["criteria_published"] += 1
+            for name in criteria:
+                published_by[name] = published_by.get(name, 0) + 1
+        before = {
+            "tiers": tiers,
+            "overall": overall,
+            "outcome": outcome,
+            "routes": routes or _default_routes(names, tiers, outcome),
+        }
+        after_lowest, after_worst = _summary(lowest, names), _summary(worst, names)
+        kinds = {
+            dimension: _kind(_differs(dimension, before, after_lowest), _differs(dimension, before, after_worst))
+            for dimension in DIMENSIONS
+        }
+        before_fired = set(fired or ())
+        why = {
+            "fired_added": sorted(set(lowest["fired"]) - before_fired),
+            "fired_removed": sorted(before_fired - set(lowest["fired"])),
+            # Rules that fire only with the worst answers to the unanswered questions.
+            "fired_if_worst": sorted(set(worst["fired"]) - set(lowest["fired"])),
+        }
+        if not any(kinds.values()):
+            if any(why.values()):
+                counts["rules_only"] += 1
+                if len(rules_only) < SKIPPED_LISTED:
+                    rules_only.append({"project": project_id, "title": title, "revision": revision, **why})
             continue
-        counts["changed"] += 1
-        for key in ("tier", "outcome", "route"):
-            counts[key] += bool(change[key])
-        change["criteria_ignored"] = ignored
-        change["fired_added"] = sorted(set(after["fired"]) - set(fired or ()))
-        change["fired_removed"] = sorted(set(fired or ()) - set(after["fired"]))
-        changes.append({"project": project_id, "title": title, "revision": revision, **change})
+        deciding = scored.deciding() if "depends" in kinds.values() else []
+        if "changes" in kinds.values():
+            counts["changed"] += 1
+        else:
+            counts["depends"] += 1
+        for dimension, kind in kinds.items():
+            if kind == "changes":
+                counts[dimension] += 1
+            elif kind == "depends":
+                counts[f"{dimension}_depends"] += 1
+                for question in sorted({gap["question"] for gap in deciding}):
+                    depends_on[dimension][question] = depends_on[dimension].get(question, 0) + 1
+        changes.append(
+            {
+                "project": project_id,
+                "title": title,
+                "revision": revision,
+                **kinds,
+                "before": before,
+                "after": after_lowest,
+                "worst": after_worst,
+                "routes_changed": [
+                    {
+                        "custodian": n,
+                        "before": before["routes"].get(n),
+                        "after": after_lowest["routes"].get(n),
+                        "worst": after_worst["routes"].get(n),
+                    }
+                    for n in names
+                    if before["routes"].get(n) != after_lowest["routes"].get(n)
+                    or before["routes"].get(n) != after_worst["routes"].get(n)
+                ],
+                **why,
+                "unanswered": [_gap_dict(gap) for gap in scored.missing],
+                "deciding": deciding,
+                "criteria_ignored": ignored,
+                "criteria_published": sorted(criteria),
+            }
+        )
     counts["not_older"] = latest_evaluations_not_before(version)
-    return {"counts": counts, "changes": changes, "skipped": skipped, "criteria_ignored_by": ignored_by}
+    return {
+        "counts": counts,
+        "changes": changes,
+        "rules_only": rules_only,
+        "skipped": skipped,
+        "criteria_ignored_by": ignored_by,
+        "criteria_published_by": published_by,
+        "unanswered_by": unanswered_by,
+        "depends_on": depends_on,
+    }
+
+
+DIMENSIONS = ("tier", "outcome", "route")
+
+
+class _Scored:
+    """A stored document scored under the new version: ``lowest`` and ``worst`` (the same result
+    when it lacks no required answer) and ``missing``, the answers it lacks. Raises
+    DocumentInvalid when either end does not evaluate (a missing answer with no least risky value
+    to fill, or an answer the new version refuses)."""
+
+    def __init__(self, framework: engine.Framework, document: Any, criteria: dict[str, engine.Criteria]) -> None:
+        self.framework, self.criteria = framework, criteria
+        self.filled, self.missing = engine.fill_unanswered(framework, document, "lowest")
+        self.lowest = engine.evaluate(framework, self.filled, criteria=criteria)
+        if self.missing:
+            worst_document, _ = engine.fill_unanswered(framework, document, "worst")
+            self.worst = engine.evaluate(framework, worst_document, criteria=criteria)
+        else:
+            self.worst = self.lowest
+
+    def deciding(self) -> list[dict[str, Any]]:
+        """The missing answers that, alone at their worst (the others at their least risky), move
+        the result: those the project's change depends on. When none does alone (only together),
+        every missing answer."""
+        names = _custodian_names(self.filled)
+        lowest = _summary(self.lowest, names)
+        found = []
+        for gap in self.missing:
+            document = copy.deepcopy(self.filled)
+            _answers_of(document, gap.custodian).pop(gap.question, None)
+            one, _ = engine.fill_unanswered(self.framework, document, "worst")
+            if _summary(engine.evaluate(self.framework, one, criteria=self.criteria), names) != lowest:
+                found.append(gap)
+        return [_gap_dict(gap) for gap in found or self.missing]
+
+
+def _answers_of(document: dict[str, Any], custodian: str | None) -> dict[str, Any]:
+    if custodian is None:
+        return document["answers"]
+    return next(c for c in document["custodians"] if c.get("name") == custodian)["answers"]
+
+
+def _custodian_names(document: Any) -> list[str]:
+    custodians = document.get("custodians") if isinstance(document, dict) else None
+    if not isinstance(custodians, list):
+        return []
+    return [c["name"] for c in custodians if isinstance(c, dict) and isinstance(c.get("name"), str)]
+
+
+def _summary(result: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """What a preview compares of a result: tiers, overall, outcome, every custodian's route."""
+    return {
+        "tiers": result["tiers"],
+        "overall": result["overall"],
+        "outcome": result["outcome"],
+        "routes": result.get("routes") or _default_routes(names, result["tiers"], result["outcome"]),
+    }
+
+
+def _differs(dimension: str, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    if dimension == "tier":
+        return before["tiers"] != after["tiers"] or before["overall"] != after["overall"]
+    if dimension == "outcome":
+        return before["outcome"] != after["outcome"]
+    return any(before["routes"].get(n) != route for n, route in after["routes"].items())
+
+
+def _kind(at_lowest: bool, at_worst: bool) -> str | None:
+    # Both ends differ: changes whatever the answers (with v2's rules, which only add risk, the
+    # worst end differs whenever the lowest does). One end: depends on the answers.
+    if at_lowest and at_worst:
+        return "changes"
+    return "depends" if at_lowest or at_worst else None
+
+
+def _gap_dict(gap: engine.Unanswered) -> dict[str, Any]:
+    return {"custodian": gap.custodian, "question": gap.question}
+
+
+def _gaps_text(gaps: Iterable[engine.Unanswered]) -> str:
+    return ", ".join(f"{gap.custodian or 'the project'}'s {gap.question}" for gap in gaps)
 
 
 # Next to its service, as record_pdf_task is; assessments/tasks.py imports it for discovery.

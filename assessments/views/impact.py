@@ -174,12 +174,82 @@ def framework_impact_preview(request, preview_id):
     context = {"preview": preview}
     if preview.status == ImpactPreview.Status.DONE:
         framework = engine_framework(preview.framework_version)
-        page = Paginator(preview.result["changes"], CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+        result = preview.result
+        page = Paginator(result["changes"], CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+        counts = result["counts"]
         context.update(
-            counts=preview.result["counts"],
+            counts=counts,
             page=page,
-            rows=[_change_row(change, framework) for change in page],
-            skipped=preview.result["skipped"],
-            criteria_ignored_by=sorted(preview.result["criteria_ignored_by"].items()),
+            rows=[_framework_change_row(change, framework) for change in page],
+            skipped=result["skipped"],
+            rules_only=result.get("rules_only", []),
+            criteria_ignored_by=sorted(result["criteria_ignored_by"].items()),
+            criteria_published_by=sorted(result.get("criteria_published_by", {}).items()),
+            unanswered_by=[
+                _question(framework, question, n) for question, n in sorted(result.get("unanswered_by", {}).items())
+            ],
+            dimensions=[
+                {
+                    "key": key,
+                    "label": label,
+                    "changes": counts[key],
+                    "depends": counts.get(f"{key}_depends", 0),
+                    "questions": [
+                        _question(framework, question, n)
+                        for question, n in sorted(result.get("depends_on", {}).get(key, {}).items())
+                    ],
+                }
+                for key, label in (("tier", "Tier"), ("outcome", "Outcome"), ("route", "Route (some custodian)"))
+            ],
         )
     return render(request, "frameworks/impact_status.html", context)
+
+
+def _question(framework, question_id, n=None):
+    question = framework.questions_by_id.get(question_id)
+    return {"id": question_id, "label": question.label if question else question_id, "n": n}
+
+
+def _framework_change_row(change, framework):
+    """One project under the new version as the page reads it: each of tier, outcome and route
+    "changes" (whatever the new questions' answers), "depends" (on them) or None; what differs,
+    before and after, with the range from the least risky answers to the worst where they differ."""
+    before, after = change["before"], change["after"]
+    worst = change.get("worst", after)
+    tiers = [
+        {
+            "label": framework.safe_labels.get(safe, safe),
+            "before": before["tiers"].get(safe),
+            "lowest": tier,
+            "worst": worst["tiers"].get(safe),
+        }
+        for safe, tier in after["tiers"].items()
+        if before["tiers"].get(safe) != tier or before["tiers"].get(safe) != worst["tiers"].get(safe)
+    ]
+    if before["overall"] != after["overall"] or before["overall"] != worst["overall"]:
+        tiers.append(
+            {"label": "Overall", "before": before["overall"], "lowest": after["overall"], "worst": worst["overall"]}
+        )
+    deciding = change.get("deciding", [])
+    return {
+        **change,
+        "tiers_changed": tiers,
+        "outcome_before": outcome_label(before["outcome"], framework),
+        "outcome_lowest": outcome_label(after["outcome"], framework),
+        "outcome_worst": outcome_label(worst["outcome"], framework),
+        "routes": [
+            {
+                "custodian": r["custodian"],
+                "before": ROUTE_LABELS.get(r["before"], r["before"]),
+                "lowest": ROUTE_LABELS.get(r["after"], r["after"]),
+                "worst": ROUTE_LABELS.get(r.get("worst", r["after"]), r.get("worst", r["after"])),
+            }
+            for r in change["routes_changed"]
+        ],
+        "deciding": [
+            {**_question(framework, gap["question"]), "custodian": gap["custodian"] or "the project"}
+            for gap in deciding
+        ],
+        "fired_if_worst": change.get("fired_if_worst", []),
+        "criteria_published": change.get("criteria_published", []),
+    }

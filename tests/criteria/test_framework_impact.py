@@ -10,7 +10,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.errors import PriamError
@@ -102,7 +103,10 @@ def projects(organisations, framework_v1, manager):
         draft, problems = appetite_draft_save(organisation=organisations[name], data=data, actor=manager)
         assert problems == []
         appetite_publish(draft=draft, actor=manager)
-    draft, problems = criteria_draft_save(organisation=organisations[GP], text=GP_01, actor=manager)
+    # For v1 by name: the default framework is the latest loaded, which may already be v2.
+    draft, problems = criteria_draft_save(
+        organisation=organisations[GP], text=GP_01, actor=manager, framework_version=framework_v1
+    )
     assert problems == []
     criteria_publish(draft=draft, actor=manager)
     return {
@@ -300,6 +304,276 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, db):
     assert response.status_code == 302 and "/login" in response["Location"]
 
 
-def test_with_one_version_loaded_there_is_nothing_to_preview(login, framework_v1, admin_user):
-    html = login(admin_user).get(reverse("framework_impact")).content.decode()
+def test_with_one_version_loaded_there_is_nothing_to_preview(login, framework_v1):
+    # An administrator of their own: the demo may load more than one version.
+    administrator = User.objects.create_user("root", is_superuser=True, is_staff=True)
+    html = login(administrator).get(reverse("framework_impact")).content.decode()
     assert "data-no-versions" in html and "data-start-preview" not in html
+
+
+# --- five-safes@2: a new required question (DA10) and changed rules ----------------------------
+#
+# Expected results below are derived from the v2 spec (../shared/spec/five-safes-v2.md) and v1's
+# rules, not read off the code: v2 only adds risk (R-DA-02 also catches anonymised records of a
+# special category; R-DA-12 raises low consequences to 2; R-DA-13 trivial to 1; R-DA-14 raises to
+# 4 when DA10 is sophisticated and DA2 weak or DA9 high), and every v1 document lacks DA10, whose
+# least risky answer is "opportunistic" and worst "sophisticated" (its unknown_as).
+
+FRAMEWORK_V2 = "fixtures/frameworks/five-safes/v2"
+SURVEY = "Survey archive"
+MET = "Met and pollution grid"
+CENSUS = "Census and education"
+
+
+@pytest.fixture
+def v2(framework_v1):
+    version, _ = framework_load(path=FRAMEWORK_V2)  # the demo may have loaded it already
+    assert version.spec == "five-safes@2"
+    return version
+
+
+@pytest.fixture
+def example(framework_v1, demo):
+    """A worked example as a project evaluated under v1, with some custodians' answers changed;
+    custodians are organisations of the same name (made once)."""
+    coordinator = User.objects.get(username="coordinator")
+
+    def build(name, title=None, **answers):
+        document = json.loads((Path("fixtures/examples") / f"{name}.json").read_text())
+        document["title"] = title or document["title"]
+        for custodian in document["custodians"]:
+            custodian["answers"].update(answers.get(custodian["name"], {}))
+        organisations = {}
+        for custodian in document["custodians"]:
+            slug = custodian["name"].lower().replace(" ", "-")
+            organisation, created = Organisation.objects.get_or_create(name=custodian["name"], defaults={"slug": slug})
+            organisations[custodian["name"]] = organisation
+        return project_from_document(
+            document=document,
+            coordinator=coordinator,
+            coordinating_organisation=coordinator.memberships.get().organisation,
+            organisations=organisations,
+            framework_version=framework_v1,
+        )
+
+    return build
+
+
+def _by_title(preview):
+    return {c["title"]: c for c in preview.result["changes"]}
+
+
+def test_under_v2_the_worked_examples_keep_their_result_and_e2_fires_r_da_13(
+    example, v2, admin_user, django_capture_on_commit_callbacks
+):
+    # Spec: E1, E2 and E4 give the same tiers, outcome and conditions under v2. None of their
+    # custodians has weak confidence (DA2) or high consequences (DA9), so R-DA-14 cannot fire
+    # whatever DA10 is: the same result at both ends. E2's Met grid (DA9 trivial) now fires R-DA-13
+    # (data 1 alone), and its low-consequence custodians fire R-DA-12 at 2, but GP records'
+    # pseudonymised health records (R-DA-02) keep the project at data 3.
+    made = {name: example(name) for name in ("E1", "E2", "E4")}
+    preview = _run(v2, admin_user, django_capture_on_commit_callbacks)
+
+    assert preview.status == ImpactPreview.Status.DONE, preview.error
+    counts = preview.result["counts"]
+    assert (counts["rescored"], counts["skipped"], counts["unanswered"]) == (3, 0, 3)
+    assert preview.result["unanswered_by"] == {"DA10": 3}
+    for dimension in ("tier", "outcome", "route"):
+        assert (counts[dimension], counts[f"{dimension}_depends"]) == (0, 0)
+    assert (counts["changed"], counts["depends"]) == (0, 0)
+    assert preview.result["changes"] == []
+    # Only E2's reasons differ: R-DA-13 fires for the Met grid, nothing fires only at the worst.
+    assert counts["rules_only"] == 1
+    [e2] = preview.result["rules_only"]
+    assert e2["project"] == made["E2"].pk
+    assert (e2["fired_added"], e2["fired_removed"], e2["fired_if_worst"]) == (["R-DA-13"], [], [])
+
+
+def test_tier_4_only_with_a_sophisticated_attacker_depends_on_the_answers(
+    example, v2, admin_user, django_capture_on_commit_callbacks
+):
+    # E4 with high consequences (the spec's worked example): v1 data 3 (R-DA-11), so the licensed
+    # download is a blocking gap (R-SE-01): not approvable. Under v2, DA10 opportunistic leaves it
+    # there; sophisticated adds R-DA-14: data 4, still not approvable (spec: conditions R-OU-08,
+    # R-PE-01, R-PR-08, R-SE-01, R-SE-06). Its tier depends on the answer, its outcome and route
+    # (declined when not approvable) do not.
+    stakes = example("E4", "High stakes", **{SURVEY: {"DA9": "high"}})
+    # E4 as anonymised records of a special category (v2's third change): v1 data 2 (R-DA-04),
+    # approved, the default appetite's panel; v2 data 3 by R-DA-02 whatever DA10 is (DA2 strong,
+    # DA9 low: R-DA-14 cannot fire), so R-SE-01 blocks: not approvable, declined.
+    special = example("E4", "Anonymised special", **{SURVEY: {"DA1": "anonymised_record", "DA3": ["health"]}})
+    preview = _run(v2, admin_user, django_capture_on_commit_callbacks)
+
+    counts = preview.result["counts"]
+    assert counts["rescored"] == 2 and counts["unanswered"] == 2
+    assert (counts["changed"], counts["depends"]) == (1, 1)
+    assert (counts["tier"], counts["tier_depends"]) == (1, 1)
+    assert (counts["outcome"], counts["outcome_depends"]) == (1, 0)
+    assert (counts["route"], counts["route_depends"]) == (1, 0)
+    assert preview.result["depends_on"] == {"tier": {"DA10": 1}, "outcome": {}, "route": {}}
+    changes = _by_title(preview)
+
+    high = changes["High stakes"]
+    assert high["project"] == stakes.pk
+    assert (high["tier"], high["outcome"], high["route"]) == ("depends", None, None)
+    data = (high["before"]["tiers"]["data"], high["after"]["tiers"]["data"], high["worst"]["tiers"]["data"])
+    assert data == (3, 3, 4)
+    assert (high["before"]["overall"], high["after"]["overall"], high["worst"]["overall"]) == (3, 3, 4)
+    outcomes = (high["before"]["outcome"], high["after"]["outcome"], high["worst"]["outcome"])
+    assert outcomes == ("not_approvable",) * 3
+    assert high["routes_changed"] == []
+    assert high["unanswered"] == high["deciding"] == [{"custodian": SURVEY, "question": "DA10"}]
+    assert (high["fired_added"], high["fired_removed"]) == ([], [])
+    assert {"R-DA-14", "R-OU-08", "R-PR-08", "R-SE-06"} <= set(high["fired_if_worst"])
+    assert not {"R-PE-01", "R-SE-01"} & set(high["fired_if_worst"])  # they fire at 3 already
+
+    anonymised = changes["Anonymised special"]
+    assert anonymised["project"] == special.pk
+    assert (anonymised["tier"], anonymised["outcome"], anonymised["route"]) == ("changes",) * 3
+    assert (anonymised["before"]["tiers"]["data"], anonymised["after"]["tiers"]["data"]) == (2, 3)
+    assert anonymised["worst"] == anonymised["after"]
+    assert (anonymised["before"]["outcome"], anonymised["after"]["outcome"]) == ("approve", "not_approvable")
+    assert anonymised["routes_changed"] == [
+        {"custodian": SURVEY, "before": "panel", "after": "decline", "worst": "decline"}
+    ]
+    assert {"R-DA-02", "R-SE-01", "R-PE-01"} <= set(anonymised["fired_added"])
+    assert anonymised["fired_removed"] == [] and anonymised["fired_if_worst"] == []
+    assert anonymised["deciding"] == []  # nothing depends on the answers
+
+
+@pytest.mark.parametrize("published_for_v2", [True, False])
+def test_criteria_published_for_v2_are_used_and_only_the_others_reported_ignored(
+    organisations, projects, v2, manager, admin_user, published_for_v2, django_capture_on_commit_callbacks
+):
+    # GP-01 (a million patients or more: data 4) is published for v1, inline in every document.
+    if published_for_v2:
+        draft, problems = criteria_draft_save(
+            organisation=organisations[GP], text=GP_01, actor=manager, framework_version=v2
+        )
+        assert problems == []
+        criteria_publish(draft=draft, actor=manager)
+    # High consequences for GP records: R-DA-14 fires for it alone when it answers DA10
+    # sophisticated; the Met grid (trivial) and Census (low) have strong confidence, so their
+    # DA10 decides nothing. Data 4 means overall 4: a referral (its tier-4 gaps do not block).
+    stakes = _e2(organisations, projects["small"].framework_version, "High stakes", DA9="high")
+    preview = _run(v2, admin_user, django_capture_on_commit_callbacks)
+
+    counts = preview.result["counts"]
+    assert counts["rescored"] == 4 and counts["unanswered"] == 4
+    changes = _by_title(preview)
+    if published_for_v2:
+        # Scored with GP-01 for v2: the big cohort stays at 4, and nobody's criteria are ignored.
+        assert "Big cohort" not in changes
+        assert counts["criteria_ignored"] == 0 and preview.result["criteria_ignored_by"] == {}
+        assert counts["criteria_published"] == 4
+        assert preview.result["criteria_published_by"] == {GP: 4}
+        assert (counts["changed"], counts["tier"], counts["outcome"], counts["route"]) == (0, 0, 0, 0)
+    else:
+        # Without it the v1 criteria are ignored: the big cohort falls to 3, whatever DA10 is.
+        big = changes["Big cohort"]
+        assert (big["tier"], big["before"]["overall"], big["after"]["overall"], big["worst"]["overall"]) == (
+            "changes",
+            4,
+            3,
+            3,
+        )
+        assert big["criteria_ignored"] == [GP] and big["criteria_published"] == []
+        assert "GP-01" in big["fired_removed"]
+        assert preview.result["criteria_ignored_by"] == {GP: 4}
+        assert counts["criteria_published"] == 0
+        assert (counts["changed"], counts["tier"]) == (1, 1)
+
+    high = changes["High stakes"]
+    assert high["project"] == stakes.pk
+    assert (high["tier"], high["outcome"], high["route"]) == ("depends",) * 3
+    assert (high["before"]["overall"], high["after"]["overall"], high["worst"]["overall"]) == (3, 3, 4)
+    outcomes = (high["before"]["outcome"], high["after"]["outcome"], high["worst"]["outcome"])
+    assert outcomes == ("approve", "approve", "refer")
+    # GP records' appetite declines above tier 3; the Met grid's sends tier 4 to the panel.
+    assert {r["custodian"]: (r["before"], r["after"], r["worst"]) for r in high["routes_changed"]} == {
+        GP: ("panel", "panel", "decline"),
+        MET: ("automatic", "automatic", "panel"),
+    }
+    assert {(u["custodian"], u["question"]) for u in high["unanswered"]} == {
+        (GP, "DA10"),
+        (MET, "DA10"),
+        (CENSUS, "DA10"),
+    }
+    assert high["deciding"] == [{"custodian": GP, "question": "DA10"}]
+    assert "R-DA-14" in high["fired_if_worst"]
+    assert (counts["depends"], counts["tier_depends"], counts["outcome_depends"], counts["route_depends"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
+
+
+def test_a_document_that_does_not_validate_even_filled_in_is_skipped_with_its_reason(
+    example, v2, admin_user, django_capture_on_commit_callbacks
+):
+    project = example("E4")
+    evaluation = project.evaluations.get()
+    # Filling in DA10 cannot mend an answer v2 refuses: an option neither version has, written
+    # straight into the stored document.
+    document = copy.deepcopy(evaluation.document)
+    document["custodians"][0]["answers"]["DA9"] = "catastrophic"
+    Evaluation.objects.filter(pk=evaluation.pk).update(document=document)
+    preview = _run(v2, admin_user, django_capture_on_commit_callbacks)
+    counts = preview.result["counts"]
+    assert (counts["rescored"], counts["skipped"]) == (0, 1)
+    [skipped] = preview.result["skipped"]
+    assert skipped["project"] == project.pk
+    assert "does not evaluate under five-safes@2" in skipped["reason"] and "DA9" in skipped["reason"]
+    assert "Survey archive's DA10" in skipped["reason"]
+
+
+def test_the_preview_reads_as_many_queries_for_six_projects_as_for_two(
+    organisations, framework_v1, v2, manager, admin_user, django_capture_on_commit_callbacks
+):
+    draft, problems = criteria_draft_save(
+        organisation=organisations[GP], text=GP_01, actor=manager, framework_version=v2
+    )
+    assert problems == []
+    criteria_publish(draft=draft, actor=manager)
+    queries = []
+    for n in (2, 6):
+        while Evaluation.objects.count() < n:
+            _e2(organisations, framework_v1, f"P{Evaluation.objects.count()}", DA9="high")
+        with CaptureQueriesContext(connection) as captured:
+            preview = _run(v2, admin_user, django_capture_on_commit_callbacks)
+        assert preview.result["counts"]["rescored"] == n
+        assert preview.result["counts"]["depends"] == n  # each one scored twice, and once more for DA10
+        queries.append(len(captured))
+    assert queries[0] == queries[1], queries
+
+
+def test_an_administrator_reads_what_v2_changes_and_what_depends_on_da10(
+    login, example, v2, admin_user, django_capture_on_commit_callbacks
+):
+    stakes = example("E4", "High stakes", **{SURVEY: {"DA9": "high"}})
+    example("E4", "Anonymised special", **{SURVEY: {"DA1": "anonymised_record", "DA3": ["health"]}})
+    example("E2")
+    preview = _run(v2, admin_user, django_capture_on_commit_callbacks)
+    html = login(admin_user).get(reverse("framework_impact_preview", args=[preview.pk])).content.decode()
+    for key, n in (
+        ("rescored", 3),
+        ("unanswered", 3),
+        ("tier", 1),
+        ("tier_depends", 1),
+        ("outcome", 1),
+        ("outcome_depends", 0),
+        ("route", 1),
+        ("route_depends", 0),
+        ("rules_only", 1),
+    ):
+        assert f'<strong data-count="{key}">{n}</strong>' in html, key
+    assert "depending on the answers to DA10 (Likely attacker)" in html
+    assert "<caption>How many projects would change under five-safes@2</caption>" in html
+    row = html[html.index(f'<tr data-project="{stakes.pk}">') :]
+    row = row[: row.index("</tr>")]
+    assert 'data-tier="depends"' in row and 'data-outcome=""' in row
+    assert "Data: 3 → 3–4" in row and "Overall: 3 → 3–4" in row
+    assert "DA10 (Likely attacker) from Survey archive" in row and "R-DA-14" in row
+    assert "Asthma, air pollution and weather</a>: now fire R-DA-13" in html
+    assert html.count('<div class="table-responsive">') >= 2 and 'scope="row"' in html
