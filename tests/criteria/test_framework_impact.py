@@ -569,11 +569,14 @@ def test_an_administrator_reads_what_v2_changes_and_what_depends_on_da10(
     ):
         assert f'<strong data-count="{key}">{n}</strong>' in html, key
     assert "depending on the answers to DA10 (Likely attacker)" in html
-    assert "<caption>How many projects would change under five-safes@2</caption>" in html
+    assert '<caption id="counts-caption">How many projects would change under five-safes@2</caption>' in html
     row = html[html.index(f'<tr data-project="{stakes.pk}">') :]
     row = row[: row.index("</tr>")]
     assert 'data-tier="depends"' in row and 'data-outcome=""' in row
     assert "Data: 3 → 3–4" in row and "Overall: 3 → 3–4" in row
     assert "DA10 (Likely attacker) from Survey archive" in row and "R-DA-14" in row
     assert "Asthma, air pollution and weather</a>: now fire R-DA-13" in html
-    assert html.count('<div class="table-responsive">') >= 2 and 'scope="row"' in html
+    # Both tables scroll sideways at phone width inside a focusable, named region.
+    for caption in ("counts-caption", "changes-caption"):
+        assert f'<div class="table-responsive" tabindex="0" role="region" aria-labelledby="{caption}">' in html
+    assert 'scope="row"' in html
