@@ -1,6 +1,6 @@
 """Impact preview of a criteria draft over 10,000 stored projects.
 
-    .venv/bin/python bench/impact_preview.py [--projects 10000] [--profile] [--framework]
+    .venv/bin/python bench/impact_preview.py [--projects 10000] [--profile] [--framework [--v2]]
 
 Embedded mode in a throwaway data folder (SQLite, eager Celery). It stores N projects that
 "GP records" takes part in, from the worked examples (E2 as it is; E1 with GP records added as a
@@ -17,6 +17,8 @@ documents also answer DA7 (k) where it applies, GP records' criteria name five-s
 published criteria do), and a copy of five-safes v1 is loaded as version "9" with R-DA-09 made
 stricter (k < 100, not 10, raises data to 4, not 3); it times framework_impact_request, which
 re-scores every project's latest evaluation under @9 (GP records' criteria ignored there).
+--framework --v2: the real five-safes@2 instead of @9. No stored document answers its new
+question DA10, so each project is scored twice (DA10 at its least risky and at its worst).
 """
 
 import argparse
@@ -107,6 +109,7 @@ def main():
     parser.add_argument("--projects", type=int, default=10000)
     parser.add_argument("--profile", action="store_true", help="print the preview's top functions (cProfile)")
     parser.add_argument("--framework", action="store_true", help="preview a new framework version instead")
+    parser.add_argument("--v2", action="store_true", help="with --framework: the real five-safes@2, not @9")
     args = parser.parse_args()
 
     import django
@@ -123,7 +126,7 @@ def main():
     from assessments.services.impact import framework_impact_request, impact_preview_request
 
     call_command("migrate", verbosity=0)
-    demo_load(with_projects=False)
+    demo_load(with_projects=False, frameworks=["five-safes/v1"])  # the v1 examples; v2 comes later
     coordinator = User.objects.get(username="coordinator")
     version = FrameworkVersion.objects.get()
     framework = engine_framework(version)
@@ -201,7 +204,7 @@ def main():
         cursor.execute("ANALYZE")
 
     if args.framework:
-        v9 = _load_stricter_v9()
+        v9 = _load_v2() if args.v2 else _load_stricter_v9()
         admin = User.objects.get(username="admin")
     else:
         draft, problems = criteria_draft_save(organisation=gp, text=DRAFT, actor=manager)
@@ -230,11 +233,24 @@ def main():
         f"{counts['route']} route; {counts['skipped']} skipped; result JSON "
         f"{len(json.dumps(preview.result)) / 1024:,.0f} KiB"
     )
+    if args.framework and args.v2:
+        print(
+            f"  {counts.get('unanswered', 0)} lacked DA10 (scored twice); {counts.get('depends', 0)} could change "
+            f"depending on DA10: {counts.get('tier_depends', 0)} tier, {counts.get('outcome_depends', 0)} outcome, "
+            f"{counts.get('route_depends', 0)} route"
+        )
     if args.framework:
         print(
             f"  {counts['criteria_ignored']} with criteria not applied under {v9.spec} "
             f"({preview.result['criteria_ignored_by']}); {counts['not_older']} already under it or newer"
         )
+
+
+def _load_v2():
+    from assessments.services.frameworks import framework_load
+
+    version, _ = framework_load(path=Path(__file__).resolve().parents[1] / "fixtures/frameworks/five-safes/v2")
+    return version
 
 
 def _load_stricter_v9():

@@ -48,7 +48,7 @@ def main():
     from assessments.services.seeding import project_from_document
 
     call_command("migrate", verbosity=0)
-    demo_load(with_projects=False)
+    demo_load(with_projects=False, frameworks=["five-safes/v1"])  # the v1 examples; v2 comes later
     _, files = testca.ensure_test_ca(testca.default_directory())
     coordinator, chair = User.objects.get(username="coordinator"), User.objects.get(username="chair")
     panel = Panel.objects.get()

@@ -46,7 +46,7 @@ def main():
     from assessments.services.demo import demo_load
 
     call_command("migrate", verbosity=0)
-    demo_load(with_projects=False)
+    demo_load(with_projects=False, frameworks=["five-safes/v1"])  # the v1 examples; v2 comes later
     coordinator = User.objects.get(username="coordinator")
     version = __import__("assessments.models", fromlist=["FrameworkVersion"]).FrameworkVersion.objects.get()
     framework = engine_framework(version)

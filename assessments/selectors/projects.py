@@ -11,7 +11,7 @@ from .. import engine
 from ..models import CustodianAssessment, Evaluation, FrameworkVersion, Project
 from ..permissions import projects_visible_to
 from .criteria import appetites_in_force, criteria_in_force
-from .frameworks import engine_framework
+from .frameworks import engine_framework, newer_framework_versions
 from .signoffs import panel_sign_off_pending, sign_offs_of
 
 if TYPE_CHECKING:
@@ -353,13 +353,7 @@ def project_overview(project: Project, user: User) -> dict[str, Any]:
     evaluations = list(
         project.evaluations.order_by("-revision").only("pk", "revision", "overall", "outcome", "created_at")
     )
-    newer = [
-        v
-        for v in project.framework_version.__class__.objects.filter(
-            framework_id=project.framework_version.framework_id
-        ).exclude(pk=project.framework_version_id)
-        if v.loaded_at > project.framework_version.loaded_at
-    ]
+    newer = newer_framework_versions(project)
     current_evaluation = evaluations[0] if evaluations and evaluations[0].revision == project.revision else None
     reviews = list(project.reviews.select_related("panel").order_by("-sent_at"))
     visible_reviews = [

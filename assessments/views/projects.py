@@ -11,7 +11,7 @@ from ..errors import PriamError
 from ..forms.panels import SendToPanelForm
 from ..forms.projects import AmendmentForm, ProjectCreateForm, ProjectEditForm
 from ..selectors.framework_change import framework_change_preview
-from ..selectors.frameworks import engine_framework, framework_default
+from ..selectors.frameworks import engine_framework, framework_default, newer_framework_versions
 from ..selectors.panels import last_panel_id
 from ..selectors.projects import project_assessments, project_overview, project_rows
 from ..services.projects import (
@@ -152,7 +152,7 @@ def project_framework(request, pk):
     """The project under its framework version and a newer one, side by side: anyone who sees
     the project reads it; its coordinator applies the newer version explicitly."""
     project = permissions.project_for(request.user, pk)
-    newer = list(project_overview(project, request.user)["newer_frameworks"])
+    newer = newer_framework_versions(project)
     wanted = request.POST.get("version") or request.GET.get("version")
     version = next((v for v in newer if v.version == wanted or v.spec == wanted), None)
     if version is None:
