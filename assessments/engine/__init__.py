@@ -30,6 +30,11 @@ A newer framework version's new questions, before anyone answers them::
     unanswered(framework, doc) -> list[Unanswered]     # required questions without an answer
     fill_unanswered(framework, doc, "lowest"|"worst") -> (doc, list[Unanswered])
 
+What would change the result (re-evaluating less risky answers, one or two at a time)::
+
+    counterfactuals(framework, doc, *, result=None, max_changes=2, criteria=None, appetites=None) -> dict
+    apply_changes(doc, suggestion["changes"]) -> doc   # a copy with a suggestion made
+
 ``evaluate``'s ``criteria``/``appetites`` map custodian names to compiled objects (compile
 once, evaluate many); a document's custodians may carry ``criteria`` and ``appetite`` inline.
 
@@ -55,6 +60,7 @@ from .bounds import Unanswered, fill_unanswered, unanswered
 from .canonical import canonical_json, texts_sha256
 from .comparison import evaluate_by_criteria
 from .conditions import OPERATOR_TABLE, OPERATORS, render
+from .counterfactuals import apply_changes, counterfactuals
 from .criteria import Criteria, cached_criteria, compile_criteria, criteria_problems
 from .documents import effective_answers, validate_document
 from .errors import AppetiteInvalid, CriteriaInvalid, DefinitionProblem, DocumentInvalid, FrameworkError, Problem
@@ -110,4 +116,6 @@ __all__ = [
     "Unanswered",
     "unanswered",
     "fill_unanswered",
+    "counterfactuals",
+    "apply_changes",
 ]
