@@ -18,6 +18,7 @@ from ..engine.answers import check_answers
 from ..errors import FrameworkNotFound
 from ..forms.audit import AuditFilterForm
 from ..selectors.audit import audit_events_filtered
+from ..selectors.counterfactuals import evaluation_counterfactuals
 from ..selectors.frameworks import engine_framework, framework_default, framework_version_get, framework_versions
 from ..selectors.projects import latest_evaluation, project_list
 from ..selectors.records import record_for, records_visible_to
@@ -289,6 +290,8 @@ class RiskProfile(APIView):
                 "evaluated_at": evaluation.created_at,
                 "current": evaluation.revision == project.revision,
                 "result": evaluation.result,
+                # The smallest answer changes that would lower each tier or make it approvable.
+                "what_would_change": evaluation_counterfactuals(evaluation),
             }
         )
 
