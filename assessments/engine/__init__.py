@@ -25,6 +25,14 @@ Custodians' criteria and risk appetite (custodian-criteria spec)::
     describe_appetite(framework, appetite) -> str
     evaluate_by_criteria(framework, doc, *, criteria=None, appetites=None) -> dict
 
+A version's guide (guide/guide.yaml, outside its hash: phases in words, labels, glossary,
+required controls)::
+
+    load_guide(framework, yaml_text_or_dict) -> Guide   # raises FrameworkError naming the item
+    load_guide_dir(framework, version_folder) -> Guide | None
+    guide_sha256(dict) -> str
+    controls_for(framework, guide, result, doc, *, level="overall") -> list  # per safe, in place?
+
 A newer framework version's new questions, before anyone answers them::
 
     unanswered(framework, doc) -> list[Unanswered]     # required questions without an answer
@@ -66,6 +74,7 @@ from .documents import effective_answers, validate_document
 from .errors import AppetiteInvalid, CriteriaInvalid, DefinitionProblem, DocumentInvalid, FrameworkError, Problem
 from .evaluation import answers_sha256, evaluate
 from .framework import Framework, Question, Rule, ShowIfDependencies, load_framework_dir, load_framework_texts
+from .guide import Guide, controls_for, guide_sha256, load_guide, load_guide_dir
 from .qtypes import QUESTION_TYPES, QuestionType
 
 
@@ -116,6 +125,11 @@ __all__ = [
     "Unanswered",
     "unanswered",
     "fill_unanswered",
+    "Guide",
+    "load_guide",
+    "load_guide_dir",
+    "guide_sha256",
+    "controls_for",
     "counterfactuals",
     "apply_changes",
 ]

@@ -2,6 +2,7 @@ from .accounts import Membership, Organisation, User
 from .audit import AuditAction, AuditChainCheck, AuditChainHead, AuditEvent, AuditExport
 from .criteria import AppetiteVersion, CriteriaVersion
 from .frameworks import FrameworkVersion
+from .guides import FrameworkGuide
 from .impact import ImpactPreview
 from .panels import (
     ConflictDeclaration,
@@ -32,6 +33,7 @@ __all__ = [
     "AuditExport",
     "CustodianAssessment",
     "Evaluation",
+    "FrameworkGuide",
     "FrameworkVersion",
     "ImpactPreview",
     "Membership",

@@ -31,6 +31,7 @@ class AuditAction(models.TextChoices):
     PANEL_UPDATED = "panel.updated", "Panel changed"
     PANEL_DELETED = "panel.deleted", "Panel deleted"
     FRAMEWORK_LOADED = "framework.loaded", "Framework version loaded"
+    FRAMEWORK_GUIDE_LOADED = "framework.guide_loaded", "Framework guide (explanatory texts) loaded"
     DEMO_LOADED = "demo.loaded", "Demo data loaded"
     AUDIT_EXPORTED = "audit.exported", "Audit events exported"
     PROJECT_CREATED = "project.created", "Project opened"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .. import engine
 from ..errors import FrameworkNotFound, PriamError
-from ..models import FrameworkVersion
+from ..models import FrameworkGuide, FrameworkVersion
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -67,3 +68,25 @@ def _build(sha256: str, items: tuple[tuple[str, str], ...]) -> engine.Framework:
     if framework.sha256 != sha256:
         raise PriamError(f"Stored framework texts do not match their recorded sha256 {sha256}.")
     return framework
+
+
+def framework_guide(version: FrameworkVersion) -> FrameworkGuide | None:
+    """The version's latest guide (its explanatory texts), or None if it has none."""
+    return FrameworkGuide.objects.filter(framework_version=version).order_by("-number").first()
+
+
+def engine_guide(version: FrameworkVersion, guide: FrameworkGuide | None = None) -> engine.Guide | None:
+    """The engine's Guide for a stored guide (default: the version's latest), built once per
+    process and checked against the framework it explains."""
+    guide = guide if guide is not None else framework_guide(version)
+    if guide is None:
+        return None
+    return _build_guide(version.sha256, tuple(sorted(version.texts.items())), guide.sha256, json.dumps(guide.data))
+
+
+@lru_cache(maxsize=16)
+def _build_guide(framework_sha256: str, items: tuple[tuple[str, str], ...], sha256: str, data: str) -> engine.Guide:
+    built = engine.load_guide(_build(framework_sha256, items), json.loads(data))
+    if built.sha256 != sha256:
+        raise PriamError(f"Stored guide does not match its recorded sha256 {sha256}.")
+    return built

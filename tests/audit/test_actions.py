@@ -252,6 +252,24 @@ def perform_framework_loaded(ctx):
     return {"actor": "system", "object_type": "frameworkversion"}
 
 
+def perform_framework_guide_loaded(ctx):
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    # The same version with a better text: the framework is unchanged, the guide is number 2.
+    folder = Path(tempfile.mkdtemp()) / "v1"
+    shutil.copytree(FRAMEWORK_V1, folder)
+    guide = folder / "guide" / "guide.yaml"
+    guide.write_text(guide.read_text().replace("The project is described.", "The project is described in plain words."))
+    call_command("load_framework", str(folder), stdout=StringIO())
+    return {
+        "actor": "system",
+        "object_type": "frameworkguide",
+        "data_keys": {"framework": "five-safes", "version": "1", "number": 2, "replaces": 1},
+    }
+
+
 def perform_demo_loaded(ctx):
     User.objects.filter(username="outsider").delete()  # something for the demo loader to create
     call_command("load_demo", force=True, stdout=StringIO())
@@ -415,6 +433,7 @@ PERFORMERS = {
     AuditAction.PANEL_UPDATED: perform_panel_updated,
     AuditAction.PANEL_DELETED: perform_panel_deleted,
     AuditAction.FRAMEWORK_LOADED: perform_framework_loaded,
+    AuditAction.FRAMEWORK_GUIDE_LOADED: perform_framework_guide_loaded,
     AuditAction.DEMO_LOADED: perform_demo_loaded,
     AuditAction.AUDIT_EXPORTED: perform_audit_exported,
     AuditAction.PROJECT_CREATED: perform_project_created,
