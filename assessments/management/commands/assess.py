@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessments import engine
 from assessments.errors import PriamError
-from assessments.selectors.frameworks import engine_framework, framework_version_get
+from assessments.selectors.frameworks import engine_framework, framework_version_get, framework_versions
 
 INVALID = 2
 
@@ -14,7 +14,8 @@ INVALID = 2
 class Command(BaseCommand):
     help = (
         "Evaluate a project assessment document (JSON, spec section 8) and print the result as JSON. "
-        "Exits 2 with one line per problem on stderr when the document is invalid."
+        "Exits 2 with one line per problem on stderr when the document is invalid (and, when no "
+        "--framework was given and several versions are loaded, a last line naming the version used)."
     )
 
     def add_arguments(self, parser):
@@ -37,8 +38,12 @@ class Command(BaseCommand):
             self._invalid([f"not JSON: {error.msg} at line {error.lineno}, column {error.colno}"])
         problems = engine.validate_document(loaded, document)
         if problems:
-            hint = f"(under {version.spec}; choose another loaded version with --framework ID@VERSION)"
-            self._invalid([*(str(problem) for problem in problems), hint])
+            lines = [str(problem) for problem in problems]
+            if framework is None and framework_versions().filter(framework_id=version.framework_id).count() > 1:
+                # The default is the latest version: a document written for an older one fails
+                # on its new questions, so say which version judged it.
+                lines.append(f"(under {version.spec}; choose another loaded version with --framework ID@VERSION)")
+            self._invalid(lines)
         result = engine.evaluate(loaded, document)
         self.stdout.write(engine.canonical_json(result))
 
