@@ -5,7 +5,9 @@ framework version it was evaluated under, so an old revision reads as it did. Th
 profile page and the decision record (page and PDF) both show it.
 """
 
-from .engine import DocumentInvalid, cached_criteria, evaluate_by_criteria
+from .counterfactual_text import approvable_sentences, safe_sentences
+from .engine import DocumentInvalid, cached_criteria, controls_for, evaluate_by_criteria
+from .engine.counterfactuals import counterfactuals
 from .forms.questionnaire import display_answer
 from .templatetags.priam import outcome_label
 
@@ -40,8 +42,11 @@ def _answer_text(framework, qid, answer):
     return display_answer(question, answer)
 
 
-def risk_profile_context(project, evaluation, framework):
-    """The page's context for one evaluation; pure (no queries), so reusable for the PDF."""
+def risk_profile_context(project, evaluation, framework, guide=None):
+    """The page's context for one evaluation; pure (no queries), so reusable for the PDF.
+
+    `guide`: the framework version's explanatory texts (phases in words, the controls each
+    tier needs), when it has any."""
     result = evaluation.result
     document = evaluation.document or {}
     labels = framework.safe_labels
@@ -112,6 +117,7 @@ def risk_profile_context(project, evaluation, framework):
             **item,
             "sources": _sources(framework, item.get("sources", []), cited, item.get("source_details")),
             "criteria_version": (item.get("criteria") or {}).get("version"),
+            "phase_label": guide.phase_label(item["phase"]) if guide is not None and "phase" in item else "",
         }
         for item in result.get("fired_details", [])
     ]
@@ -189,7 +195,37 @@ def risk_profile_context(project, evaluation, framework):
         "criteria_comparison": criteria_comparison(framework, document, cited),
         "sources": [cited[sid] for sid in sorted(cited)],
         "framework_info": result.get("framework", {}),
+        **_controls(framework, guide, result, document),
+        **_what_would_change(framework, document, result),
         "answers_sha256": result.get("answers_sha256", evaluation.answers_sha256),
+    }
+
+
+def _controls(framework, guide, result, document):
+    """Per safe, the controls the overall tier needs (the spec's controls table, from the
+    guide) and whether the answers show each in place."""
+    controls = []
+    if guide is not None and document:
+        try:
+            controls = controls_for(framework, guide, result, document)
+        except DocumentInvalid:
+            controls = []
+    total = {key: sum(safe[key] for safe in controls) for key in ("in_place", "missing", "not_asked")}
+    return {"controls": controls, "controls_total": total}
+
+
+def _what_would_change(framework, document, result):
+    """The smallest answer changes that would lower each safe's tier or make the project
+    approvable, found by the engine re-evaluating alternatives, as sentences."""
+    if not document:
+        return {"lower_by_safe": {}, "approvable": []}
+    try:
+        found = counterfactuals(framework, document, result=result)
+    except DocumentInvalid:
+        return {"lower_by_safe": {}, "approvable": []}
+    return {
+        "lower_by_safe": {row["safe"]: row for row in safe_sentences(found)},
+        "approvable": approvable_sentences(found),
     }
 
 

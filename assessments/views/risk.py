@@ -12,7 +12,7 @@ from django.shortcuts import render
 
 from .. import permissions
 from ..risk_profile import risk_profile_context
-from ..selectors.frameworks import engine_framework
+from ..selectors.frameworks import engine_framework, engine_guide
 from ..selectors.projects import evaluation_full, project_assessments, project_evaluations
 
 
@@ -31,7 +31,7 @@ def risk_profile(request, pk, revision=None):
 
     evaluation = evaluation_full(chosen)
     framework = engine_framework(evaluation.framework_version)
-    context = risk_profile_context(project, evaluation, framework)
+    context = risk_profile_context(project, evaluation, framework, guide=engine_guide(evaluation.framework_version))
     context["evaluations"] = evaluations
     context["is_latest"] = evaluation.revision == evaluations[0].revision
     context["newer_revision_pending"] = project.revision > evaluations[0].revision
