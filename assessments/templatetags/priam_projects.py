@@ -1,12 +1,9 @@
-"""Where a project stands (record in force, amendment, referral), what changed since a
-confirmation, and what would change its result."""
+"""Where a project stands (record in force, amendment, referral) and what changed since a confirmation."""
 
 from django import template
 
 from .. import permissions
-from ..counterfactual_text import approvable_sentences, safe_sentences
 from ..forms.questionnaire import display_answer
-from ..selectors.counterfactuals import evaluation_counterfactuals
 from ..selectors.projects import confirmation_changes, project_standing
 
 register = template.Library()
@@ -60,15 +57,4 @@ def confirmation_changes_table(assessment, include_others=False, document=None):
         "details": changes["details"],
         "others": [_readable(c) for c in changes["other_custodians"]] if include_others else [],
         "include_others": include_others,
-    }
-
-
-@register.inclusion_tag("projects/_what_would_change.html")
-def what_would_change(evaluation):
-    """The smallest answer changes that would lower each tier, or make the project approvable."""
-    found = evaluation_counterfactuals(evaluation)
-    return {
-        "safes": safe_sentences(found),
-        "approvable": approvable_sentences(found),
-        "outcome": found["outcome"],
     }
