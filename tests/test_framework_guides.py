@@ -140,3 +140,16 @@ def test_the_glossary_for_a_signed_in_user_and_before_anything_is_loaded(db, log
     assert 'id="term-tre"' in _page(login(nobody))
     framework_load(path=FRAMEWORK_V2)
     assert FrameworkGuide.objects.count() == 2
+
+
+def test_help_texts_link_their_glossary_terms_once_and_stay_escaped(framework_v1, demo, client):
+    from assessments.engine import load_framework_dir
+    from assessments.engine.guide import load_guide_dir
+    from assessments.glossary_links import link_terms
+
+    framework = load_framework_dir("fixtures/frameworks/five-safes/v1")
+    guide = load_guide_dir(framework, "fixtures/frameworks/five-safes/v1")
+    html = link_terms("Choose every quasi-identifier present; quasi-identifiers <b> & more", guide, "/glossary/")
+    assert html.count('href="/glossary/#term-quasi-identifier"') == 1
+    assert "&lt;b&gt; &amp; more" in html
+    assert link_terms("<i>", None, "/glossary/") == "&lt;i&gt;"

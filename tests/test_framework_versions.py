@@ -92,3 +92,4 @@ def test_a_new_project_uses_the_latest_version_and_asks_custodians_da10(framewor
     html = page.content.decode()
     assert "Who might try to re-identify people in this data or misuse it?" in html
     assert "organised crime" in html and "journalist" in html  # DA10's help names the attackers
+    assert 'href="/glossary/#term-motivated-intruder"' in html  # its terms link to the glossary

@@ -11,6 +11,7 @@ from django import forms
 from django.utils.text import capfirst
 
 from ..engine.answers import check_answers
+from ..glossary_links import link_terms
 
 UNKNOWN = "unknown"
 
@@ -139,13 +140,16 @@ def question_sources(framework):
 class SectionForm(forms.Form):
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args, questions, framework, **kwargs):
+    def __init__(self, *args, questions, framework, guide=None, glossary_url="", **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
         self.framework = framework
         sources = question_sources(framework)
         for question in questions:
-            help_text = " ".join(part for part in (question.help, sources.get(question.id, "")) if part)
+            # Rendered as HTML by the form templates: escaped here, with glossary terms linked.
+            help_text = link_terms(
+                " ".join(part for part in (question.help, sources.get(question.id, "")) if part), guide, glossary_url
+            )
             common = {"label": question.text, "help_text": help_text, "required": False}
             self.fields[question.id] = FORM_TYPES[question.type].field(question, common)
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from .. import engine, permissions
 from ..errors import ConfirmationStale, ProjectLocked, SectionConflict, SubmissionIncomplete
 from ..forms.questionnaire import SectionForm, display_answer, section_initial, to_answer
-from ..selectors.frameworks import engine_framework
+from ..selectors.frameworks import engine_framework, engine_guide
 from ..selectors.projects import project_problems, questionnaire_sections, questions_missing
 from ..services.answers import section_save
 from ..services.assessments import assessment_confirm, assessment_submit
@@ -70,6 +70,7 @@ def _section(request, project, safe, assessment, editable):
         raise Http404("No such section.")
     section = sections[position]
     framework = engine_framework(project.framework_version)
+    help_links = {"guide": engine_guide(project.framework_version), "glossary_url": reverse("glossary")}
     owner = assessment or project
     version = owner.sections.get(safe, {"version": 0})["version"]
     conflict = None
@@ -77,7 +78,7 @@ def _section(request, project, safe, assessment, editable):
     if request.method == "POST":
         if not editable:
             raise Http404("You cannot edit this section.")
-        form = SectionForm(request.POST, questions=section.editable, framework=framework)
+        form = SectionForm(request.POST, questions=section.editable, framework=framework, **help_links)
         if form.is_valid():
             try:
                 section_save(
@@ -93,7 +94,7 @@ def _section(request, project, safe, assessment, editable):
                 conflict = error
                 data = request.POST.copy()
                 data["base_version"] = str(error.version)  # a second save is then a deliberate choice
-                form = SectionForm(data, questions=section.editable, framework=framework)
+                form = SectionForm(data, questions=section.editable, framework=framework, **help_links)
                 form.is_valid()
             except ProjectLocked as error:
                 # Keep what the user typed on screen, read-only, rather than losing it.
@@ -118,6 +119,7 @@ def _section(request, project, safe, assessment, editable):
             initial=section_initial(section.editable, owner.answers, version),
             questions=section.editable,
             framework=framework,
+            **help_links,
         )
         current = {**project.answers, **(assessment.answers if assessment else {})}
 
