@@ -329,6 +329,12 @@ PRIAM_SIGNING = {
     "USE_TEST_CA": not PRODUCTION,
 }
 
+# Printed documents (decision records, risk profile PDFs): the letterhead's name and logo (a path
+# under static/), and the address of this instance that a record's reader is sent to, /verify/.
+PRIAM_INSTANCE_NAME = env("PRIAM_INSTANCE_NAME", "PRIAM")
+PRIAM_INSTANCE_LOGO = env("PRIAM_INSTANCE_LOGO", "favicon.svg")
+PRIAM_PUBLIC_URL = env("PRIAM_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)

@@ -91,12 +91,19 @@ class StaticOnlyURLFetcher(URLFetcher):
         return URLFetcherResponse(url, body, headers={"Content-Type": mime_type or "application/octet-stream"})
 
 
-def render_pdf(html: str) -> bytes:
-    """Render an HTML document (a str) to PDF bytes.
+def render_pdf(html: str, *, archival: bool = False) -> bytes:
+    """Render an HTML document (a str) to a tagged PDF's bytes.
+
+    Tagged (a structure tree from the HTML, with the document's language and
+    title, images' alt text), so screen readers can read it. ``archival`` also
+    makes it PDF/A-3b: an sRGB output intent, XMP metadata that says so, and the
+    file identifier PDF/A requires, which is a hash of the content.
 
     Page size and fonts come from the document's CSS (``@page { size: A4 }``);
-    no creation date or file identifier is written, so the same HTML gives the
-    same bytes.
+    no creation date is written and the only file identifier is that hash, so
+    the same HTML gives the same bytes.
     """
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyURLFetcher())
-    return document.write_pdf(pdf_identifier=False, custom_metadata=False)
+    if archival:
+        return document.write_pdf(pdf_variant="pdf/a-3b", pdf_tags=True, pdf_identifier=True, custom_metadata=False)
+    return document.write_pdf(pdf_tags=True, pdf_identifier=False, custom_metadata=False)

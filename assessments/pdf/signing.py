@@ -39,7 +39,9 @@ from pyhanko.keys.internal import (
     translate_pyca_cryptography_cert_to_asn1,
     translate_pyca_cryptography_key_to_asn1,
 )
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.model import VENDOR
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -279,6 +281,33 @@ def trust_roots() -> tuple:
     return signing_material().trust_roots
 
 
+def signs_within_pdf_1_7() -> bool:
+    """Whether a PDF 1.7 file stays PDF 1.7 once signed with the instance's key.
+
+    pyHanko declares PDF 2.0 (and the ISO 32002 extension) in the catalog of a file it signs
+    with an elliptic-curve key, as only PDF 2.0 defines such signatures; an RSA or DSA signature
+    needs only the PAdES extension to PDF 1.7. PDF/A-3 is a profile of PDF 1.7, so only the
+    latter can stay PDF/A-3 (raises SigningNotConfigured)."""
+    return signing_material().signer.signing_cert.public_key.algorithm in ("rsa", "rsassa_pss", "dsa")
+
+
+# Invisible, yet flagged for printing (PDF/A forbids hidden annotations) and placed off the page,
+# so PDF/UA does not expect it in the structure tree.
+_INVISIBLE_FIELD = fields.SigFieldSpec(
+    SIGNATURE_FIELD, invis_sig_settings=fields.InvisSigSettings(set_print_flag=True, box_out_of_bounds=True)
+)
+
+
+def _agreeing_producer(writer):
+    """Where the file has XMP metadata, pyHanko writes its own name as the XMP producer but adds it
+    to the document information's; PDF/A requires both to say the same, so say only pyHanko's."""
+    if "/Metadata" not in writer.root or "/Info" not in writer.trailer:
+        return
+    info = generic.DictionaryObject(writer.trailer["/Info"])
+    info[generic.NameObject("/Producer")] = generic.TextStringObject(VENDOR)
+    writer.set_info(info)
+
+
 def sign_pdf(pdf: bytes, *, reason: str, location: str = "", contact: str = "") -> bytes:
     """Sign ``pdf`` with the instance's key; return the signed PDF's bytes.
 
@@ -299,5 +328,8 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str = "", contact: str = "") 
 
         timestamper = HTTPTimeStamper(material.config.tsa_url, timeout=10)
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    output = signers.sign_pdf(writer, meta, signer=material.signer, timestamper=timestamper)
+    _agreeing_producer(writer)
+    output = signers.sign_pdf(
+        writer, meta, signer=material.signer, timestamper=timestamper, new_field_spec=_INVISIBLE_FIELD
+    )
     return output.getvalue()

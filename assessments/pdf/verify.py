@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from io import BytesIO
 
-from asn1crypto import algos, cms
+from asn1crypto import algos, cms, core
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
@@ -162,10 +162,7 @@ def _cms_is_as_written(der: bytes, sig) -> bool:
             ),
         ),
         (signer_info["digest_algorithm"], digest),
-        (
-            signer_info["signature_algorithm"],
-            algos.SignedDigestAlgorithm(signer_info["signature_algorithm"].native),
-        ),
+        (signer_info["signature_algorithm"], _signature_algorithm_as_written(signer_info["signature_algorithm"])),
     ]
     if any(found.dump() != wanted.dump() for found, wanted in expected):
         return False
@@ -173,6 +170,16 @@ def _cms_is_as_written(der: bytes, sig) -> bool:
         return False
     unsigned = signer_info["unsigned_attrs"].native or []
     return all(attr["type"] == "signature_time_stamp_token" for attr in unsigned)
+
+
+def _signature_algorithm_as_written(found):
+    """The signature algorithm as pyHanko encodes it: RSA PKCS#1 v1.5 with explicit NULL
+    parameters (RFC 4055, section 5), which decoding and encoding again would drop; the others
+    (ECDSA without parameters, RSASSA-PSS with its own) as they decode."""
+    name = found["algorithm"].native
+    if name == "rsassa_pkcs1v15" or name.endswith("_rsa"):
+        return algos.SignedDigestAlgorithm({"algorithm": name, "parameters": core.Null()})
+    return algos.SignedDigestAlgorithm(found.native)
 
 
 def _name_attr(cert, attr):

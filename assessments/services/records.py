@@ -16,7 +16,7 @@ from django.db.models.functions import Length
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .. import engine
+from .. import engine, printed
 from ..charts import five_safes_svg
 from ..errors import ReviewError
 from ..models import AuditAction, DecisionRecord, FrameworkVersion, RecordPdf, RecordPdfJob, Vote
@@ -35,12 +35,16 @@ if TYPE_CHECKING:
     from celery import Task
 
     from ..models import Decision, Evaluation, PanelReview, Project, User
+    from ..printed import SigningIdentity
 
 logger = logging.getLogger(__name__)
 
 
-def record_pdf_html(record: DecisionRecord) -> str:
-    """The record's printable HTML, made only from its snapshot (never from live data)."""
+def record_pdf_html(record: DecisionRecord, *, signature: SigningIdentity | None = None) -> str:
+    """The record's printable HTML, made only from its snapshot (never from live data) and the
+    instance's letterhead, public address and signing certificate (`signature`, by default the
+    configured one), which the block under the decision names: the PDF is rendered before it is
+    signed, so the block states who will sign it, and the reader's PDF viewer confirms it."""
 
     snapshot = record.snapshot
     result = snapshot["evaluation"]["result"]
@@ -65,9 +69,21 @@ def record_pdf_html(record: DecisionRecord) -> str:
         safes=framework.safes,
         id_prefix="record",
     )
+    verify_url = printed.verification_url()
     return render_to_string(
         "records/record_pdf.html",
-        {**context, "record": record, "s": snapshot, "chart": chart, "framework": framework},
+        {
+            **context,
+            "record": record,
+            "s": snapshot,
+            "chart": chart,
+            "framework": framework,
+            "framework_name": printed.framework_name(framework, result["framework"]),
+            "letterhead": printed.letterhead(),
+            "signature": signature or printed.signing_identity(),
+            "verify_url": verify_url,
+            "verify_qr": printed.qr_png_data_uri(verify_url),
+        },
     )
 
 
@@ -80,9 +96,9 @@ def record_pdf_make(
     """Render and sign the record's PDF once. Safe to call again, or twice at once."""
     # WeasyPrint and pyHanko take a second to import; only the process that makes PDFs pays it.
     from ..pdf.render import render_pdf
-    from ..pdf.signing import sign_pdf, signing_material
+    from ..pdf.signing import sign_pdf, signing_material, signs_within_pdf_1_7
 
-    sign, render = sign or sign_pdf, render or render_pdf
+    sign = sign or sign_pdf
     with transaction.atomic():
         job = RecordPdfJob.objects.select_for_update().get(record_id=record_id)
         if job.status == RecordPdfJob.Status.DONE:
@@ -101,9 +117,12 @@ def record_pdf_make(
             job.save(update_fields=["status", "updated_at"])
             return job
         record = DecisionRecord.objects.select_related("project").get(pk=record_id)
+        if render is None:
+            # PDF/A-3b only where the signature keeps the file PDF 1.7, which PDF/A-3 is a profile of.
+            render = partial(render_pdf, archival=signs_within_pdf_1_7())
         signed = sign(
             render(record_pdf_html(record)),
-            reason=f"PRIAM decision record {record.number}",
+            reason=f"Decision record {record.number}, issued by {printed.letterhead().name}",
         )
         digest = hashlib.sha256(signed).hexdigest()
         RecordPdf.objects.create(

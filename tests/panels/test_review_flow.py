@@ -172,7 +172,7 @@ def test_the_full_flow_ends_in_a_signed_verifiable_record(
         "Page 1 of",
         snapshot["audit_head"]["hash"][:32],
         "R-DA-02",
-        "verify_record",
+        "/verify/",
     ):
         assert expected in text, expected
     pages = int(
