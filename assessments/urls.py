@@ -5,6 +5,7 @@ from .views import (
     audit,
     criteria,
     criteria_builder,
+    exports,
     glossary,
     home,
     impact,
@@ -29,6 +30,10 @@ urlpatterns = [
     path("sign-offs/<int:pk>/", signoffs.sign_off, name="sign_off"),
     path("projects/<int:pk>/risk/", risk.risk_profile, name="risk_profile"),
     path("projects/<int:pk>/risk/<int:revision>/", risk.risk_profile, name="risk_profile_revision"),
+    path("projects/<int:pk>/risk/pdf/", exports.risk_profile_pdf, name="risk_profile_pdf"),
+    path("projects/<int:pk>/risk/<int:revision>/pdf/", exports.risk_profile_pdf, name="risk_profile_revision_pdf"),
+    path("projects/<int:pk>/risk/json/", exports.risk_profile_json, name="risk_profile_json"),
+    path("projects/<int:pk>/risk/<int:revision>/json/", exports.risk_profile_json, name="risk_profile_revision_json"),
     path("projects/<int:pk>/questions/<slug:safe>/", questionnaire.project_section, name="project_section"),
     path("projects/<int:pk>/custodians/<int:aid>/", questionnaire.assessment_detail, name="assessment_detail"),
     path(
