@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: PostgreSQL, Redis,
-# poppler (pdfsig) with NSS tools to trust the test CA, Chromium, and the libraries and fonts WeasyPrint renders with.
+# poppler (pdfsig) with NSS tools to trust the test CA, Chromium, zbar (reads the records' QR codes),
+# and the libraries and fonts WeasyPrint renders with.
 set -euo pipefail
 
-packages=(postgresql redis-server poppler-utils libnss3-tools chromium fonts-dejavu-core
+packages=(postgresql redis-server poppler-utils libnss3-tools zbar-tools chromium fonts-dejavu-core
           libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 missing=()
 for p in "${packages[@]}"; do
