@@ -342,7 +342,8 @@ class Sentences:
     def option_set(self, q: Question, s: Any) -> str:
         if isinstance(s, str):
             labels = ", ".join(q.option_label(o) for o in self.sets[s]["options"])
-            return f"{s} ({labels})"
+            # The set's label, never its id: sentences are what people read (issue 14).
+            return f"{self.sets[s].get('label') or s} ({labels})"
         return _join([q.option_label(o) for o in s], "or")
 
 

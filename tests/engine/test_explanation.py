@@ -19,7 +19,10 @@ def test_rule_sentences(fw):
     assert s["R-DA-02"] == (
         "Identifiability is pseudonymised and Special categories include at least one option other than none"
     )
-    assert s["R-DA-08"].startswith("at least 2 of Quasi-identifiers are in HIGH_QI (full date of birth, full postcode")
+    assert s["R-DA-08"].startswith(
+        "at least 2 of Quasi-identifiers are in high-risk quasi-identifiers (full date of birth, full postcode"
+    )
+    assert not any("HIGH_QI" in sentence or "STIGMA" in sentence for sentence in s.values())
     assert s["R-DA-08"].endswith("and Identifiability is not aggregate only")
     assert s["R-PE-04"].endswith("and the overall tier is at least 2")
     assert s["R-PR-02"] == "Ethics approval is none and the data tier is at least 2"
