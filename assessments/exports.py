@@ -17,13 +17,14 @@ from django.utils import timezone
 from . import printed
 from .charts import five_safes_svg
 from .risk_profile import risk_profile_context
+from .selectors.frameworks import engine_guide
 
 if TYPE_CHECKING:
     from .models import Evaluation, Project
 
 
 def risk_profile_pdf_html(project: Project, evaluation: Evaluation, framework) -> str:
-    context = risk_profile_context(project, evaluation, framework)
+    context = risk_profile_context(project, evaluation, framework, guide=engine_guide(evaluation.framework_version))
     result = evaluation.result
     return render_to_string(
         "projects/risk_profile_pdf.html",

@@ -195,13 +195,13 @@ def risk_profile_context(project, evaluation, framework, guide=None):
         "criteria_comparison": criteria_comparison(framework, document, cited),
         "sources": [cited[sid] for sid in sorted(cited)],
         "framework_info": result.get("framework", {}),
-        **_controls(framework, guide, result, document),
+        **controls_context(framework, guide, result, document),
         **_what_would_change(framework, document, result),
         "answers_sha256": result.get("answers_sha256", evaluation.answers_sha256),
     }
 
 
-def _controls(framework, guide, result, document):
+def controls_context(framework, guide, result, document):
     """Per safe, the controls the overall tier needs (the spec's controls table, from the
     guide) and whether the answers show each in place."""
     controls = []

@@ -20,9 +20,9 @@ from .. import engine, printed
 from ..charts import five_safes_svg
 from ..errors import ReviewError
 from ..models import AuditAction, DecisionRecord, FrameworkVersion, RecordPdf, RecordPdfJob, Vote
-from ..risk_profile import risk_profile_context
+from ..risk_profile import controls_context, risk_profile_context
 from ..selectors.audit import audit_head
-from ..selectors.frameworks import engine_framework
+from ..selectors.frameworks import engine_framework, engine_guide, framework_guide
 from ..selectors.panels import quorum_of
 from ..selectors.projects import project_record_in_force
 from .audit import audit_record
@@ -60,6 +60,9 @@ def record_pdf_html(record: DecisionRecord, *, signature: SigningIdentity | None
         revision=snapshot["evaluation"]["revision"],
     )
     context = risk_profile_context(None, evaluation, framework)
+    # The controls as the record showed them when it was issued (a guide may improve later).
+    shown = snapshot.get("guide") or {}
+    context.update(controls=shown.get("controls", []), controls_total=shown.get("controls_total", {}))
     chart = five_safes_svg(
         result["tiers"],
         labels=framework.safe_labels,
@@ -243,6 +246,7 @@ def record_snapshot(
             )
         ],
         "document": evaluation.document,
+        "guide": _guide_shown(evaluation),
         "evaluation": {
             "revision": evaluation.revision,
             "evaluated_at": _when(evaluation.created_at),
@@ -254,6 +258,19 @@ def record_snapshot(
     }
     canonical = engine.canonical_json(snapshot)
     return {"snapshot": snapshot, "sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest()}
+
+
+def _guide_shown(evaluation: Evaluation) -> dict[str, Any] | None:
+    """Which of the framework version's explanatory texts the record shows, and what they said
+    (the controls the tier needs): guides improve over time, a record never changes."""
+    stored = framework_guide(evaluation.framework_version)
+    if stored is None:
+        return None
+    version = evaluation.framework_version
+    shown = controls_context(
+        engine_framework(version), engine_guide(version, stored), evaluation.result, evaluation.document
+    )
+    return {"number": stored.number, "sha256": stored.sha256, **shown}
 
 
 _NO_PANEL: dict[str, Any] = {"review": None, "declarations": [], "votes": [], "decision": None}
