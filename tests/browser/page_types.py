@@ -51,6 +51,7 @@ def _world():
     """The demo and the states it does not reach by itself; returns the objects pages name."""
     from assessments.models import CustodianAssessment, DecisionRecord, Organisation, Panel, Project, SignOff, User
     from assessments.selectors.frameworks import framework_version_get
+    from assessments.services.answers import section_save
     from assessments.services.criteria import criteria_draft_save
     from assessments.services.demo import demo_load
     from assessments.services.impact import framework_impact_request, impact_preview_request
@@ -79,6 +80,18 @@ def _world():
         questions="Where are the linkage keys held?\nWho sees the linked records?",
     )
 
+    # A project-wide answer changes after the custodian confirmed: its confirmation lapses.
+    changed = projects[V1_TO_COMPARE]
+    people_answers = {q: a for q, a in changed.answers.items() if q.startswith("PE")}
+    section_save(
+        project=changed,
+        safe="people",
+        base_version=changed.sections["people"]["version"],
+        actor=people["coordinator"],
+        answers={**people_answers, "PE4": (people_answers.get("PE4") or 0) + 4},
+    )
+    census_assessment = CustodianAssessment.objects.get(project=changed)
+
     gp = Organisation.objects.get(slug="north-thames-gp")
     draft, problems = criteria_draft_save(
         organisation=gp, text=GP_DRAFT, actor=people["custodian"], note="Adds an output-log condition."
@@ -94,6 +107,7 @@ def _world():
     return {
         "projects": {title: p.pk for title, p in projects.items()},
         "gp_assessment": gp_assessment.pk,
+        "lapsed_assessment": census_assessment.pk,
         "sign_off": sign_off.pk,
         "open_review": open_review.pk,
         "decided_review": projects[DECIDED].reviews.get().pk,
@@ -156,6 +170,12 @@ def demo_pages():
             "criteria impact preview",
             reverse("impact_preview", args=["north-thames-gp", w["criteria_preview"]]),
         ),
+        (
+            "census",
+            "assessment, confirmation lapsed",
+            reverse("assessment_detail", args=[p[V1_TO_COMPARE], w["lapsed_assessment"]]),
+        ),
+        ("census", "risk profile, newer revision pending", reverse("risk_profile", args=[p[V1_TO_COMPARE]])),
         ("gp-approver", "home", reverse("home")),
         ("gp-approver", "sign-off", reverse("sign_off", args=[w["sign_off"]])),
         ("genomics", "project, decided", reverse("project_detail", args=[p[DECIDED]])),

@@ -7,7 +7,10 @@ is clipped by overflow: hidden, and whatever scrolls sideways is a focusable, na
 (so a keyboard user can scroll it and a screen reader announces it).
 """
 
+import re
+
 import pytest
+from django.urls import reverse
 
 from tests.browser.page_types import demo_pages
 
@@ -110,6 +113,8 @@ def test_every_page_fits_a_phone_for_every_persona(live_server, open_page, sign_
         response = page.goto(live_server.url + path)
         assert response.status == 200, f"{persona} {label}: HTTP {response.status} at {path}"
         assert page.locator("h1").count() == 1, f"{persona} {label}: no page at {page.url}"
+        if "confirmation lapsed" in label:  # the state the page is there for
+            assert page.locator('[data-confirmation="lapsed"] table').count() == 1, label
         problems = _check(page)
         checked += 1
         if problems:
@@ -144,3 +149,38 @@ def test_the_check_finds_a_page_that_is_too_wide(live_server, open_page, demo):
     assert "sticks out" in problems and "#too-wide" in problems
     assert "cuts off" in problems and "#clipped" in problems
     assert "not a focusable, named region" in problems and "#scroller" in problems
+
+
+def test_the_risk_profile_puts_the_summary_first_and_folds_the_detail(live_server, open_page, sign_in, example_project):
+    project = example_project("E4b")  # approve with conditions; no custodian states an appetite
+    result = project.evaluations.get().result
+    assert result["conditions"], "E4b should carry a condition"
+    page = sign_in(open_page(), "coordinator")
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + reverse("risk_profile", args=[project.pk]))
+
+    assert page.locator("main h2").all_inner_texts()[:2] == ["Summary", "What is needed next"]
+    summary = page.locator("section.risk-summary")
+    assert summary.locator("[data-overall]").get_attribute("data-overall") == str(result["overall"])
+    assert summary.locator("[data-outcome]").get_attribute("data-outcome") == result["outcome"]
+    tiers = {
+        item.get_attribute("data-summary-safe"): int(re.search(r"(\d+) ", item.inner_text())[1])
+        for item in summary.locator("li[data-summary-safe]").all()
+    }
+    assert tiers == result["tiers"]
+    # What is needed next: whose sign-off, and which conditions.
+    needed = page.locator("section.risk-next").inner_text()
+    assert "the approval panel decides for every custodian" in needed
+    for condition in result["conditions"]:
+        assert condition["text"] in needed
+    # On a phone both come within the first two screens.
+    assert page.locator("#next-heading").bounding_box()["y"] < 2 * PHONE["height"]
+
+    # The detail is on the page but folded: fired rules, every answer, the fingerprints.
+    for heading in ("fired-heading", "answers-heading", "record-heading"):
+        details = page.locator(f"details:has(> summary #{heading})")
+        assert details.count() == 1 and details.get_attribute("open") is None, heading
+    for hidden in ("table.fired-rules", "table.risk-answers", "code.sha256"):
+        assert page.locator(hidden).count() and not page.locator(hidden).first.is_visible(), hidden
+    page.locator("#fired-heading").click()
+    assert page.locator("table.fired-rules").is_visible()
