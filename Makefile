@@ -38,8 +38,9 @@ dev: demo
 	@echo "PRIAM (DEBUG on) is serving on http://$(HOST):$(PORT)/ – sign in with a demo login above."
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
-# Type checks, then the whole suite twice: on PostgreSQL with Redis and a real Celery
-# worker, then on the embedded SQLite (tests that need the services are deselected there).
+# Type checks, then the whole suite on PostgreSQL with Redis and a real Celery worker, then
+# again on the embedded SQLite without the services' tests and the browser tests: Chromium
+# drives the same pages in the first run, and twice would double the longest part.
 test: setup
 	bash scripts/install-system-packages.sh
 	$(BIN)/ruff check  # lint rules in [tool.ruff] of pyproject.toml
@@ -47,7 +48,7 @@ test: setup
 	$(BIN)/mypy  # strict on the engine package ([tool.mypy] in pyproject.toml)
 	bash scripts/with-test-services.sh $(BIN)/pytest -p no:cacheprovider
 	env -u DATABASE_URL -u CELERY_BROKER_URL PRIAM_DATA_DIR=$$(mktemp -d) \
-		$(BIN)/pytest -p no:cacheprovider -m "not services"
+		$(BIN)/pytest -p no:cacheprovider -m "not services" --ignore=tests/browser
 
 test-fast: setup
 	$(BIN)/pytest -m "not services" -x -q
