@@ -219,6 +219,9 @@ def test_the_coordinator_applies_v2_and_custodians_answer_da10(live_server, open
     # 3. Every custodian has answered DA10 and confirmed: the risk profile is made under v2.
     custodian.wait_for_url(url + reverse("risk_profile", args=[project.pk]))
     assert "the risk profile is ready" in custodian.get_by_role("status").first.inner_text()
+    # The evaluation record and the fired rules are folded sections: open them as a reader does.
+    custodian.locator("summary", has_text="Evaluation record").click()
+    custodian.locator("summary", has_text="Rules that fired").click()
     assert custodian.locator("code.framework-spec").inner_text() == "five-safes@2"
     fired = custodian.locator('table.fired-rules tr[data-rule="R-DA-13"]')
     assert fired.count() == len(TRIVIAL) == 1
