@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import engine
-from .criteria import appetites_in_force, criteria_in_force
 from .frameworks import engine_framework
-from .projects import project_document
+from .projects import evaluation_document
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -25,8 +24,8 @@ def framework_change_preview(*, project: Project, version: FrameworkVersion) -> 
     """
     assessments = list(project.assessments.select_related("organisation"))
     current, proposed = engine_framework(project.framework_version), engine_framework(version)
-    before_document = _with_criteria(project, assessments, project.framework_version)
-    after_document = _with_criteria(project, assessments, version)
+    before_document = evaluation_document(project, assessments)
+    after_document = evaluation_document(project, assessments, version)
     missing = engine.unanswered(proposed, after_document)
     preview: dict[str, Any] = {
         "current": project.framework_version.spec,
@@ -62,23 +61,6 @@ def framework_change_preview(*, project: Project, version: FrameworkVersion) -> 
         preview["fired_added"] = sorted(set(after["fired"]) - set(before["fired"]))
         preview["fired_removed"] = sorted(set(before["fired"]) - set(after["fired"]))
     return preview
-
-
-def _with_criteria(
-    project: Project, assessments: Sequence[CustodianAssessment], version: FrameworkVersion
-) -> dict[str, Any]:
-    """The project's document with each custodian's criteria in force for `version` inline."""
-    document = project_document(project, assessments)
-    organisations = [a.organisation for a in assessments]
-    criteria, appetites = criteria_in_force(organisations, version), appetites_in_force(organisations)
-    by_name = {a.organisation.name: a.organisation.pk for a in assessments}
-    for custodian in document["custodians"]:
-        organisation_id = by_name[custodian["name"]]
-        if organisation_id in criteria:
-            custodian["criteria"] = criteria[organisation_id].data
-        if organisation_id in appetites:
-            custodian["appetite"] = appetites[organisation_id].data
-    return document
 
 
 def _evaluate(framework: engine.Framework, document: dict[str, Any]) -> dict[str, Any] | None:

@@ -70,13 +70,16 @@ def project_document(project: Project, assessments: Iterable[CustodianAssessment
     }
 
 
-def evaluation_document(project: Project, assessments: Sequence[CustodianAssessment]) -> dict[str, Any]:
+def evaluation_document(
+    project: Project, assessments: Sequence[CustodianAssessment], framework_version: FrameworkVersion | None = None
+) -> dict[str, Any]:
     """The document to evaluate: the project's, with each custodian's criteria and appetite in
     force inline (spec custodian-criteria section 3), so the stored document alone repeats the
     evaluation exactly, whatever is published later."""
     document = project_document(project, assessments)
     organisations = [a.organisation for a in assessments]
-    criteria = criteria_in_force(organisations, project.framework_version)
+    # Another version's criteria when previewing a move to it (selectors/framework_change.py).
+    criteria = criteria_in_force(organisations, framework_version or project.framework_version)
     appetites = appetites_in_force(organisations)
     by_name = {a.organisation.name: a.organisation.pk for a in assessments}
     for custodian in document["custodians"]:
