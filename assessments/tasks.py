@@ -9,9 +9,17 @@ from celery import shared_task
 from .services.audit_checks import audit_verify_chain_task
 from .services.audit_export import audit_export_task
 from .services.impact import impact_preview_task
+from .services.notification_email import notification_email_task
 from .services.records import record_pdf_task
 
-__all__ = ["audit_export_task", "audit_verify_chain_task", "impact_preview_task", "ping", "record_pdf_task"]
+__all__ = [
+    "audit_export_task",
+    "audit_verify_chain_task",
+    "impact_preview_task",
+    "notification_email_task",
+    "ping",
+    "record_pdf_task",
+]
 
 
 @shared_task

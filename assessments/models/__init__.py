@@ -1,9 +1,13 @@
 from .accounts import Membership, Organisation, User
 from .audit import AuditAction, AuditChainCheck, AuditChainHead, AuditEvent, AuditExport
+from .comments import Comment
 from .criteria import AppetiteVersion, CriteriaVersion
+from .evidence import Evidence
 from .frameworks import FrameworkVersion
 from .guides import FrameworkGuide
 from .impact import ImpactPreview
+from .notifications import Notification
+from .obligations import Approval, Obligation
 from .panels import (
     ConflictDeclaration,
     Decision,
@@ -20,6 +24,11 @@ from .signoffs import SignOff
 from .tokens import ApiToken
 
 __all__ = [
+    "Approval",
+    "Comment",
+    "Evidence",
+    "Notification",
+    "Obligation",
     "ApiToken",
     "AppetiteVersion",
     "CriteriaVersion",

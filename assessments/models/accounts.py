@@ -36,6 +36,13 @@ class User(AbstractUser):
     )
     organisations = models.ManyToManyField(Organisation, through="Membership", related_name="members", blank=True)
 
+    class EmailChoice(models.TextChoices):
+        IMMEDIATE = "immediate", "E-mail each notification as it happens"
+        DIGEST = "digest", "One e-mail a day with everything new"
+
+    # Mandatory notifications (a decision, an expiry, a lapsed confirmation) are e-mailed at once anyway.
+    email_notifications = models.CharField(max_length=10, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATE)
+
     @property
     def is_administrator(self):
         return self.is_superuser

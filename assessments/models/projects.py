@@ -15,6 +15,8 @@ class Project(models.Model):
         WITH_PANEL = "with_panel", "With the approval panel"
         REFERRED = "referred", "Referred back with questions"
         DECIDED = "decided", "Decided"
+        # The approval ran out: access should stop until a renewal is approved.
+        EXPIRED = "expired", "Approval expired"
 
     # What a custodian's confirmation covers, besides the project-scope answers.
     DETAIL_FIELDS = (
@@ -71,7 +73,7 @@ class Project(models.Model):
     @property
     def is_locked(self):
         """With the panel, or decided: nothing changes (a decided project only through an amendment)."""
-        return self.status in (self.Status.WITH_PANEL, self.Status.DECIDED)
+        return self.status in (self.Status.WITH_PANEL, self.Status.DECIDED, self.Status.EXPIRED)
 
     def confirmation_content(self):
         """What a custodian confirms: the project-wide answers and details, under this framework version.
