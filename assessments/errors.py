@@ -31,6 +31,23 @@ class TextTooLong(InvalidInput):
         return [{"field": self.field, "message": str(self)}]
 
 
+class FieldInvalid(InvalidInput):
+    """One form field's value refused; the message names what to do."""
+
+    def __init__(self, message, *, field):
+        super().__init__(message)
+        self.field = field
+
+    def errors(self):
+        return [{"field": self.field, "message": str(self)}]
+
+
+class Forbidden(PriamError):
+    """The user sees the thing but may not do this to it."""
+
+    status, kind, title = 403, "forbidden", "Not allowed"
+
+
 class SubmissionIncomplete(PriamError):
     """Answers that cannot be submitted or confirmed yet; `problems` are the engine's, by question."""
 
@@ -116,3 +133,26 @@ class SectionConflict(PriamError):
 
 class SigningNotConfigured(PriamError):
     """No usable signing key and certificate: the message names the variables to set."""
+
+
+class EvidenceRejected(InvalidInput):
+    """An uploaded document refused: the message names the file and why (its type, its size)."""
+
+    kind, title = "evidence", "Document refused"
+
+    def __init__(self, message, *, name=""):
+        super().__init__(message)
+        self.name = name
+
+    def errors(self):
+        return [{"field": "file", "message": str(self)}]
+
+
+class EvidenceTooLarge(EvidenceRejected):
+    status, title = 413, "Document too large"
+
+
+class EvidenceTampered(PriamError):
+    """A stored document no longer matches the SHA-256 taken when it was uploaded."""
+
+    kind, title = "evidence-tampered", "Stored document changed"

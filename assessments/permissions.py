@@ -4,9 +4,10 @@ Outsiders get 404 rather than 403: PRIAM does not confirm that something
 exists to someone who may not see it.
 """
 
+from django.db.models import Q
 from django.http import Http404
 
-from .models import CustodianAssessment, Membership, PanelMembership, PanelReview, Project, SignOff
+from .models import CustodianAssessment, Membership, PanelMembership, PanelReview, Project, SignOff, User
 
 
 def can_read_audit_trail(user):
@@ -70,6 +71,35 @@ def can_view_project(user, project):
     if project.assessments.filter(organisation__memberships__user=user).exists():
         return True
     return project.reviews.filter(panel__seats__user=user).exists()
+
+
+# Conversations: whoever works on the project talks about it, in every status (a decided project's
+# conditions and amendments still need discussing). Everyone who sees the project reads them.
+
+
+def can_comment(user, project):
+    """The coordinator, members of its custodians (approvers among them) and members of any panel
+    that has reviewed it. Auditors only read, even where they also hold one of those roles."""
+    if not user.is_authenticated or not user.is_active or user.is_auditor:
+        return False
+    if project.coordinator_id == user.pk:
+        return True
+    if project.assessments.filter(organisation__memberships__user=user).exists():
+        return True
+    return project.reviews.filter(panel__seats__user=user).exists()
+
+
+def project_commenters(project):
+    """Everyone can_comment allows on this project, as one queryset (who may be @mentioned)."""
+    return (
+        User.objects.filter(is_active=True, is_auditor=False)
+        .filter(
+            Q(pk=project.coordinator_id)
+            | Q(memberships__organisation__assessments__project=project)
+            | Q(panel_seats__panel__reviews__project=project)
+        )
+        .distinct()
+    )
 
 
 def can_edit_project_answers(user, project):
@@ -181,7 +211,86 @@ def sign_off_for(user, pk):
     return sign_off
 
 
+def can_check_obligation(user, obligation):
+    """The custodian that owns a condition signs it off, waives it or returns its evidence; the
+    framework's and the panel's conditions belong to every custodian of the project. Nobody
+    checks what they must meet themselves: a coordinator who is also a custodian's member does
+    not sign off the coordinator's obligations."""
+    if not user.is_authenticated:
+        return False
+    if obligation.owner_organisation_id is None and obligation.project.coordinator_id == user.pk:
+        return False
+    if obligation.checker_id is not None:
+        return user.memberships.filter(organisation_id=obligation.checker_id).exists()
+    return user.memberships.filter(organisation__assessments__project_id=obligation.project_id).exists()
+
+
+def obligation_for(user, pk):
+    """An obligation, for those who may see its project; else 404."""
+    from .models import Obligation
+
+    obligation = Obligation.objects.select_related("project", "approval", "checker", "owner_organisation").filter(pk=pk).first()
+    if obligation is None or not can_view_project(user, obligation.project):
+        raise Http404("No such obligation.")
+    return obligation
+
+
+def can_renew(user, project):
+    """The coordinator renews an approval: while it is in force and decided, or once it expired."""
+    return can_edit_project_answers(user, project) and project.status in (
+        Project.Status.DECIDED,
+        Project.Status.EXPIRED,
+    )
+
+
 def can_preview_framework(user):
     """Preview a new framework version's impact across every project: administrators, who load
     framework versions; the preview reads every custodian's projects."""
     return user.is_authenticated and user.is_superuser
+
+
+# Evidence: documents attached to an answer or an obligation. Everyone who sees the project reads
+# them. Uploading follows who answers or meets the thing it supports:
+# - a project-wide answer: the coordinator, who answers it, and members of every custodian, who
+#   confirm it and often hold the document (the ethics letter, the data sharing agreement);
+# - a custodian's own answer: that custodian's members only. The coordinator cannot change those
+#   answers, so cannot attach to them either: a custodian vouches for what supports its own part;
+# - an obligation: the coordinator, members of the organisation that must meet it, and members of
+#   the custodian that checks it (every custodian of the project when no one custodian does).
+
+
+def can_upload_answer_evidence(user, project, assessment=None):
+    if not user.is_authenticated:
+        return False
+    if assessment is not None:
+        return assessment.project_id == project.pk and can_edit_assessment(user, assessment)
+    if project.coordinator_id == user.pk:
+        return True
+    return project.assessments.filter(organisation__memberships__user=user).exists()
+
+
+def can_upload_obligation_evidence(user, obligation):
+    if not user.is_authenticated:
+        return False
+    if obligation.project.coordinator_id == user.pk:
+        return True
+    organisations = [o for o in (obligation.owner_organisation_id, obligation.checker_id) if o is not None]
+    if user.memberships.filter(organisation_id__in=organisations).exists():
+        return True
+    if obligation.checker_id is None:
+        return user.memberships.filter(organisation__assessments__project_id=obligation.project_id).exists()
+    return False
+
+
+def evidence_for(user, pk):
+    """One evidence file, for those who may see its project; else 404."""
+    from .models import Evidence
+
+    evidence = (
+        Evidence.objects.select_related("project", "uploaded_by", "obligation", "assessment__organisation")
+        .filter(pk=pk)
+        .first()
+    )
+    if evidence is None or not can_view_project(user, evidence.project):
+        raise Http404("No such document.")
+    return evidence

@@ -3,12 +3,14 @@ from django.urls import path
 from .views import (
     appetite,
     audit,
+    comments,
     criteria,
     criteria_builder,
     exports,
     glossary,
     home,
     impact,
+    obligations,
     panels,
     projects,
     questionnaire,
@@ -17,9 +19,16 @@ from .views import (
     risk,
     signoffs,
 )
+from .views import evidence as evidence_views
+from .views import notifications as notification_views
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("inbox/", notification_views.inbox, name="inbox"),
+    path("inbox/read-all/", notification_views.notifications_mark_all_read, name="notifications_mark_all_read"),
+    path("inbox/<int:pk>/read/", notification_views.notification_mark_read, name="notification_mark_read"),
+    path("inbox/<int:pk>/open/", notification_views.notification_open, name="notification_open"),
+    path("account/notifications/", notification_views.notification_preferences, name="notification_preferences"),
     path("projects/", projects.projects, name="projects"),
     path("projects/new/", projects.project_new, name="project_new"),
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
@@ -27,7 +36,12 @@ urlpatterns = [
     path("projects/<int:pk>/framework/", projects.project_framework, name="project_framework"),
     path("projects/<int:pk>/amend/", projects.project_amend, name="project_amend"),
     path("projects/<int:pk>/referral/", referrals.project_referral, name="project_referral"),
+    path("projects/<int:pk>/comments/", comments.project_comments_page, name="project_comments"),
     path("sign-offs/<int:pk>/", signoffs.sign_off, name="sign_off"),
+    path("projects/<int:pk>/obligations/", obligations.project_obligations_page, name="project_obligations"),
+    path("projects/<int:pk>/renew/", obligations.project_renew_page, name="project_renew"),
+    path("obligations/", obligations.my_obligations, name="my_obligations"),
+    path("obligations/<int:pk>/<slug:action>/", obligations.obligation_act, name="obligation_act"),
     path("projects/<int:pk>/risk/", risk.risk_profile, name="risk_profile"),
     path("projects/<int:pk>/risk/<int:revision>/", risk.risk_profile, name="risk_profile_revision"),
     path("projects/<int:pk>/risk/pdf/", exports.risk_profile_pdf, name="risk_profile_pdf"),
@@ -89,4 +103,6 @@ urlpatterns = [
     path("audit/export/", audit.audit_export, name="audit_export"),
     path("audit/exports/<int:export_id>/", audit.audit_export_status, name="audit_export_status"),
     path("audit/exports/<int:export_id>/download/", audit.audit_export_download, name="audit_export_download"),
+    path("projects/<int:pk>/evidence/", evidence_views.evidence_upload_view, name="evidence_upload"),
+    path("evidence/<int:pk>/", evidence_views.evidence_download, name="evidence_download"),
 ]

@@ -1,8 +1,8 @@
 """PRIAM settings, driven by environment variables.
 
 With nothing set PRIAM runs in its embedded mode, safe to use for real on one
-machine: SQLite under ./var, Celery tasks run eagerly in the web process, e-mail
-goes to the console, DEBUG is off and the secret key is generated once under
+machine: SQLite under ./var, Celery tasks run eagerly in the web process, e-mails
+are written as files under ./var/mail, DEBUG is off and the secret key is generated once under
 ./var. DEBUG=1 is for development; production sets DEBUG=0 plus the variables
 named in the README.
 """
@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -167,6 +168,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "assessments.context_processors.notifications",
             ],
         },
     },
@@ -239,8 +241,30 @@ if not PRODUCTION:
     # WhiteNoise serves the app's own folders here; an empty root keeps it from warning at every start.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded evidence: on the filesystem under MEDIA_ROOT, or in an S3-compatible bucket when
+# PRIAM_EVIDENCE_S3_BUCKET is set (several web servers then share it). Files are named by their
+# SHA-256 and never overwritten: a second copy of the same document gets a suffix instead.
+PRIAM_EVIDENCE_S3_BUCKET = env("PRIAM_EVIDENCE_S3_BUCKET")
+PRIAM_EVIDENCE_MAX_BYTES = envint("PRIAM_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+if PRIAM_EVIDENCE_S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PRIAM_EVIDENCE_S3_BUCKET,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "access_key": env_secret("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_secret("AWS_SECRET_ACCESS_KEY") or None,
+            "region_name": env("AWS_S3_REGION_NAME", env("AWS_DEFAULT_REGION")) or None,
+            "file_overwrite": False,
+            "default_acl": None,
+            # Downloads stream through PRIAM (audited, hash-checked), never from a bucket URL.
+            "querystring_auth": True,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -302,6 +326,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Run `celery -A priam beat` beside the workers. The embedded mode has no beat: cron
 # `manage.py verify_audit --record` instead (see README).
 CELERY_BEAT_SCHEDULE = {
+    # Reminders, overdue obligations and expiries: idempotent, so hourly is safe and prompt.
+    "after-approval": {
+        "task": "assessments.tasks.scheduled_after_approval_task",
+        "schedule": timedelta(minutes=envint("PRIAM_SCHEDULED_MINUTES", 60)),
+    },
+    # Each day's digest for those who chose one; idempotent (what was mailed is marked sent).
+    "notifications-digest": {
+        "task": "assessments.tasks.notifications_digest_task",
+        "schedule": crontab(hour=envint("PRIAM_DIGEST_HOUR", 7), minute=0),
+    },
     "verify-audit-chain": {
         "task": "assessments.tasks.audit_verify_chain_task",
         "schedule": timedelta(minutes=envint("PRIAM_AUDIT_VERIFY_MINUTES", 60)),
@@ -335,9 +369,31 @@ PRIAM_INSTANCE_NAME = env("PRIAM_INSTANCE_NAME", "PRIAM")
 PRIAM_INSTANCE_LOGO = env("PRIAM_INSTANCE_LOGO", "favicon.svg")
 PRIAM_PUBLIC_URL = env("PRIAM_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# After approval: a condition that is not blocking is due this many days after the approval
+# (its custodian may move the date); reminders go out this many days before an obligation is
+# due and before an approval expires.
+PRIAM_OBLIGATION_DUE_DAYS = envint("PRIAM_OBLIGATION_DUE_DAYS", 90)
+PRIAM_OBLIGATION_REMINDER_DAYS = envint("PRIAM_OBLIGATION_REMINDER_DAYS", 14)
+PRIAM_EXPIRY_REMINDER_DAYS = (60, 14)
+
+# E-mail (notifications, password resets): through the SMTP server EMAIL_HOST names or, with
+# none, written as one file per message under DATA_DIR/mail, where nothing is lost unsent.
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    (
+        "django.core.mail.backends.smtp.EmailBackend"
+        if env("EMAIL_HOST")
+        else "django.core.mail.backends.filebased.EmailBackend"
+    ),
+)
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+# A mail server that stops answering must not hold a worker (or a request) for ever.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "priam@localhost")
 
 LOGGING = {

@@ -63,7 +63,7 @@ GUIDE_PATH = os.path.join("guide", "guide.yaml")
 _F = "guide/guide.yaml"  # how errors name the file
 
 _TOP_KEYS = ("phases", "glossary", "controls")
-_TOP_OPTIONAL = ("labels", "note")
+_TOP_OPTIONAL = ("labels", "note", "approval")
 _PHASES = (1, 2, 3)
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # The label sections a guide may hold, and the keys each accepts (None: names the framework
@@ -166,6 +166,9 @@ class Guide:
         self.terms: dict[str, GuideTerm] = {}
         self.controls: list[GuideControl] = []
         self.controls_by_safe: dict[str, tuple[GuideControl, ...]] = {}
+        # Longest approval, in months, from an overall tier up (none: the project's end).
+        self.approval_months: dict[int, int] = {}
+        self.approval_source: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         return f"<Guide {self.framework} {self.sha256[:12]}>"
@@ -198,6 +201,13 @@ class Guide:
     def status_text(self, in_place: bool | None) -> str:
         key = "not_asked" if in_place is None else ("in_place" if in_place else "missing")
         return self.label("control_status", key, {"in_place": "in place", "missing": "not in place"}.get(key, key))
+
+    def approval_limit(self, tier: int) -> int | None:
+        """The longest an approval at this overall tier may last, in months, or None.
+
+        Limits are cumulative like controls: a tier has its own and every lower tier's."""
+        found = [months for level, months in self.approval_months.items() if level <= tier]
+        return min(found) if found else None
 
     def as_dict(self) -> dict[str, Any]:
         """The guide as given (what ``sha256`` is the hash of)."""
@@ -249,6 +259,7 @@ def load_guide(framework: Framework, text_or_data: str | Mapping[str, Any]) -> G
     _load_labels(g, framework, data.get("labels") or {})
     _load_glossary(g, framework, data["glossary"])
     _load_controls(g, framework, data["controls"])
+    _load_approval(g, framework, data.get("approval"))
     return g
 
 
@@ -416,6 +427,22 @@ def _load_controls(g: Guide, fw: Framework, raw: Any) -> None:
             c.sentence = render(fw, c.in_place)
         g.controls.append(c)
     g.controls_by_safe = {s: tuple(c for c in g.controls if c.safe == s) for s in fw.safes}
+
+
+def _load_approval(g: Guide, fw: Framework, raw: Any) -> None:
+    if raw is None:
+        return
+    _keys(raw, "approval", ("longest",), ("source",))
+    for entry in _list(raw["longest"], "approval", "longest"):
+        _keys(entry, "approval", ("tier", "months"))
+        tier, months = entry["tier"], entry["months"]
+        if not isinstance(tier, int) or isinstance(tier, bool) or not 0 <= tier <= fw.max_tier:
+            raise framework_error(_F, "approval", f"longest: tier must be 0 to {fw.max_tier}, got {tier!r}")
+        if not isinstance(months, int) or isinstance(months, bool) or months < 1:
+            raise framework_error(_F, "approval", f"longest: tier {tier} needs a whole number of months, at least 1")
+        g.approval_months[tier] = months
+    if "source" in raw:
+        g.approval_source = _source(fw, raw["source"], "approval")
 
 
 # ---------------------------------------------------------------------- controls of a result

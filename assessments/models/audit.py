@@ -24,6 +24,7 @@ class AuditAction(models.TextChoices):
     USER_CREATED = "user.created", "User created"
     USER_UPDATED = "user.updated", "User changed"
     USER_DELETED = "user.deleted", "User deleted"
+    USER_NOTIFICATIONS_CHANGED = "user.notifications_changed", "Changed own e-mail notification preference"
     ORGANISATION_CREATED = "organisation.created", "Organisation created"
     ORGANISATION_UPDATED = "organisation.updated", "Organisation changed"
     ORGANISATION_DELETED = "organisation.deleted", "Organisation deleted"
@@ -57,6 +58,20 @@ class AuditAction(models.TextChoices):
     APPETITE_PUBLISHED = "appetite.published", "Risk appetite version published"
     SIGNOFF_RECORDED = "signoff.recorded", "Custodian's route recorded (automatic approval or decline)"
     SIGNOFF_DECIDED = "signoff.decided", "Custodian's approver signed off"
+    APPROVAL_GRANTED = "approval.granted", "Approval granted, its conditions tracked as obligations"
+    APPROVAL_REMINDED = "approval.reminded", "Reminder sent that an approval expires soon"
+    APPROVAL_EXPIRED = "approval.expired", "Approval expired"
+    PROJECT_RENEWAL_REQUESTED = "project.renewal_requested", "Renewal of an approval requested"
+    OBLIGATION_EVIDENCE_SUBMITTED = "obligation.evidence_submitted", "Evidence submitted for an obligation"
+    OBLIGATION_MET = "obligation.met", "Obligation signed off as met"
+    OBLIGATION_WAIVED = "obligation.waived", "Obligation waived"
+    OBLIGATION_RETURNED = "obligation.returned", "Obligation's evidence returned as not enough"
+    OBLIGATION_DUE_CHANGED = "obligation.due_changed", "Obligation's due date moved"
+    OBLIGATION_REMINDED = "obligation.reminded", "Reminder sent that an obligation is due soon"
+    OBLIGATION_OVERDUE = "obligation.overdue", "Obligation became overdue"
+    EVIDENCE_UPLOADED = "evidence.uploaded", "Evidence document uploaded"
+    EVIDENCE_DOWNLOADED = "evidence.downloaded", "Evidence document downloaded"
+    COMMENT_POSTED = "comment.posted", "Comment posted on a project or one of its questions"
 
     @classmethod
     def label_of(cls, value):

@@ -180,7 +180,8 @@ def project_standing(project: Project) -> dict[str, Any]:
             )
     return {
         "record_in_force": in_force,
-        "amendment_in_progress": in_force is not None and project.status != Project.Status.DECIDED,
+        "amendment_in_progress": in_force is not None
+        and project.status not in (Project.Status.DECIDED, Project.Status.EXPIRED),
         "referral": referral,
         "questions": questions,
         "unanswered": [q for q in questions if not q.replies.all()],
@@ -371,6 +372,7 @@ def project_overview(project: Project, user: User) -> dict[str, Any]:
         ),
         "record_in_force": project_record_in_force(project),
         "can_amend": permissions.can_request_amendment(user, project),
+        "can_renew": permissions.can_renew(user, project),
         # Only while some custodian's route on this revision still waits for the panel.
         "can_send": permissions.can_send_to_panel(user, project) and panel_sign_off_pending(project),
         "sign_offs": [

@@ -9,14 +9,16 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from .. import limits
-from ..errors import PriamError, ProjectLocked
+from ..errors import FieldInvalid, PriamError, ProjectLocked
 from ..models import AuditAction, CustodianAssessment, Project
 from ..selectors.framework_change import framework_change_preview
 from ..selectors.projects import project_problems, project_record_in_force
 from .audit import audit_record
+from .notifications import assessments_waiting_notify, confirmations_standing, project_changed_notify
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from datetime import date
 
     from django.http import HttpRequest
 
@@ -40,6 +42,11 @@ def ensure_changeable(project: Project) -> None:
         raise ProjectLocked(
             "The project has been decided, so its details, answers and confirmations no longer change. "
             "To change anything, its coordinator requests an amendment from the project page."
+        )
+    if project.status == Project.Status.EXPIRED:
+        raise ProjectLocked(
+            "The project's approval has expired, so nothing in it changes; its coordinator renews it "
+            "from the project page, and the renewal is assessed and signed off again."
         )
 
 
@@ -93,6 +100,7 @@ def project_create(
                 "framework": framework_version.spec,
             },
         )
+        assessments_waiting_notify(project=project, actor=actor)
     return project
 
 
@@ -116,6 +124,7 @@ def project_update_details(
     _check_detail_lengths(details)
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
+        confirmed_before = confirmations_standing(project)
         before = {field: str(getattr(project, field)) for field in DETAIL_FIELDS}
         for field in DETAIL_FIELDS:
             setattr(project, field, details[field])
@@ -147,6 +156,13 @@ def project_update_details(
             request=request,
             data=data,
         )
+        project_changed_notify(
+            project=project,
+            actor=actor,
+            confirmed_before=confirmed_before,
+            new_revision=bool(data.get("reopened")),
+            added=[org.pk for org in added],
+        )
     return project
 
 
@@ -171,6 +187,7 @@ def project_apply_framework(
         ):
             raise PriamError(f"{version.spec} is not a newer version of {project.framework_version.spec}.")
         before = project.framework_version.spec
+        confirmed_before = confirmations_standing(project)
         preview = framework_change_preview(project=project, version=version)
         project.framework_version = version
         project.revision += 1
@@ -201,6 +218,7 @@ def project_apply_framework(
                 "unanswered": [f"{u['custodian'] or 'project'}: {u['question']}" for u in preview["unanswered"]],
             },
         )
+        project_changed_notify(project=project, actor=actor, confirmed_before=confirmed_before, new_revision=True)
     return project
 
 
@@ -212,21 +230,53 @@ def project_request_amendment(
     The decision record in force stays in force until the amendment's own record supersedes it.
     Every custodian submits again; a confirmation stands while what it covers is unchanged.
     """
+    return _open_amendment(project=project, actor=actor, reason=reason, request=request)
+
+
+def project_renew(
+    *, project: Project, actor: User, end_date: date, reason: str, request: HttpRequest | None = None
+) -> Project:
+    """Renew an approval that is expiring or has expired: an amendment from the approved revision
+    (its answers and details as they were approved) with the new planned end, assessed, confirmed
+    and signed off again. Until its record is issued the approval in force, if any, stands."""
+    return _open_amendment(project=project, actor=actor, reason=reason, request=request, end_date=end_date)
+
+
+def _open_amendment(
+    *, project: Project, actor: User, reason: str, request: HttpRequest | None, end_date: date | None = None
+) -> Project:
+    renewal = end_date is not None
     reason = reason.strip()
     if not reason:
-        raise PriamError("Say what the amendment changes and why, so the custodians and the panel know.")
+        raise FieldInvalid(
+            "Say why the project needs longer, so the custodians and the panel know."
+            if renewal
+            else "Say what the amendment changes and why, so the custodians and the panel know.",
+            field="reason",
+        )
     limits.check_text(field="reason", label="The reason", value=reason, limit=limits.NOTE)
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
-        if project.status != Project.Status.DECIDED:
+        allowed = (Project.Status.DECIDED, Project.Status.EXPIRED) if renewal else (Project.Status.DECIDED,)
+        if project.status not in allowed:
             raise ProjectLocked(
-                f"Only a decided project is amended; this one is “{project.get_status_display()}”, "
-                "so change it directly."
+                f"Only a decided project is {'renewed' if renewal else 'amended'}; this one is "
+                f"“{project.get_status_display()}”"
+                + (", so renew it after its decision." if renewal else ", so change it directly.")
             )
+        if end_date is not None and end_date <= project.end_date:
+            raise FieldInvalid(
+                f"A renewal runs longer: choose a planned end after {project.end_date:%-d %B %Y}.", field="end_date"
+            )
+        confirmed_before = confirmations_standing(project)
         in_force = project_record_in_force(project)
+        before_end = project.end_date
         project.revision += 1
         project.status = Project.Status.ASSESSING
-        project.amendment_reason = reason
+        project.amendment_reason = f"Renewal: {reason}" if renewal else reason
+        if end_date is not None:
+            project.end_date = end_date
+            project.answers_version += 1  # custodians confirm the new end too
         project.save()
         withdrawn = list(
             project.assessments.filter(status=CustodianAssessment.Status.SUBMITTED)
@@ -234,17 +284,24 @@ def project_request_amendment(
             .values_list("organisation__name", flat=True)
         )
         project.assessments.update(status=CustodianAssessment.Status.DRAFT)
+        data = {
+            "reason": reason,
+            "revision": project.revision,
+            "record_in_force": in_force.number if in_force else None,
+            "submissions_withdrawn": withdrawn,
+        }
+        if renewal:
+            data.update(end_date_before=before_end.isoformat(), end_date=project.end_date.isoformat())
         audit_record(
-            action=AuditAction.PROJECT_AMENDMENT_REQUESTED,
+            action=AuditAction.PROJECT_RENEWAL_REQUESTED if renewal else AuditAction.PROJECT_AMENDMENT_REQUESTED,
             actor=actor,
             obj=project,
             project=project,
             request=request,
-            data={
-                "reason": reason,
-                "revision": project.revision,
-                "record_in_force": in_force.number if in_force else None,
-                "submissions_withdrawn": withdrawn,
-            },
+            data=data,
         )
+        if renewal:
+            project_changed_notify(project=project, actor=actor, confirmed_before=confirmed_before, new_revision=True)
+        else:
+            assessments_waiting_notify(project=project, actor=actor)
     return project

@@ -22,10 +22,13 @@ from ..errors import ReviewError
 from ..models import AuditAction, DecisionRecord, FrameworkVersion, RecordPdf, RecordPdfJob, Vote
 from ..risk_profile import controls_context, risk_profile_context
 from ..selectors.audit import audit_head
+from ..selectors.evidence import evidence_at
 from ..selectors.frameworks import engine_framework, engine_guide, framework_guide
 from ..selectors.panels import quorum_of
 from ..selectors.projects import project_record_in_force
 from .audit import audit_record
+from .notifications import record_issued_notify
+from .obligations import approval_open
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -253,6 +256,8 @@ def record_snapshot(
             "result": result,
         },
         "sign_offs": _sign_offs(evaluation),
+        # The documents behind the answers and conditions, by SHA-256, as they stood at issue.
+        "evidence": evidence_at(project, issued_at),
         **(_panel_part(review, decision) if review is not None and decision is not None else _NO_PANEL),
         "audit_head": {"sequence": audit_head[0], "hash": audit_head[1]},
     }
@@ -399,9 +404,11 @@ def record_issue(
         except IntegrityError:
             continue  # another record took this number at the same moment: take the next
         RecordPdfJob.objects.create(record=record)
+        approval_open(project=project, record=record, evaluation=evaluation)
         # robust: the decision stands even if queueing (or, when eager, making) the PDF fails;
         # the record page shows the job's state and the task retries.
         transaction.on_commit(partial(record_pdf_task.delay, record.pk), robust=True)
+        record_issued_notify(record=record)
         return record
     raise ReviewError("Could not allocate a record number; try again.")
 

@@ -1,9 +1,11 @@
 """Where a project stands (record in force, amendment, referral) and what changed since a confirmation."""
 
 from django import template
+from django.utils import timezone
 
 from .. import permissions
 from ..forms.questionnaire import display_answer
+from ..selectors.obligations import project_obligations
 from ..selectors.projects import confirmation_changes, project_standing
 
 register = template.Library()
@@ -26,6 +28,9 @@ def project_standing_banner(context, project):
         "decided_as": DECIDED_AS.get(record.outcome, "Decided") if record else "",
         "can_amend": permissions.can_request_amendment(user, project),
         "can_reply": bool(permissions.referral_reply_organisations(user, project)),
+        "after_approval": project_obligations(project),
+        "can_renew": permissions.can_renew(user, project),
+        "today": timezone.localdate(),
     }
 
 

@@ -179,6 +179,18 @@ def perform_user_deleted(ctx):
     return {"actor": "admin", "object_type": "user"}
 
 
+def perform_user_notifications_changed(ctx):
+    _client(User.objects.get(username="genomics")).post(
+        reverse("notification_preferences"), {"email_notifications": "digest"}
+    )
+    return {
+        "actor": "genomics",
+        "object_type": "user",
+        "data": {"before": "immediate", "after": "digest"},
+        "user_agent": "pytest-browser/1.0",
+    }
+
+
 def perform_organisation_created(ctx):
     _client(ctx["admin"]).post(
         reverse("admin:assessments_organisation_add"), {"name": "New Trust", "slug": "new-trust", "kind": "nhs_trust"}
@@ -426,6 +438,7 @@ PERFORMERS = {
     AuditAction.USER_CREATED: perform_user_created,
     AuditAction.USER_UPDATED: perform_user_updated,
     AuditAction.USER_DELETED: perform_user_deleted,
+    AuditAction.USER_NOTIFICATIONS_CHANGED: perform_user_notifications_changed,
     AuditAction.ORGANISATION_CREATED: perform_organisation_created,
     AuditAction.ORGANISATION_UPDATED: perform_organisation_updated,
     AuditAction.ORGANISATION_DELETED: perform_organisation_deleted,
@@ -460,6 +473,18 @@ PERFORMED_ELSEWHERE = {
     AuditAction.APPETITE_PUBLISHED: "tests/criteria/test_criteria_services.py",
     AuditAction.SIGNOFF_RECORDED: "tests/criteria/test_sign_offs.py",
     AuditAction.SIGNOFF_DECIDED: "tests/criteria/test_sign_offs.py",
+    AuditAction.APPROVAL_GRANTED: "tests/obligations/test_obligations.py",
+    AuditAction.APPROVAL_REMINDED: "tests/obligations/test_scheduled.py",
+    AuditAction.APPROVAL_EXPIRED: "tests/obligations/test_scheduled.py",
+    AuditAction.PROJECT_RENEWAL_REQUESTED: "tests/obligations/test_scheduled.py",
+    AuditAction.OBLIGATION_EVIDENCE_SUBMITTED: "tests/obligations/test_obligations.py",
+    AuditAction.OBLIGATION_MET: "tests/obligations/test_obligations.py",
+    AuditAction.OBLIGATION_WAIVED: "tests/obligations/test_obligations.py",
+    AuditAction.OBLIGATION_RETURNED: "tests/obligations/test_obligations.py",
+    AuditAction.OBLIGATION_DUE_CHANGED: "tests/obligations/test_obligations.py",
+    AuditAction.OBLIGATION_REMINDED: "tests/obligations/test_scheduled.py",
+    AuditAction.OBLIGATION_OVERDUE: "tests/obligations/test_scheduled.py",
+    AuditAction.COMMENT_POSTED: "tests/comments/test_comment_service.py",
 }
 
 
