@@ -21,6 +21,7 @@ from assessments.models import (
     User,
 )
 from assessments.selectors.obligations import access_may_start, obligations_for_user
+from assessments.services.assessments import assessment_submit
 from assessments.services.obligations import add_months, approval_expiry, obligation_evidence_submitted
 from assessments.services.projects import project_request_amendment
 
@@ -113,6 +114,7 @@ def test_a_criteria_condition_is_signed_off_by_its_own_custodian_only(approved, 
     own = Obligation.objects.get(project=project, blocking=True)
     own.checker = first
     own.save()
+
     def member(org):
         user = User.objects.create_user(f"{org.slug}-checker")
         Membership.objects.create(user=user, organisation=org)
@@ -220,9 +222,6 @@ def test_a_later_approval_replaces_the_one_in_force_and_a_rejection_leaves_none(
     project.refresh_from_db()
     # During the amendment the first approval stays in force.
     assert Approval.objects.get(record=first).status == "active"
-    from tests.helpers import confirm  # noqa: F401  (the same path the web takes is tested elsewhere)
-    from assessments.services.assessments import assessment_submit
-
     for assessment in project.assessments.all():
         assessment_submit(assessment=assessment, actor=_custodian_member(project))
     project.refresh_from_db()
@@ -273,7 +272,9 @@ def test_the_project_obligations_page_asks_the_database_a_fixed_number_of_times(
         client.get(url)
     approval = Approval.objects.get(project=project)
     Obligation.objects.bulk_create(
-        Obligation(approval=approval, project=project, number=n, text=f"C{n}", source="panel", status_changed_at=timezone.now())
+        Obligation(
+            approval=approval, project=project, number=n, text=f"C{n}", source="panel", status_changed_at=timezone.now()
+        )
         for n in range(3, 13)
     )
     with CaptureQueriesContext(connection) as many:

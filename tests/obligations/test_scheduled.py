@@ -65,7 +65,10 @@ def test_expiry_reminders_go_60_and_14_days_before_once_each(approved):
         .order_by("pk")
         .values_list("subject", flat=True)
     )
-    assert subjects == [f"Approval expires in 60 days: {project.title}", f"Approval expires in 14 days: {project.title}"]
+    assert subjects == [
+        f"Approval expires in 60 days: {project.title}",
+        f"Approval expires in 14 days: {project.title}",
+    ]
     assert all(
         n.mandatory for n in Notification.objects.filter(kind="approval_expiring")
     )  # e-mailed even to digest readers
@@ -89,9 +92,7 @@ def test_at_expiry_the_project_expires_access_stops_and_everyone_is_told(approve
     assert Approval.objects.get(record=record).status == "expired"
     event = AuditEvent.objects.get(action="approval.expired")
     assert event.actor == "system" and event.data["record"] == record.number
-    custodians = set(
-        Notification.objects.filter(kind="approval_expired").values_list("recipient__username", flat=True)
-    )
+    custodians = set(Notification.objects.filter(kind="approval_expired").values_list("recipient__username", flat=True))
     assert project.coordinator.username in custodians and len(custodians) >= 2
     client.force_login(project.coordinator)
     page = client.get(reverse("project_detail", args=[project.pk])).content.decode()
