@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import criteria, frameworks, signoffs, views
+from . import criteria, evidence, frameworks, signoffs, views
 
 urlpatterns = [
     path("evaluate/", views.EvaluateView.as_view(), name="api-evaluate"),
@@ -37,6 +37,9 @@ urlpatterns = [
     path("records/", views.RecordList.as_view(), name="api-records"),
     path("records/<str:number>/", views.RecordDetail.as_view(), name="api-record"),
     path("records/<str:number>/pdf/", views.RecordPdfView.as_view(), name="api-record-pdf"),
+    path("projects/<int:pk>/evidence/", evidence.ProjectEvidence.as_view(), name="api-project-evidence"),
+    path("evidence/<int:pk>/", evidence.EvidenceDetail.as_view(), name="api-evidence"),
+    path("evidence/<int:pk>/download/", evidence.EvidenceDownload.as_view(), name="api-evidence-download"),
     path("verify/", views.VerifyView.as_view(), name="api-verify"),
     path("audit-events/", views.AuditEventList.as_view(), name="api-audit-events"),
     path("organisations/", criteria.OrganisationList.as_view(), name="api-organisations"),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from .. import engine, permissions
 from ..errors import ConfirmationStale, ProjectLocked, SectionConflict, SubmissionIncomplete
 from ..forms.questionnaire import SectionForm, display_answer, section_initial, to_answer
+from ..selectors.evidence import evidence_by_question, evidence_upload_target
 from ..selectors.frameworks import engine_framework, engine_guide
 from ..selectors.projects import project_problems, questionnaire_sections, questions_missing
 from ..services.answers import section_save
@@ -124,8 +125,10 @@ def _section(request, project, safe, assessment, editable):
         current = {**project.answers, **(assessment.answers if assessment else {})}
 
     effective = engine.effective_answers(framework, current)
+    evidence = _evidence_beside(request, project, assessment, section)
     questions = [
         {
+            **evidence(q, assessment if q.scope == "custodian" else None),
             "question": q,
             "field": form[q.id],
             "hidden": bool(q.show_if) and not framework.is_visible(q, effective),
@@ -136,7 +139,10 @@ def _section(request, project, safe, assessment, editable):
         }
         for q in section.editable
     ]
-    readonly = [{"question": q, "answer": display_answer(q, project.answers.get(q.id))} for q in section.readonly]
+    readonly = [
+        {"question": q, "answer": display_answer(q, project.answers.get(q.id)), **evidence(q, None)}
+        for q in section.readonly
+    ]
     return render(
         request,
         "projects/section.html",
@@ -160,6 +166,28 @@ def _section(request, project, safe, assessment, editable):
         },
         status=status,
     )
+
+
+def _evidence_beside(request, project, assessment, section):
+    """Each question's documents (one query for the whole section) and, where the user may add
+    one, its upload form's target. `owner`: the assessment for a custodian's own question, else None."""
+    found = evidence_by_question(project, assessment, [q.id for q in section.editable + section.readonly])
+    here = _section_url(project, assessment, section.safe)
+    may_upload = {}
+
+    def beside(question, owner):
+        if owner not in may_upload:
+            may_upload[owner] = not project.is_locked and permissions.can_upload_answer_evidence(
+                request.user, project, owner
+            )
+        target = None
+        if may_upload[owner]:
+            target = evidence_upload_target(
+                project, next_url=f"{here}#q-{question.id}", question=question.id, assessment=owner
+            )
+        return {"evidence": found.get((question.id, owner.pk if owner else None), []), "upload_target": target}
+
+    return beside
 
 
 def _saved_message(request, project, assessment, section):

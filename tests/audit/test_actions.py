@@ -484,6 +484,8 @@ PERFORMED_ELSEWHERE = {
     AuditAction.OBLIGATION_DUE_CHANGED: "tests/obligations/test_obligations.py",
     AuditAction.OBLIGATION_REMINDED: "tests/obligations/test_scheduled.py",
     AuditAction.OBLIGATION_OVERDUE: "tests/obligations/test_scheduled.py",
+    AuditAction.EVIDENCE_UPLOADED: "tests/evidence/test_evidence_upload.py",
+    AuditAction.EVIDENCE_DOWNLOADED: "tests/evidence/test_evidence_pages.py",
     AuditAction.COMMENT_POSTED: "tests/comments/test_comment_service.py",
 }
 
