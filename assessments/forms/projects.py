@@ -86,3 +86,17 @@ class AmendmentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=f"The custodians and the panel read this. At most {limits.NOTE:,} characters.",
     )
+
+
+class ProjectFilterForm(forms.Form):
+    """The projects page's search and filters (laid out by hand, so the widgets carry Bootstrap's classes)."""
+
+    q = forms.CharField(label="Search", required=False, max_length=limits.NAME, help_text="Title or lead researcher")
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Project.Status.choices])
+    mine = forms.BooleanField(label="Only projects I coordinate", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["class"] = "form-control"
+        self.fields["status"].widget.attrs["class"] = "form-select"
+        self.fields["mine"].widget.attrs["class"] = "form-check-input"

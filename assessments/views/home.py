@@ -8,6 +8,7 @@ from ..selectors.home import (
     reviews_waiting_for,
     roles_of,
 )
+from ..selectors.obligations import ObligationFilters, obligations_for_user
 from ..selectors.signoffs import sign_offs_waiting_for
 
 
@@ -24,5 +25,9 @@ def home(request):
             "sign_offs": sign_offs_waiting_for(request.user) if roles.is_custodian else [],
             "coordinated": projects_coordinated_by(request.user) if roles.is_coordinator else [],
             "reviews": reviews_waiting_for(request.user) if roles.is_panel_member else [],
+            # The first few not yet met, blocking and soonest first; the list page has them all.
+            "obligations": list(obligations_for_user(request.user, ObligationFilters(status="open"))[:10])
+            if roles.is_custodian
+            else [],
         },
     )

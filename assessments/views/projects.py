@@ -3,17 +3,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
 from .. import permissions
 from ..errors import PriamError
 from ..forms.panels import SendToPanelForm
-from ..forms.projects import AmendmentForm, ProjectCreateForm, ProjectEditForm
+from ..forms.projects import AmendmentForm, ProjectCreateForm, ProjectEditForm, ProjectFilterForm
+from ..selectors.comments import project_thread
+from ..selectors.dashboards import ProjectFilters, project_dashboard, waits_for
 from ..selectors.framework_change import framework_change_preview
 from ..selectors.frameworks import engine_framework, framework_default, newer_framework_versions
 from ..selectors.panels import last_panel_id
-from ..selectors.projects import project_assessments, project_overview, project_rows
+from ..selectors.projects import project_assessments, project_overview
 from ..services.projects import (
     DETAIL_FIELDS,
     project_apply_framework,
@@ -26,10 +29,21 @@ from .questionnaire import _with_urls
 
 @login_required
 def projects(request):
+    form = ProjectFilterForm(request.GET or None)
+    filters = ProjectFilters(**form.cleaned_data) if form.is_valid() else ProjectFilters()
+    page = Paginator(project_dashboard(request.user, filters), 50).get_page(request.GET.get("page"))
+    for project in page.object_list:
+        project.waits_for = waits_for(project)
     return render(
         request,
         "projects/list.html",
-        {"projects": project_rows(request.user), "can_open": permissions.can_open_project(request.user)},
+        {
+            "page": page,
+            "projects": page.object_list,
+            "form": form,
+            "filtered": any(vars(filters).values()),
+            "can_open": permissions.can_open_project(request.user),
+        },
     )
 
 
@@ -75,6 +89,8 @@ def project_detail_page(request, project, *, send_form=None, status=200):
         send_form = SendToPanelForm(initial={"panel": last} if last else None)
     context["send_form"] = send_form if context["can_send"] else None
     _with_urls(context["project_sections"], project, None)
+    context["conversation"] = project_thread(project)
+    context["can_comment"] = permissions.can_comment(request.user, project)
     return render(request, "projects/detail.html", context, status=status)
 
 
