@@ -146,10 +146,7 @@ def can_request_amendment(user, project):
 def can_change_framework(user, project):
     """The coordinator moves the project to a newer framework version while it is being
     assessed; a project with the panel waits, and a decided one needs an amendment first."""
-    return can_edit_project_answers(user, project) and project.status not in (
-        Project.Status.WITH_PANEL,
-        Project.Status.DECIDED,
-    )
+    return can_edit_project_answers(user, project) and not project.is_locked
 
 
 def referral_reply_organisations(user, project):

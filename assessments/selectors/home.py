@@ -57,7 +57,7 @@ def assessments_waiting_for(user: User) -> list[CustodianAssessment]:
 
     candidates = (
         CustodianAssessment.objects.filter(organisation__memberships__user=user)
-        .exclude(project__status__in=[Project.Status.WITH_PANEL, Project.Status.DECIDED])
+        .exclude(project__status__in=[Project.Status.WITH_PANEL, Project.Status.DECIDED, Project.Status.EXPIRED])
         .select_related("project", "organisation")
         .order_by("project__title", "organisation__name")
     )

@@ -22,7 +22,7 @@ def sign_offs_waiting_for(user: User) -> list[SignOff]:
             organisation__memberships__approves=True,
             revision=F("project__revision"),
         )
-        .exclude(project__status="decided")
+        .exclude(project__status__in=["decided", "expired"])
         .select_related("project", "organisation", "evaluation")
         .order_by("project__title")
     )
