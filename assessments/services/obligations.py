@@ -8,7 +8,7 @@ approval, whoever set it, becomes an Obligation that the custodian who owns it s
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -56,6 +56,23 @@ def approval_expiry(*, project: Project, evaluation: Evaluation, valid_from: dat
     return project.end_date, {"text": "The project's planned end.", "months": months}
 
 
+def approval_terms(
+    *, project: Project, evaluation: Evaluation, outcome: str, issued_at: datetime
+) -> dict[str, Any] | None:
+    """What an approving record grants, as its snapshot states it: from when, until when, and why
+    then; None for a record that approves nothing."""
+    if outcome not in APPROVING:
+        return None
+    valid_from = timezone.localdate(issued_at)
+    expires_on, reason = approval_expiry(project=project, evaluation=evaluation, valid_from=valid_from)
+    return {
+        "valid_from": valid_from.isoformat(),
+        "expires_on": max(expires_on, valid_from).isoformat(),
+        "why_then": reason["text"],
+        "longest_months": reason["months"],
+    }
+
+
 def approval_open(*, project: Project, record: DecisionRecord, evaluation: Evaluation) -> Approval | None:
     """Grant the approval an approving record decides, with its obligations; the caller holds the
     project's row lock and is inside the record's transaction. Not approving: nothing."""
@@ -65,15 +82,19 @@ def approval_open(*, project: Project, record: DecisionRecord, evaluation: Evalu
     for old in replaced:
         old.status, old.ended_at = Approval.Status.REPLACED, timezone.now()
         old.save(update_fields=["status", "ended_at"])
-    if record.outcome not in APPROVING:
+    terms = record.snapshot.get("approval")
+    if record.outcome not in APPROVING or not terms:
         return None
-    today = timezone.localdate()
-    expires_on, reason = approval_expiry(project=project, evaluation=evaluation, valid_from=today)
+    # The record states the terms; the approval follows them exactly.
     approval = Approval.objects.create(
-        record=record, project=project, valid_from=today, expires_on=max(expires_on, today), expiry_reason=reason
+        record=record,
+        project=project,
+        valid_from=date.fromisoformat(terms["valid_from"]),
+        expires_on=date.fromisoformat(terms["expires_on"]),
+        expiry_reason={"text": terms["why_then"], "months": terms["longest_months"]},
     )
     now = timezone.now()
-    due = min(today + timedelta(days=settings.PRIAM_OBLIGATION_DUE_DAYS), approval.expires_on)
+    due = min(approval.valid_from + timedelta(days=settings.PRIAM_OBLIGATION_DUE_DAYS), approval.expires_on)
     obligations = [
         Obligation(
             approval=approval,
@@ -98,7 +119,7 @@ def approval_open(*, project: Project, record: DecisionRecord, evaluation: Evalu
             "record": record.number,
             "valid_from": approval.valid_from.isoformat(),
             "expires_on": approval.expires_on.isoformat(),
-            "why_then": reason["text"],
+            "why_then": terms["why_then"],
             "replaces": [a.record.number for a in replaced],
             "obligations": [
                 {"number": o.number, "text": o.text, "blocking": o.blocking, "due_on": _iso(o.due_on)}

@@ -28,7 +28,7 @@ from ..selectors.panels import quorum_of
 from ..selectors.projects import project_record_in_force
 from .audit import audit_record
 from .notifications import record_issued_notify
-from .obligations import approval_open
+from .obligations import approval_open, approval_terms
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -258,6 +258,7 @@ def record_snapshot(
         "sign_offs": _sign_offs(evaluation),
         # The documents behind the answers and conditions, by SHA-256, as they stood at issue.
         "evidence": evidence_at(project, issued_at),
+        "approval": approval_terms(project=project, evaluation=evaluation, outcome=outcome, issued_at=issued_at),
         **(_panel_part(review, decision) if review is not None and decision is not None else _NO_PANEL),
         "audit_head": {"sequence": audit_head[0], "hash": audit_head[1]},
     }

@@ -90,3 +90,14 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def isodate(value):
+    """A snapshot's "2027-01-31" as a date, for the date filter (the text itself when it is not one)."""
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value

@@ -291,3 +291,24 @@ def test_an_expired_project_is_locked_until_renewed(approved):
 
     with pytest.raises(ProjectLocked, match="renews it"):
         ensure_changeable(project)
+
+
+def test_the_record_states_the_approvals_terms_and_the_approval_follows_them(approved, client, signing_ca):
+    project, record = approved
+    terms = record.snapshot["approval"]
+    approval = Approval.objects.get(record=record)
+    assert terms["valid_from"] == approval.valid_from.isoformat()
+    assert terms["expires_on"] == approval.expires_on.isoformat() == project.end_date.isoformat()
+    assert terms["why_then"] == "The project's planned end."
+    client.force_login(project.coordinator)
+    page = client.get(reverse("record_detail", args=[record.number])).content.decode()
+    assert f"until <strong>{approval.expires_on:%-d %B %Y}</strong>" in page
+    from assessments.services.records import record_pdf_html
+
+    assert f"until <strong>{approval.expires_on:%-d %B %Y}</strong>" in record_pdf_html(record)
+
+
+def test_a_rejection_states_no_approval(assessed_project, approve):
+    record = approve(assessed_project, outcome="reject", conditions=())
+    assert record.snapshot["approval"] is None
+    assert not Approval.objects.filter(project=assessed_project).exists()
