@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import criteria, evidence, frameworks, signoffs, views
+from . import comments, criteria, evidence, frameworks, signoffs, views
 
 urlpatterns = [
     path("evaluate/", views.EvaluateView.as_view(), name="api-evaluate"),
@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("projects/<int:pk>/risk-profile/", views.RiskProfile.as_view(), name="api-risk-profile"),
     path("projects/<int:pk>/sign-offs/", signoffs.ProjectSignOffs.as_view(), name="api-project-sign-offs"),
+    path("projects/<int:pk>/comments/", comments.ProjectComments.as_view(), name="api-project-comments"),
     path("sign-offs/<int:pk>/", signoffs.SignOffDetail.as_view(), name="api-sign-off"),
     path("projects/<int:pk>/assessments/<int:aid>/", views.AssessmentDetail.as_view(), name="api-assessment"),
     path(

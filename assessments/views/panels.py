@@ -16,6 +16,8 @@ from ..forms.panels import (
     conditions_from,
 )
 from ..models import PanelMembership, PanelReview, Vote
+from ..selectors.comments import project_threads, thread_url
+from ..selectors.frameworks import engine_framework
 from ..selectors.panels import decider_of, quorum_of, review_reads, seat_of
 from ..selectors.projects import project_assessments, referral_history
 from ..services.panels import (
@@ -53,6 +55,27 @@ def send_to_panel(request, pk):
         return redirect("project_detail", pk=project.pk)
     messages.success(request, f"Sent to {review.panel.name}. Its answers are locked while the panel reviews it.")
     return redirect("project_detail", pk=project.pk)
+
+
+def _conversation(request, project):
+    """The project's threads for the panel: its own, to take part in, and each question's, to read
+    (a question's conversation continues beside the question)."""
+    threads = project_threads(project)
+    questions = engine_framework(project.framework_version).questions_by_id
+    return {
+        "conversation": threads.project_thread,
+        "question_threads": [
+            {
+                "question": questions.get(qid),
+                "question_id": qid,
+                "custodian": assessment.organisation.name if assessment else None,
+                "comments": comments,
+                "url": thread_url(project, qid, assessment) if qid in questions else None,
+            }
+            for qid, assessment, comments in threads.question_threads()
+        ],
+        "can_comment": permissions.can_comment(request.user, project),
+    }
 
 
 @login_required
@@ -95,6 +118,7 @@ def _review_page(
             "decider": decider,
             "is_chair_seat": seat is not None and seat.role != PanelMembership.Role.MEMBER,
             "referrals": referral_history(review),
+            **_conversation(request, review.project),
         },
         status=status,
     )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from .. import engine, permissions
 from ..errors import ConfirmationStale, ProjectLocked, SectionConflict, SubmissionIncomplete
 from ..forms.questionnaire import SectionForm, display_answer, section_initial, to_answer
+from ..selectors.comments import project_threads
 from ..selectors.evidence import evidence_by_question, evidence_upload_target
 from ..selectors.frameworks import engine_framework, engine_guide
 from ..selectors.projects import project_problems, questionnaire_sections, questions_missing
@@ -126,6 +127,7 @@ def _section(request, project, safe, assessment, editable):
 
     effective = engine.effective_answers(framework, current)
     evidence = _evidence_beside(request, project, assessment, section)
+    threads = project_threads(project)
     questions = [
         {
             **evidence(q, assessment if q.scope == "custodian" else None),
@@ -136,11 +138,19 @@ def _section(request, project, safe, assessment, editable):
             "theirs": display_answer(q, conflict.their_answers.get(q.id)) if conflict else None,
             "stored": display_answer(q, owner.answers.get(q.id)),
             "posted": display_answer(q, current.get(q.id)) if request.method == "POST" else None,
+            # A custodian-scope question's thread is about this custodian's answer.
+            "comments": threads.of(q.id, assessment if q.scope == "custodian" else None),
+            "thread_assessment": assessment.pk if assessment is not None and q.scope == "custodian" else "",
         }
         for q in section.editable
     ]
     readonly = [
-        {"question": q, "answer": display_answer(q, project.answers.get(q.id)), **evidence(q, None)}
+        {
+            "question": q,
+            "answer": display_answer(q, project.answers.get(q.id)),
+            **evidence(q, None),
+            "comments": threads.of(q.id),
+        }
         for q in section.readonly
     ]
     return render(
@@ -163,6 +173,7 @@ def _section(request, project, safe, assessment, editable):
             "check_url": _check_url(project, assessment) if assessment else None,
             "locked": project.is_locked or status == 409,
             "unsaved": status == 409,
+            "can_comment": permissions.can_comment(request.user, project),
         },
         status=status,
     )

@@ -46,12 +46,14 @@ def test_read_endpoints_by_persona(world, username):
         f"/api/v1/projects/{e1.pk}/risk-profile/": "e1",
         f"/api/v1/projects/{e1.pk}/assessments/{e1_assessment.pk}/": "e1",
         f"/api/v1/projects/{e1.pk}/sign-offs/": "e1",
+        f"/api/v1/projects/{e1.pk}/comments/": "e1",
         f"/api/v1/sign-offs/{e1_sign_off.pk}/": "e1",
         f"/api/v1/records/{record.number}/": "e1",
         f"/api/v1/records/{record.number}/pdf/": "e1",
         f"/api/v1/projects/{e2.pk}/": "e2",
         f"/api/v1/projects/{e2.pk}/answers/": "e2",
         f"/api/v1/projects/{e2.pk}/sign-offs/": "e2",
+        f"/api/v1/projects/{e2.pk}/comments/": "e2",
         "/api/v1/audit-events/": "audit",
     }
     for url, who in cases.items():
