@@ -213,20 +213,43 @@ def can_check_obligation(user, obligation):
     framework's and the panel's conditions belong to every custodian of the project. Nobody
     checks what they must meet themselves: a coordinator who is also a custodian's member does
     not sign off the coordinator's obligations."""
-    if not user.is_authenticated:
-        return False
-    if obligation.owner_organisation_id is None and obligation.project.coordinator_id == user.pk:
-        return False
-    if obligation.checker_id is not None:
-        return user.memberships.filter(organisation_id=obligation.checker_id).exists()
-    return user.memberships.filter(organisation__assessments__project_id=obligation.project_id).exists()
+    return ObligationRights(user, obligation.project).can_check(obligation)
+
+
+class ObligationRights:
+    """What one user may do to a project's obligations, from one query for the whole page."""
+
+    def __init__(self, user, project):
+        self.user, self.project = user, project
+        self.organisations = (
+            set(user.memberships.values_list("organisation_id", flat=True)) if user.is_authenticated else set()
+        )
+        self.custodian_ids = set(project.assessments.values_list("organisation_id", flat=True))
+        self.is_coordinator = user.is_authenticated and project.coordinator_id == user.pk
+
+    def can_check(self, obligation):
+        if obligation.owner_organisation_id is None and self.is_coordinator:
+            return False
+        if obligation.checker_id is not None:
+            return obligation.checker_id in self.organisations
+        return bool(self.organisations & self.custodian_ids)
+
+    def can_upload(self, obligation):
+        """Evidence comes from whoever meets it or checks it."""
+        if self.is_coordinator:
+            return True
+        if {obligation.owner_organisation_id, obligation.checker_id} & self.organisations:
+            return True
+        return obligation.checker_id is None and bool(self.organisations & self.custodian_ids)
 
 
 def obligation_for(user, pk):
     """An obligation, for those who may see its project; else 404."""
     from .models import Obligation
 
-    obligation = Obligation.objects.select_related("project", "approval", "checker", "owner_organisation").filter(pk=pk).first()
+    obligation = (
+        Obligation.objects.select_related("project", "approval", "checker", "owner_organisation").filter(pk=pk).first()
+    )
     if obligation is None or not can_view_project(user, obligation.project):
         raise Http404("No such obligation.")
     return obligation
@@ -267,16 +290,7 @@ def can_upload_answer_evidence(user, project, assessment=None):
 
 
 def can_upload_obligation_evidence(user, obligation):
-    if not user.is_authenticated:
-        return False
-    if obligation.project.coordinator_id == user.pk:
-        return True
-    organisations = [o for o in (obligation.owner_organisation_id, obligation.checker_id) if o is not None]
-    if user.memberships.filter(organisation_id__in=organisations).exists():
-        return True
-    if obligation.checker_id is None:
-        return user.memberships.filter(organisation__assessments__project_id=obligation.project_id).exists()
-    return False
+    return ObligationRights(user, obligation.project).can_upload(obligation)
 
 
 def evidence_for(user, pk):

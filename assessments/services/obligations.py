@@ -203,6 +203,7 @@ def obligation_evidence_submitted(
 ) -> Obligation:
     """Evidence was attached (inside the upload's transaction): the obligation waits for its check."""
     obligation = _locked(obligation)
+    _check_live(obligation)  # refused, the upload's transaction keeps nothing
     if obligation.is_settled:
         return obligation  # more evidence for a met obligation changes nothing
     obligation.status, obligation.status_changed_at = Obligation.Status.EVIDENCE_SUBMITTED, timezone.now()

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from .. import permissions
 from ..errors import FieldInvalid, PriamError
 from ..forms.obligations import DueDateForm, ObligationActionForm, ObligationFilterForm, RenewalForm
+from ..selectors.evidence import evidence_upload_target
 from ..selectors.obligations import (
     ObligationFilters,
     obligation_histories,
@@ -25,21 +26,27 @@ from ..services.projects import project_renew
 @login_required
 def project_obligations_page(request, pk):
     project = permissions.project_for(request.user, pk)
+    return render(request, "obligations/project.html", _page_context(request, project))
+
+
+def _page_context(request, project):
     found = project_obligations(project)
+    rights = permissions.ObligationRights(request.user, project)
+    live = found.approval is not None and found.approval.status == "active"
+    here = reverse("project_obligations", args=[project.pk])
     for o in found.obligations:
-        o.can_check = permissions.can_check_obligation(request.user, o)
-    return render(
-        request,
-        "obligations/project.html",
-        {
-            "project": project,
-            "found": found,
-            "histories": obligation_histories(found.obligations),
-            "can_renew": permissions.can_renew(request.user, project),
-            "action_form": ObligationActionForm(),
-            "due_form": DueDateForm(),
-        },
-    )
+        o.can_check = rights.can_check(o)
+        o.upload_target = (
+            evidence_upload_target(project, next_url=f"{here}#obligation-{o.pk}", obligation=o)
+            if live and not o.is_settled and rights.can_upload(o)
+            else None
+        )
+    return {
+        "project": project,
+        "found": found,
+        "histories": obligation_histories(found.obligations),
+        "can_renew": permissions.can_renew(request.user, project),
+    }
 
 
 @login_required
@@ -101,24 +108,9 @@ def obligation_act(request, pk, action):
 
 
 def _project_page_with_error(request, obligation, action, text, error):
-    project = obligation.project
-    found = project_obligations(project)
-    for o in found.obligations:
-        o.can_check = permissions.can_check_obligation(request.user, o)
-    return render(
-        request,
-        "obligations/project.html",
-        {
-            "project": project,
-            "found": found,
-            "histories": obligation_histories(found.obligations),
-            "can_renew": permissions.can_renew(request.user, project),
-            "action_form": ObligationActionForm(),
-            "due_form": DueDateForm(),
-            "failed": {"pk": obligation.pk, "action": action, "text": text, "error": str(error)},
-        },
-        status=error.status,
-    )
+    context = _page_context(request, obligation.project)
+    context["failed"] = {"pk": obligation.pk, "action": action, "text": text, "error": str(error)}
+    return render(request, "obligations/project.html", context, status=error.status)
 
 
 @login_required

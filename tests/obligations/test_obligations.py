@@ -312,3 +312,48 @@ def test_a_rejection_states_no_approval(assessed_project, approve):
     record = approve(assessed_project, outcome="reject", conditions=())
     assert record.snapshot["approval"] is None
     assert not Approval.objects.filter(project=assessed_project).exists()
+
+
+def test_the_coordinator_uploads_evidence_from_the_obligation_and_the_custodian_is_asked_to_check(approved, client):
+    project, _ = approved
+    ethics = Obligation.objects.get(project=project, blocking=True)
+    client.force_login(project.coordinator)
+    page = client.get(reverse("project_obligations", args=[project.pk])).content.decode()
+    assert f'name="obligation" value="{ethics.pk}"' in page
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        reverse("evidence_upload", args=[project.pk]),
+        {
+            "obligation": ethics.pk,
+            "question": "",
+            "assessment": "",
+            "next": reverse("project_obligations", args=[project.pk]),
+            "file": SimpleUploadedFile("rec-opinion.pdf", pdf, content_type="application/pdf"),
+        },
+    )
+    assert response.status_code == 302
+    ethics.refresh_from_db()
+    assert ethics.status == "evidence_submitted"
+    page = client.get(reverse("project_obligations", args=[project.pk])).content.decode()
+    assert "rec-opinion.pdf" in page and 'data-status="evidence_submitted"' in page
+
+
+def test_evidence_for_an_obligation_of_a_replaced_approval_is_refused_and_nothing_is_kept(approved):
+    project, _ = approved
+    ethics = Obligation.objects.get(project=project, blocking=True)
+    Approval.objects.filter(project=project).update(status="replaced")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.errors import PriamError
+    from assessments.services.evidence import evidence_upload
+
+    with pytest.raises(PriamError, match="no longer changes"):
+        evidence_upload(
+            project=project,
+            user=project.coordinator,
+            obligation=ethics,
+            uploaded_file=SimpleUploadedFile("late.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+        )
+    assert not Evidence.objects.filter(obligation=ethics).exists()
