@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from ..models import (
     AppetiteVersion,
     AuditAction,
     CriteriaVersion,
     Membership,
+    Obligation,
     Organisation,
     Panel,
     PanelMembership,
@@ -23,8 +27,11 @@ from ..models import (
     User,
 )
 from .audit import audit_record
+from .comments import comment_post
 from .criteria import appetite_draft_save, appetite_publish, criteria_draft_save, criteria_publish
+from .evidence import evidence_upload
 from .frameworks import framework_load
+from .obligations import obligation_set_due, obligation_sign_off
 from .panels import conflict_declare, review_decide, review_send, vote_cast
 from .records import record_pdf_make
 from .seeding import project_from_document
@@ -212,10 +219,23 @@ def _ensure_example_project(
         framework_version=framework_version,
         submit=[orgs[n].name for n in names],
         confirm=[orgs[n].name for n in names],
+        details=_dates(spec.get("dates")),
     )
     if "decision" in spec:
         _decide(project, spec["decision"])
+        _after_approval(project, spec.get("after_approval", {}))
     summary.created += 1
+
+
+def _dates(dates: Mapping[str, int] | None) -> dict[str, Any] | None:
+    """Planned dates relative to the day the demo loads, so its approval lies in its future."""
+    if not dates:
+        return None
+    today = timezone.localdate()
+    return {
+        "start_date": today + timedelta(days=dates["start_in_days"]),
+        "end_date": today + timedelta(days=dates["end_in_days"]),
+    }
 
 
 def _decide(project: Project, decision: Mapping[str, Any]) -> None:
@@ -229,8 +249,42 @@ def _decide(project: Project, decision: Mapping[str, Any]) -> None:
         review=review,
         chair=User.objects.get(username="chair"),
         outcome=decision["outcome"],
-        conditions=[{"text": text, "rule": None, "blocking": False} for text in decision["conditions"]],
+        conditions=[
+            {"text": c, "rule": None, "blocking": False} if isinstance(c, str) else {"rule": None, **c}
+            for c in decision["conditions"]
+        ],
         rationale=decision["rationale"],
     )
     # Made here rather than by the queued task, so the demo has its signed PDF straight away.
     transaction.on_commit(lambda: record_pdf_make(record_id=record.pk))
+
+
+def _after_approval(project: Project, steps: Mapping[str, Any]) -> None:
+    """Evidence, sign-offs, dates and comments after the decision, as people would make them."""
+    obligations = {o.number: o for o in Obligation.objects.filter(project=project, approval__status="active")}
+    for item in steps.get("evidence", []):
+        path = Path(settings.BASE_DIR) / "fixtures" / item["file"]
+        evidence_upload(
+            project=project,
+            user=User.objects.get(username=item["by"]),
+            uploaded_file=SimpleUploadedFile(path.name, path.read_bytes()),
+            obligation=obligations[item["obligation"]],
+            description=item.get("description", ""),
+        )
+    for item in steps.get("signed_off", []):
+        obligation_sign_off(
+            obligation=obligations[item["obligation"]], user=User.objects.get(username=item["by"]), note=item["note"]
+        )
+    for item in steps.get("due_in_days", []):
+        obligation_set_due(
+            obligation=obligations[item["obligation"]],
+            user=User.objects.get(username=item["by"]),
+            due_on=timezone.localdate() + timedelta(days=item["days"]),
+        )
+    for item in steps.get("comments", []):
+        comment_post(
+            project=project,
+            user=User.objects.get(username=item["by"]),
+            text=item["text"],
+            question=item.get("question", ""),
+        )
