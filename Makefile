@@ -31,11 +31,13 @@ demo: migrate
 # processes use both cores; SQLite in WAL mode serves them all (bench/README.md).
 run: demo
 	@echo "PRIAM is serving on http://$(HOST):$(PORT)/ – sign in with a demo login above."
+	@echo "E-mails (notifications, password resets) are written as files to $${PRIAM_DATA_DIR:-var}/mail/ unless EMAIL_HOST is set."
 	$(BIN)/gunicorn priam.wsgi --bind $(HOST):$(PORT) --workers 3 --threads 4 --timeout 60
 
 # Development: DEBUG on (Django's error pages, the development secret key) and autoreload.
 dev: demo
 	@echo "PRIAM (DEBUG on) is serving on http://$(HOST):$(PORT)/ – sign in with a demo login above."
+	@echo "E-mails (notifications, password resets) are written as files to $${PRIAM_DATA_DIR:-var}/mail/ unless EMAIL_HOST is set."
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 # Type checks, then the whole suite on PostgreSQL with Redis and a real Celery worker, then

@@ -70,7 +70,7 @@ def test_the_embedded_mode_needs_nothing_set(tmp_path):
         "False",
         "django.db.backends.sqlite3",
         "True",
-        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.filebased.EmailBackend",
     ]
 
 

@@ -1,9 +1,12 @@
 from django.urls import path
 
 from . import comments, criteria, evidence, frameworks, signoffs, views
+from .notifications import NotificationList, NotificationRead
 
 urlpatterns = [
     path("evaluate/", views.EvaluateView.as_view(), name="api-evaluate"),
+    path("notifications/", NotificationList.as_view(), name="api-notifications"),
+    path("notifications/<int:pk>/read/", NotificationRead.as_view(), name="api-notification-read"),
     path("frameworks/", views.FrameworkList.as_view(), name="api-frameworks"),
     path("frameworks/<str:spec>/", views.FrameworkDetail.as_view(), name="api-framework"),
     path("projects/", views.ProjectList.as_view(), name="api-projects"),

@@ -15,6 +15,7 @@ from ..errors import PreconditionFailed, SectionConflict
 from ..models import AuditAction, CustodianAssessment
 from ..selectors.frameworks import engine_framework
 from .audit import audit_record
+from .notifications import confirmations_standing, project_changed_notify
 from .projects import CUSTODIAN, PROJECT, _has_evaluation, _lock, _open_new_revision
 
 if TYPE_CHECKING:
@@ -116,6 +117,8 @@ def _apply_answers(
         return False
 
     reopened = _has_evaluation(project)
+    # Only project-wide answers are confirmed by the custodians; their own answers lapse nothing.
+    confirmed_before = confirmations_standing(project) if assessment is None else set()
     before = {q: owner.answers.get(q) for q in changed}
     owner.answers = merged
     stamp = {"saved_by": actor.display_name, "saved_at": timezone.now().isoformat()}
@@ -152,6 +155,9 @@ def _apply_answers(
             "reopened": reopened,
             "submission_withdrawn": withdrawn,
         },
+    )
+    project_changed_notify(
+        project=project, actor=actor, confirmed_before=confirmed_before, new_revision=reopened, changed=assessment
     )
     return True
 

@@ -16,6 +16,7 @@ from ..selectors.frameworks import engine_framework
 from ..selectors.projects import evaluation_document, project_problems
 from .answers import answers_etag
 from .audit import audit_record
+from .notifications import signoffs_waiting_notify
 from .projects import CUSTODIAN, PROJECT, _has_evaluation, _lock
 from .signoffs import signoffs_open
 
@@ -53,6 +54,8 @@ def assessment_submit(
             request=request,
             data={"revision": project.revision, **_evaluation_summary(evaluation)},
         )
+        if evaluation is not None:
+            signoffs_waiting_notify(evaluation=evaluation, actor=actor)
     return assessment, evaluation
 
 
@@ -112,6 +115,8 @@ def assessment_confirm(
                 **_evaluation_summary(evaluation),
             },
         )
+        if evaluation is not None:
+            signoffs_waiting_notify(evaluation=evaluation, actor=actor)
     return assessment, evaluation
 
 

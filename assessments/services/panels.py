@@ -26,6 +26,7 @@ from ..selectors.panels import decider_of, quorum_of, seat_of
 from ..selectors.signoffs import panel_sign_off_pending
 from .assessments import _evaluation_summary
 from .audit import audit_record
+from .notifications import referral_notify, review_sent_notify
 from .projects import _has_evaluation
 from .records import record_issue
 from .signoffs import signoffs_from_panel
@@ -87,6 +88,7 @@ def review_send(
             request=request,
             data={"panel": panel.name, "revision": project.revision, "note": note, **_evaluation_summary(evaluation)},
         )
+        review_sent_notify(review=review, actor=actor)
     return review
 
 
@@ -288,6 +290,8 @@ def review_decide(
                 "supersedes": record.supersedes.number if record and record.supersedes else None,
             },
         )
+        if outcome == Vote.Choice.REFER_BACK:
+            referral_notify(decision=decision, project=project, actor=chair)
     return record
 
 

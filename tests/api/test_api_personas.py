@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from assessments.models import SignOff, User
+from assessments.models import Notification, SignOff, User
 from tests.api.test_api import put_json, token_for
 from tests.api.test_criteria_api import publish_gp_versions
 from tests.criteria.test_sign_offs import REVIEW, _project
@@ -59,6 +59,13 @@ def test_read_endpoints_by_persona(world, username):
     for url, who in cases.items():
         expected = 200 if username in EXPECTED[who] else 404
         assert _get(username, url) == expected, (username, url)
+    # Everyone signed in reads their own notifications, and only theirs.
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(username, read_only=True)}")
+    mine = client.get("/api/v1/notifications/?page_size=100")
+    assert mine.status_code == 200, username
+    assert {n["id"] for n in mine.json()["results"]} == set(
+        Notification.objects.filter(recipient__username=username).values_list("pk", flat=True)
+    ), username
     listed = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(username)}").get("/api/v1/projects/").json()
     ids = {p["id"] for p in listed["results"]}
     assert (e1.pk in ids) == (username in EXPECTED["e1"])
