@@ -1,9 +1,11 @@
 """Each API endpoint with each persona: the same policy as the web pages (outsiders get 404)."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from assessments.models import Notification, SignOff, User
+from assessments.services.evidence import evidence_upload
 from tests.api.test_api import put_json, token_for
 from tests.api.test_criteria_api import publish_gp_versions
 from tests.criteria.test_sign_offs import REVIEW, _project
@@ -14,11 +16,19 @@ PERSONAS = ["coordinator", "custodian", "genomics", "chair", "panel", "auditor",
 
 
 @pytest.fixture
-def world(assessed_project, issue_record, example_project):
-    """E1 decided (its panel has seen it) and E2 being assessed (no panel yet)."""
+def world(assessed_project, issue_record, example_project, settings, tmp_path):
+    """E1 decided (its panel has seen it, and a document supports one of its answers) and E2 being
+    assessed (no panel yet)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    evidence = evidence_upload(
+        project=assessed_project,
+        user=assessed_project.coordinator,
+        uploaded_file=SimpleUploadedFile("letter.pdf", b"%PDF-1.4\n%%EOF\n"),
+        question="PE1",
+    )
     record = issue_record(assessed_project)
     e2 = example_project("E2", submit=[])
-    return {"e1": assessed_project, "record": record, "e2": e2}
+    return {"e1": assessed_project, "record": record, "e2": e2, "evidence": evidence}
 
 
 def _get(username, url):
@@ -46,6 +56,10 @@ def test_read_endpoints_by_persona(world, username):
         f"/api/v1/projects/{e1.pk}/risk-profile/": "e1",
         f"/api/v1/projects/{e1.pk}/assessments/{e1_assessment.pk}/": "e1",
         f"/api/v1/projects/{e1.pk}/sign-offs/": "e1",
+        f"/api/v1/projects/{e1.pk}/evidence/": "e1",
+        f"/api/v1/evidence/{world['evidence'].pk}/": "e1",
+        f"/api/v1/evidence/{world['evidence'].pk}/download/": "e1",
+        f"/api/v1/projects/{e2.pk}/evidence/": "e2",
         f"/api/v1/projects/{e1.pk}/comments/": "e1",
         f"/api/v1/sign-offs/{e1_sign_off.pk}/": "e1",
         f"/api/v1/records/{record.number}/": "e1",

@@ -12,10 +12,13 @@ from tests.conftest import _details_for_fuzz
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_schemathesis_finds_no_server_errors_and_no_schema_violations(live_server, framework_v1, demo, tmp_path):
+def test_schemathesis_finds_no_server_errors_and_no_schema_violations(
+    live_server, framework_v1, demo, tmp_path, settings
+):
     from assessments.models import User
     from assessments.services.tokens import token_create
 
+    settings.MEDIA_ROOT = tmp_path / "media"  # evidence the fuzzer uploads stays with this test
     coordinator = User.objects.get(username="coordinator")
     _details_for_fuzz(coordinator, framework_v1)  # something for the fuzzer to find
     _, token = token_create(user=coordinator, name="schemathesis")
