@@ -324,7 +324,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Run `celery -A priam beat` beside the workers. The embedded mode has no beat: cron
-# `manage.py verify_audit --record` instead (see README).
+# `manage.py run_scheduled` instead, which does all of this once (see README).
+# The hour (local time) of the daily digest e-mail.
+PRIAM_DIGEST_HOUR = envint("PRIAM_DIGEST_HOUR", 7)
 CELERY_BEAT_SCHEDULE = {
     # Reminders, overdue obligations and expiries: idempotent, so hourly is safe and prompt.
     "after-approval": {
@@ -334,7 +336,7 @@ CELERY_BEAT_SCHEDULE = {
     # Each day's digest for those who chose one; idempotent (what was mailed is marked sent).
     "notifications-digest": {
         "task": "assessments.tasks.notifications_digest_task",
-        "schedule": crontab(hour=envint("PRIAM_DIGEST_HOUR", 7), minute=0),
+        "schedule": crontab(hour=PRIAM_DIGEST_HOUR, minute=0),
     },
     "verify-audit-chain": {
         "task": "assessments.tasks.audit_verify_chain_task",

@@ -8,7 +8,7 @@ and cron, changes nothing more. Each change writes its audit event as "system".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.utils import timezone
 from ..models import Approval, AuditAction, AuditChainCheck, Obligation, Project, User
 from ..selectors.obligations import OPEN_STATUSES, obligation_people
 from .audit import audit_record
+from .notification_email import notifications_digest_send
 from .notifications import notify
 
 
@@ -144,9 +145,9 @@ def _remind_approvals(today: date) -> int:
     days = sorted(settings.PRIAM_EXPIRY_REMINDER_DAYS)
     horizon = today + timedelta(days=max(days))
     for pk in list(
-        Approval.objects.filter(status=Approval.Status.ACTIVE, expires_on__gte=today, expires_on__lte=horizon).values_list(
-            "pk", flat=True
-        )
+        Approval.objects.filter(
+            status=Approval.Status.ACTIVE, expires_on__gte=today, expires_on__lte=horizon
+        ).values_list("pk", flat=True)
     ):
         with transaction.atomic():
             a = Approval.objects.select_for_update(of=("self",)).select_related("project", "record").get(pk=pk)
@@ -230,18 +231,24 @@ def scheduled_after_approval_task():
     return str(after_approval_run())
 
 
+def _digest_cutoff(today: date | None) -> datetime:
+    now = timezone.localtime()
+    day = today or now.date()
+    cutoff = timezone.make_aware(datetime.combine(day, time(settings.PRIAM_DIGEST_HOUR)))
+    if today is None and cutoff > now:
+        cutoff -= timedelta(days=1)
+    return cutoff
+
+
 def scheduled_run(*, today: date | None = None) -> list[str]:
     """Everything scheduled, once, as the cron-able command runs it; a line per step."""
     from .audit import audit_verify
     from .audit_checks import audit_chain_check_save
 
     lines = [str(after_approval_run(today=today)).capitalize() + "."]
-    try:
-        from .notification_email import notifications_digest_send
-    except ImportError:  # pragma: no cover - the digest arrives with the notifications work
-        notifications_digest_send = None
-    if notifications_digest_send is not None:
-        lines.append(f"{notifications_digest_send()} daily digest e-mail(s) sent.")
+    # The digest is daily however often this runs: it takes what arrived up to the latest digest
+    # hour, so hourly runs send each person one e-mail a day.
+    lines.append(f"{notifications_digest_send(now=_digest_cutoff(today))} daily digest e-mail(s) sent.")
     report = audit_verify()
     last = AuditChainCheck.objects.order_by("-checked_at", "-pk").first()
     # A check of the same head with the same outcome is already on record: storing it again

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -156,3 +157,30 @@ def test_celery_beat_runs_the_same_work_as_a_registered_task():
     entry = settings.CELERY_BEAT_SCHEDULE["after-approval"]
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
+
+
+def test_the_command_sends_the_digest_once_a_day_however_often_it_runs(demo, custodian):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from assessments.services.notifications import notify
+
+    custodian.email_notifications = "digest"
+    custodian.save()
+    day = timezone.localdate() - timedelta(days=3)
+    before = timezone.make_aware(datetime.combine(day, time(settings.PRIAM_DIGEST_HOUR - 1)))
+    made = notify(recipients=[custodian], kind="comment", subject="A new comment", body="Hello.", url="/")
+    Notification.objects.filter(pk=made[0].pk).update(created_at=before)
+    mail.outbox.clear()
+    out = StringIO()
+    call_command("run_scheduled", "--today", day.isoformat(), stdout=out)
+    assert "1 daily digest e-mail(s) sent." in out.getvalue()
+    assert [m.to for m in mail.outbox] == [[custodian.email]]
+    # Arriving after the digest hour, it waits for the next day's digest.
+    later = notify(recipients=[custodian], kind="comment", subject="Another", body="Hi.", url="/")
+    Notification.objects.filter(pk=later[0].pk).update(created_at=before + timedelta(hours=3))
+    call_command("run_scheduled", "--today", day.isoformat(), stdout=StringIO())
+    assert len(mail.outbox) == 1
+    call_command("run_scheduled", "--today", (day + timedelta(days=1)).isoformat(), stdout=StringIO())
+    assert len(mail.outbox) == 2 and "Another" in mail.outbox[1].body
