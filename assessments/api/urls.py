@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import comments, criteria, evidence, frameworks, signoffs, views
+from . import comments, criteria, evidence, frameworks, obligations, signoffs, views
 from .notifications import NotificationList, NotificationRead
 
 urlpatterns = [
@@ -38,6 +38,8 @@ urlpatterns = [
         views.AssessmentConfirm.as_view(),
         name="api-assessment-confirm",
     ),
+    path("obligations/", obligations.ObligationList.as_view(), name="api-obligations"),
+    path("obligations/<int:pk>/", obligations.ObligationDetail.as_view(), name="api-obligation"),
     path("records/", views.RecordList.as_view(), name="api-records"),
     path("records/<str:number>/", views.RecordDetail.as_view(), name="api-record"),
     path("records/<str:number>/pdf/", views.RecordPdfView.as_view(), name="api-record-pdf"),
