@@ -9,6 +9,7 @@ or "\\u0000" in a JSON body would be a server error instead of a 400.
 """
 
 import json
+import re
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -42,7 +43,7 @@ class BodyTooLarge(SuspiciousOperation):
 
 def body_limit(path):
     """The largest body the route accepts, in bytes."""
-    if any(path.startswith(prefix) for prefix in settings.PRIAM_MAX_UPLOAD_PATHS):
+    if any(re.fullmatch(pattern, path) for pattern in settings.PRIAM_MAX_UPLOAD_PATHS):
         return settings.PRIAM_MAX_UPLOAD_BYTES
     return settings.PRIAM_MAX_BODY_BYTES
 

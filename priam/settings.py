@@ -146,12 +146,17 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Request bodies: uploads (a record PDF is at most 20 MB) on the listed paths, 1 MB
-# elsewhere. Larger bodies get 413 before they are read; the proxy in front should
-# refuse them first (README).
+# Request bodies: uploads (a record PDF, a piece of evidence: at most 20 MB each) on the paths
+# these patterns match in full, 1 MB elsewhere. Larger bodies get 413 before they are read;
+# the proxy in front should refuse them first (README).
 PRIAM_MAX_UPLOAD_BYTES = envint("PRIAM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 PRIAM_MAX_BODY_BYTES = envint("PRIAM_MAX_BODY_BYTES", 1024 * 1024)
-PRIAM_MAX_UPLOAD_PATHS = ["/verify/", "/api/v1/verify/"]
+PRIAM_MAX_UPLOAD_PATHS = [
+    r"/verify/",
+    r"/api/v1/verify/",
+    r"/projects/[0-9]+/evidence/",
+    r"/api/v1/projects/[0-9]+/evidence/",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = PRIAM_MAX_BODY_BYTES  # form fields and JSON, never files
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger uploads spool to a temporary file
 

@@ -146,3 +146,18 @@ def test_the_project_page_lists_every_document_and_what_it_supports(e2, coordina
     section = page[page.index('id="evidence-heading"') :]
     assert "ethics.pdf" in section and "Question PE1 (project-wide)" in section
     assert "dspt.pdf" in section and f"Question PR3 ({own.organisation.name})" in section
+
+
+def test_a_document_of_several_megabytes_is_taken_through_the_page_and_the_api(e2, coordinator, login, settings):
+    """Evidence is a real scan (a few MB), above the 1 MB every other form is held to."""
+    from tests.api.test_api import api
+
+    big = pdf_bytes() + b"%" + b"0" * (3 * 1024 * 1024)
+    back = reverse("project_section", args=[e2.pk, "people"])
+    response = _post(login(coordinator), e2, file=upload("scan.pdf", big), question="PE1", next=back)
+    assert response.status_code == 302
+    response = api("coordinator").post(
+        f"/api/v1/projects/{e2.pk}/evidence/", {"file": upload("scan2.pdf", big), "question": "PE1"}
+    )
+    assert response.status_code == 201, response.content[:300]
+    assert sorted(Evidence.objects.values_list("size", flat=True)) == [len(big), len(big)]
