@@ -13,6 +13,11 @@ from tests.comments.conftest import member_of
 pytestmark = pytest.mark.django_db
 
 
+def _about_comments():
+    """Notifications a comment sent (the project's other work sends its own kinds)."""
+    return Notification.objects.filter(kind__in=[Notification.Kind.MENTION, Notification.Kind.COMMENT])
+
+
 def test_it_posts_on_the_projects_own_thread_as_the_coordinator(e2, coordinator):
     comment = comment_post(project=e2, user=coordinator, text="  Kick-off on Monday.\n")
     assert (comment.question, comment.assessment, comment.text) == ("", None, "Kick-off on Monday.")
@@ -111,7 +116,7 @@ def test_a_mention_notifies_the_mentioned_person_and_not_the_author(e2, coordina
     assert set(comment.mentions.values_list("username", flat=True)) == {member.username, "coordinator"}
     # People who do not work on the project are not told, and the author hears which names they were.
     assert comment.not_notified == ["outsider", "auditor", "nobody-here"]
-    told = Notification.objects.filter(project=e2)
+    told = _about_comments().filter(project=e2)
     assert [(n.recipient.username, n.kind) for n in told] == [(member.username, Notification.Kind.MENTION)]
     assert told[0].url == f"/projects/{e2.pk}/#conversation"
     assert "please check" in told[0].body
@@ -124,14 +129,14 @@ def test_everyone_already_in_the_thread_hears_of_a_new_comment_except_its_author
     comment_post(project=e2, user=census, text="Ours too.", question="DA2", assessment=assessment)
     # Someone in another thread is not a follower of this one.
     comment_post(project=e2, user=coordinator, text="Elsewhere.")
-    Notification.objects.all().delete()
+    _about_comments().delete()
 
     comment_post(project=e2, user=census, text=f"@{gp.username} is it final?", question="DA2", assessment=assessment)
-    assert [(n.recipient, n.kind) for n in Notification.objects.all()] == [(gp, Notification.Kind.MENTION)]
-    Notification.objects.all().delete()
+    assert [(n.recipient, n.kind) for n in _about_comments()] == [(gp, Notification.Kind.MENTION)]
+    _about_comments().delete()
 
     comment_post(project=e2, user=gp, text="Yes.", question="DA2", assessment=assessment)
-    told = list(Notification.objects.all())
+    told = list(_about_comments())
     assert [(n.recipient, n.kind) for n in told] == [(census, Notification.Kind.COMMENT)]
     assert told[0].url == f"/projects/{e2.pk}/custodians/{assessment.pk}/questions/data/#comments-DA2"
 
@@ -174,7 +179,7 @@ def test_the_comment_and_its_audit_event_commit_together_or_not_at_all(e2, coord
         with pytest.raises(IntegrityError):
             comment_post(project=e2, user=coordinator, text=f"@{member.username} second")
         assert Comment.objects.count() == 1
-        assert not Notification.objects.filter(recipient=member).exists()
+        assert not _about_comments().filter(recipient=member).exists()
         assert AuditEvent.objects.count() == before
         transaction.set_rollback(True)  # drops the trigger with everything else in this block
 
@@ -184,4 +189,4 @@ def test_a_mention_of_someone_no_longer_active_tells_nobody(e2, coordinator):
     User.objects.filter(pk=member.pk).update(is_active=False)
     comment = comment_post(project=e2, user=coordinator, text=f"@{member.username}?")
     assert comment.not_notified == [member.username]
-    assert not Notification.objects.exists()
+    assert not _about_comments().exists()
