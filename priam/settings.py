@@ -343,11 +343,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.notifications_digest_task",
         "schedule": crontab(hour=PRIAM_DIGEST_HOUR, minute=0),
     },
-    # Each day's digest for those who chose one; idempotent (what was mailed is marked sent).
-    "notifications-digest": {
-        "task": "assessments.tasks.notifications_digest_task",
-        "schedule": crontab(hour=envint("PRIAM_DIGEST_HOUR", 7), minute=0),
-    },
     "verify-audit-chain": {
         "task": "assessments.tasks.audit_verify_chain_task",
         "schedule": timedelta(minutes=envint("PRIAM_AUDIT_VERIFY_MINUTES", 60)),
