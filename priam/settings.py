@@ -445,6 +445,10 @@ SPECTACULAR_SETTINGS = {
         "AssessmentStatusEnum": "assessments.models.projects.CustodianAssessment.Status",
         "NotificationKindEnum": "assessments.models.notifications.Notification.Kind",
         "NotificationEmailEnum": "assessments.models.notifications.Notification.Email",
+        # Obligations' "action" would otherwise share the audit events' enum name.
+        "ActionEnum": "assessments.models.audit.AuditAction",
+        "ObligationActionEnum": "assessments.api.obligations.OBLIGATION_ACTIONS",
+        "ObligationStatusEnum": "assessments.models.obligations.Obligation.Status",
     },
 }
 

@@ -60,8 +60,11 @@ class ObligationSerializer(serializers.ModelSerializer):
         return o.signed_off_by.username if o.signed_off_by_id else None
 
 
+OBLIGATION_ACTIONS = ["sign_off", "waive", "return", "move_due_date"]
+
+
 class ObligationActionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=["sign_off", "waive", "return", "move_due_date"])
+    action = serializers.ChoiceField(choices=OBLIGATION_ACTIONS)
     note = serializers.CharField(
         required=False, allow_blank=True, max_length=limits.NOTE, help_text="The sign-off note, or why (waive, return)"
     )
