@@ -91,7 +91,7 @@ class AmendmentForm(forms.Form):
 class ProjectFilterForm(forms.Form):
     """The projects page's search and filters (laid out by hand, so the widgets carry Bootstrap's classes)."""
 
-    q = forms.CharField(label="Search", required=False, max_length=limits.NAME, help_text="Title or lead researcher")
+    q = forms.CharField(label="Title or lead researcher", required=False, max_length=limits.NAME)
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Project.Status.choices])
     mine = forms.BooleanField(label="Only projects I coordinate", required=False)
 

@@ -51,15 +51,16 @@ def _page_context(request, project):
 
 @login_required
 def my_obligations(request):
-    form = ObligationFilterForm(request.GET or None)
-    filters = ObligationFilters()
+    # What still waits, unless the reader asks for more.
+    form = ObligationFilterForm(request.GET or None, initial={"status": "open"})
+    filters = ObligationFilters(status="open")
     if form.is_valid():
         filters = ObligationFilters(**{k: v for k, v in form.cleaned_data.items() if v})
     page = Paginator(obligations_for_user(request.user, filters), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "obligations/mine.html",
-        {"form": form, "page": page, "filtered": any(vars(filters).values())},
+        {"form": form, "page": page, "filtered": bool(request.GET)},
         status=400 if form.errors else 200,
     )
 

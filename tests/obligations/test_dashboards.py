@@ -63,3 +63,13 @@ def test_home_shows_a_custodian_the_obligations_it_signs_off(approved, client, g
     page = client.get(reverse("home")).content.decode()
     assert 'data-list="obligations"' in page and ETHICS["text"][:40] in page
     assert "before access starts" in page
+
+
+def test_your_obligations_shows_what_still_waits_unless_asked_for_everything(approved, client):
+    project, _ = approved
+    Obligation.objects.filter(project=project, blocking=True).update(status="met")
+    client.force_login(project.coordinator)
+    page = client.get(reverse("my_obligations")).content.decode()
+    assert page.count("data-obligation=") == 1 and ETHICS["text"] not in page
+    page = client.get(reverse("my_obligations"), {"status": ""}).content.decode()
+    assert page.count("data-obligation=") == 2 and ETHICS["text"] in page
