@@ -240,7 +240,7 @@ def obligation_sign_off(
         obligation.signed_off_by, obligation.signed_off_at, obligation.note = user, now, note
         obligation.save()
         _audit(AuditAction.OBLIGATION_MET, obligation, user, request, note=note)
-        _tell_signed_off(obligation, user, f"signed off as met{': ' + note if note else ''}")
+        _tell_signed_off(obligation, user, "met", note)
     return obligation
 
 
@@ -264,7 +264,7 @@ def obligation_waive(
         obligation.signed_off_by, obligation.signed_off_at, obligation.note = user, now, reason
         obligation.save()
         _audit(AuditAction.OBLIGATION_WAIVED, obligation, user, request, reason=reason)
-        _tell_signed_off(obligation, user, f"waived: {reason}")
+        _tell_signed_off(obligation, user, "waived", reason)
     return obligation
 
 
@@ -324,16 +324,25 @@ def obligation_set_due(
     return obligation
 
 
-def _tell_signed_off(obligation: Obligation, user: User, what: str) -> None:
+def _tell_signed_off(obligation: Obligation, user: User, outcome: str, note: str) -> None:
     from ..selectors.obligations import access_may_start
 
     starts = obligation.blocking and access_may_start(obligation.project)
+    done = "signed off obligation {n} as met" if outcome == "met" else "waived obligation {n}"
+    organisation = obligation.checker or (
+        Organisation.objects.filter(memberships__user=user, assessments__project=obligation.project).first()
+    )
+    lines = [
+        f"{user.display_name}{f', for {organisation},' if organisation else ''} {done.format(n=obligation.number)}.",
+        f"Obligation: {obligation.text}",
+        *([f"{'Note' if outcome == 'met' else 'Why'}: {note}"] if note else []),
+        *(["Every blocking obligation is now met: access may start."] if starts else []),
+    ]
     notify(
         recipients=obligation_people(obligation, owners=True, checkers=True),
         kind="obligation_signed_off",
-        subject=f"Obligation {obligation.number} {what.split(':')[0]}: {obligation.project.title}",
-        body=f"{user.display_name} ({obligation.checker or 'a custodian'}) {what}.\n{obligation.text}"
-        + ("\nEvery blocking obligation is now met: access may start." if starts else ""),
+        subject=f"Obligation {obligation.number} {outcome}: {obligation.project.title}",
+        body="\n".join(lines),
         url=_url(obligation),
         project=obligation.project,
         exclude=user,

@@ -82,7 +82,13 @@ def test_access_may_start_only_when_every_blocking_obligation_is_met(approved, c
     assert 'data-access="may-start"' in page and "Access may start." in page
     # The coordinator hears of it, and that access may start; the custodian who acted does not.
     told = Notification.objects.get(recipient=project.coordinator, kind="obligation_signed_off")
-    assert "access may start" in told.body
+    assert told.subject == f"Obligation 1 met: {project.title}"
+    assert told.body.splitlines() == [
+        f"{custodian.display_name}, for {custodian.memberships.get().organisation}, signed off obligation 1 as met.",
+        f"Obligation: {ethics.text}",
+        "Note: Letter seen: REC 26/NW/0001.",
+        "Every blocking obligation is now met: access may start.",
+    ]
     assert not Notification.objects.filter(recipient=custodian, kind="obligation_signed_off").exists()
 
 
