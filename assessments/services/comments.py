@@ -175,7 +175,8 @@ def _notify(comment, project, author, mentioned, followers, custodian):
         where = f"question {comment.question} of {where}" + (f", {custodian}'s answer" if custodian else "")
     url = thread_url(project, comment.question, comment.assessment)
     excerpt = comment.text if len(comment.text) <= EXCERPT else comment.text[: EXCERPT - 1] + "…"
-    body = f"{author.display_name} ({comment.role or 'no role'}) wrote on {where}:\n\n{excerpt}"
+    # The role may carry its own brackets ("Genomics England (custodian)"): a dash reads better.
+    body = f"{author.display_name}{' – ' + comment.role if comment.role else ''} wrote on {where}:\n\n{excerpt}"
     notify(
         recipients=mentioned,
         kind=Notification.Kind.MENTION,
