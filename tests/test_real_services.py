@@ -48,3 +48,34 @@ def test_rate_limits_share_the_redis_cache_across_processes(settings):
     first = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     second = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert (first.stdout.strip(), second.stdout.strip()) == ("True", "False"), first.stderr + second.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notification_is_e_mailed_by_the_worker_once_its_transaction_commits(settings):
+    """notify() queues the e-mail on commit; the worker process sends it (in `make test`, to its
+    mail folder: no EMAIL_HOST is set, so the embedded file backend)."""
+    import time
+    from pathlib import Path
+
+    from django.db import transaction
+
+    from assessments.models import Notification, User
+    from assessments.services.notifications import notify
+
+    user = User.objects.create_user("mail-reader", email="mail-reader@example.org")
+    subject = f"Worker mail {uuid.uuid4().hex}"
+    folder = Path(settings.EMAIL_FILE_PATH)
+    with transaction.atomic():
+        made = notify(recipients=[user], kind="decision", subject=subject, body="Decided.", url="/", mandatory=True)
+    deadline = time.monotonic() + 30
+    found = []
+    while time.monotonic() < deadline and not found:
+        found = [p for p in folder.glob("*") if subject in p.read_text(errors="replace")] if folder.exists() else []
+        time.sleep(0.2)
+    assert found, f"no e-mail with {subject!r} in {folder}"
+    assert "mail-reader@example.org" in found[0].read_text()
+    for _ in range(50):  # the worker marks it sent just after sending
+        if Notification.objects.get(pk=made[0].pk).email == "sent":
+            break
+        time.sleep(0.1)
+    assert Notification.objects.get(pk=made[0].pk).email == "sent"
