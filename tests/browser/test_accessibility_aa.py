@@ -173,6 +173,10 @@ BORDERS_JS = """() => {
 
 def _prepare(page):
     page.add_init_script(COLOUR_JS)
+    # Without Bootstrap's smooth scrolling the focused element is where it ends up at once: on
+    # the long questionnaire pages (evidence and comments beside each question) a smooth scroll
+    # could still be moving when the check looked, and the same page passed or failed by timing.
+    page.emulate_media(reduced_motion="reduce")
 
 
 def _focus(page):
