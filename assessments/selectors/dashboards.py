@@ -41,10 +41,17 @@ def project_dashboard(user: User, filters: ProjectFilters | None = None) -> Quer
         rows = rows.filter(coordinator=user)
     active = Approval.objects.filter(project=OuterRef("pk"), status=Approval.Status.ACTIVE)
     latest_ended = Approval.objects.filter(project=OuterRef("pk")).order_by("-valid_from", "-pk")
+    # Filtered on the project directly: an OuterRef inside a nested `approval__in=active` would
+    # refer to the obligation, not the project, and match by coincidence of ids.
     blocking = (
-        Obligation.objects.filter(approval__in=active.values("pk"), blocking=True, status__in=OPEN_STATUSES)
+        Obligation.objects.filter(
+            project=OuterRef("pk"),
+            approval__status=Approval.Status.ACTIVE,
+            blocking=True,
+            status__in=OPEN_STATUSES,
+        )
         .order_by()
-        .values("approval")
+        .values("project")
         .annotate(n=Count("pk"))
         .values("n")
     )

@@ -188,10 +188,17 @@ def test_the_coordinator_applies_v2_and_custodians_answer_da10(live_server, open
         "sophisticated",
         "unknown",
     ]
+    # On the way: DA9's evidence and comments, each folded into one stop.
     custodian.locator('input[name="DA9"]:checked').focus()
-    custodian.keyboard.press("Tab")
-    focused = custodian.evaluate("[document.activeElement.name, document.activeElement.value]")
+    passed = []
+    for _ in range(3):
+        custodian.keyboard.press("Tab")
+        focused = custodian.evaluate("[document.activeElement.name, document.activeElement.value]")
+        if focused[0] == "DA10":
+            break
+        passed.append(custodian.evaluate("document.activeElement.textContent.trim()"))
     assert focused == ["DA10", "opportunistic"], f"Tab from DA9 reached {focused}"
+    assert passed == ["Attach a document to question DA9", "Comments on question DA9 (0)"], passed
     custodian.keyboard.press("Space")
     custodian.keyboard.press("ArrowDown")
     assert DA10[IN_BROWSER] == "motivated"
