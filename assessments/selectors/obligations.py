@@ -8,7 +8,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
-from django.utils import timezone
 
 from ..models import Approval, Evidence, Membership, Obligation, User
 from ..permissions import projects_visible_to
@@ -129,17 +128,6 @@ def obligations_visible_to(user: User) -> QuerySet[Obligation]:
     return Obligation.objects.filter(project__in=projects_visible_to(user).values("pk")).select_related(
         "project", "checker", "owner_organisation", "approval__record", "signed_off_by"
     )
-
-
-def obligation_summary(obligation: Obligation) -> dict[str, Any]:
-    """When it is due, in words: "before access starts", "due 3 March 2027", "overdue since …"."""
-    today = timezone.localdate()
-    if obligation.blocking:
-        return {"due": "Before access starts", "overdue": False}
-    if obligation.due_on is None:
-        return {"due": "No date", "overdue": False}
-    late = obligation.due_on < today and not obligation.is_settled
-    return {"due": f"{'Was due' if late else 'Due'} {obligation.due_on:%-d %B %Y}", "overdue": late}
 
 
 def obligation_histories(obligations: list[Obligation]) -> dict[int, list[dict[str, Any]]]:
