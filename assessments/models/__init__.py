@@ -8,6 +8,7 @@ from .guides import FrameworkGuide
 from .impact import ImpactPreview
 from .notifications import Notification
 from .obligations import Approval, Obligation
+from .outbox import OutboxMessage
 from .panels import (
     ConflictDeclaration,
     Decision,
@@ -47,6 +48,7 @@ __all__ = [
     "ImpactPreview",
     "Membership",
     "Outcome",
+    "OutboxMessage",
     "Organisation",
     "Panel",
     "PanelMembership",
