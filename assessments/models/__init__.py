@@ -5,7 +5,7 @@ from .criteria import AppetiteVersion, CriteriaVersion
 from .evidence import Evidence
 from .frameworks import FrameworkVersion
 from .guides import FrameworkGuide
-from .impact import ImpactPreview
+from .impact import ImpactChunk, ImpactPreview
 from .notifications import Notification
 from .obligations import Approval, Obligation
 from .outbox import OutboxMessage
@@ -45,6 +45,7 @@ __all__ = [
     "Evaluation",
     "FrameworkGuide",
     "FrameworkVersion",
+    "ImpactChunk",
     "ImpactPreview",
     "Membership",
     "Outcome",

@@ -39,6 +39,9 @@ class ImpactPreview(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
+    # How many chunks the evaluations to re-score were split into (ImpactChunk): workers re-score
+    # them in parallel, and the one that finishes the last merges their results.
+    chunks = models.PositiveIntegerField(default=0)
     # {"counts": {...}, "changes": [{project, title, revision, before, after, ...}], "skipped": [...]}
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -69,3 +72,25 @@ class ImpactPreview(models.Model):
     @property
     def pending(self):
         return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+
+class ImpactChunk(models.Model):
+    """A slice of a preview's evaluations, re-scored by one task. Its ids are fixed when the
+    preview is dispatched, so a redelivered task (or the dispatch itself, redelivered) re-scores
+    the same evaluations; ``finished_at`` set under the preview's row lock makes it count once.
+    Deleted once the preview is done (its result is merged into the preview's)."""
+
+    preview = models.ForeignKey(ImpactPreview, on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveIntegerField()
+    # Evaluation ids, in project order.
+    ids = models.JSONField()
+    # As ImpactPreview.result, for these evaluations only; null until finished.
+    result = models.JSONField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["preview", "number"]
+        constraints = [models.UniqueConstraint(fields=["preview", "number"], name="impact_chunk_number_once")]
+
+    def __str__(self):
+        return f"chunk {self.number} of impact preview {self.preview_id}"
