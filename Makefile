@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run dev test setup migrate demo test-fast bench clean
+.PHONY: run dev serve test setup migrate demo test-fast bench clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "PRIAM needs Python 3.11, found " + sys.version.split()[0]'
@@ -39,6 +39,19 @@ dev: demo
 	@echo "PRIAM (DEBUG on) is serving on http://$(HOST):$(PORT)/ – sign in with a demo login above."
 	@echo "E-mails (notifications, password resets) are written as files to $${PRIAM_DATA_DIR:-var}/mail/ unless EMAIL_HOST is set."
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+
+# Production on this machine, from the environment (README, "Production"): refuses to start,
+# naming the variable, while one is missing; then migrates, collects static files, loads the
+# shipped framework versions (unchanged ones are skipped) and runs the Procfile's web, worker
+# and beat processes under honcho until stopped (Ctrl-C or SIGTERM stops all three).
+serve: export DEBUG = 0
+serve: setup
+	$(MANAGE) check_production
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) load_framework fixtures/frameworks/five-safes/v1
+	$(MANAGE) load_framework fixtures/frameworks/five-safes/v2
+	exec $(BIN)/honcho --no-colour start --procfile Procfile
 
 # Type checks, then the whole suite on PostgreSQL with Redis and a real Celery worker, then
 # again on the embedded SQLite without the services' tests and the browser tests: Chromium
