@@ -328,6 +328,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Evaluations per task when an impact preview re-scores projects: any number of workers take
+# the chunks in parallel (see bench/README.md, "Impact preview", for the size chosen).
+PRIAM_RESCORE_CHUNK = envint("PRIAM_RESCORE_CHUNK", 1000)
 # Run `celery -A priam beat` beside the workers. The embedded mode has no beat: cron
 # `manage.py run_scheduled` instead, which does all of this once (see README).
 # The hour (local time) of the daily digest e-mail.

@@ -46,6 +46,13 @@ def impact_rows(organisation: Organisation, framework_version: FrameworkVersion 
     return latest_evaluations_of_custodian(organisation, framework_version).values_list(*IMPACT_FIELDS)
 
 
+def impact_chunk_rows(evaluation_ids: list[int], *, framework: bool = False) -> QuerySet:
+    """One chunk of a preview's evaluations as tuples of IMPACT_FIELDS (FRAMEWORK_IMPACT_FIELDS for
+    a framework preview), in project order."""
+    fields = FRAMEWORK_IMPACT_FIELDS if framework else IMPACT_FIELDS
+    return Evaluation.objects.filter(pk__in=evaluation_ids).order_by("project_id").values_list(*fields)
+
+
 def impact_preview_get(organisation: Organisation, preview_id: int) -> ImpactPreview | None:
     return (
         ImpactPreview.objects.filter(organisation=organisation, pk=preview_id)

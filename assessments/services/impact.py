@@ -17,6 +17,11 @@ preview tells what changes whatever the answers from what depends on them.
 Speed: the draft (or the new framework) is compiled once and passed to the engine by keyword; other custodians'
 criteria and appetites stay inline in each document and hit the engine's LRU. Evaluations are
 streamed in chunks with only the columns the comparison needs.
+
+Scale: the evaluations to re-score are selected in one query and split into chunks of
+settings.PRIAM_RESCORE_CHUNK (ImpactChunk), one task each, which any number of workers run in
+parallel; each adds its part to the preview under the preview's row lock, and the one that
+finishes the last merges them, in project order whatever order the chunks finished in.
 """
 
 from __future__ import annotations
@@ -25,32 +30,31 @@ import copy
 import logging
 from typing import TYPE_CHECKING, Any
 
-from celery import shared_task
+from celery import group, shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from .. import engine
 from ..errors import PriamError
-from ..models import AppetiteVersion, CriteriaVersion, FrameworkVersion, ImpactPreview
+from ..models import AppetiteVersion, CriteriaVersion, FrameworkVersion, ImpactChunk, ImpactPreview
 from ..selectors.frameworks import engine_framework, framework_default
 from ..selectors.impact import (
     framework_criteria_published,
-    framework_impact_rows,
-    impact_rows,
+    impact_chunk_rows,
     latest_evaluations_before,
     latest_evaluations_not_before,
     latest_evaluations_of_custodian,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
     from ..models import User
 
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 500
-PROGRESS_EVERY = 500
 # A preview lists every changed project; skipped ones (rare: a renamed custodian, a document
 # the engine no longer accepts), and under a new framework version those whose result stays but
 # whose fired rules differ, are counted in full but listed only up to this many.
@@ -82,7 +86,10 @@ def impact_preview_request(*, draft: CriteriaVersion | AppetiteVersion, actor: U
 
 
 def impact_preview_run(*, preview_id: int) -> ImpactPreview:
-    """Re-score, compare and store the result. A done preview is left alone (a redelivered task)."""
+    """Select the evaluations to re-score (one query), split them into chunks and queue one
+    impact_chunk_task per chunk (eager mode: run inline, in order). A done preview is left alone;
+    a running one (this task delivered twice) has its unfinished chunks queued again, with the
+    ids fixed the first time; a failed one starts again."""
     with transaction.atomic():
         # of=self: organisation is nullable (framework previews), and PostgreSQL locks no outer-joined row.
         preview = (
@@ -90,51 +97,153 @@ def impact_preview_run(*, preview_id: int) -> ImpactPreview:
         )
         if preview.status == ImpactPreview.Status.DONE:
             return preview
-        preview.status = ImpactPreview.Status.RUNNING
-        if preview.kind == ImpactPreview.Kind.FRAMEWORK:
-            preview.total = latest_evaluations_before(preview.framework_version).count()
+        if preview.status == ImpactPreview.Status.RUNNING and preview.chunks:
+            numbers = list(
+                ImpactChunk.objects.filter(preview=preview, finished_at__isnull=True).values_list("number", flat=True)
+            )
         else:
-            preview.total = latest_evaluations_of_custodian(preview.organisation, preview.framework_version).count()
-        preview.done = 0
-        preview.error = ""
-        preview.save(update_fields=["status", "total", "done", "error"])
-
-    def progress(done: int) -> None:
-        ImpactPreview.objects.filter(pk=preview_id).update(done=done)
-
-    compare = framework_impact_compare if preview.kind == ImpactPreview.Kind.FRAMEWORK else impact_compare
-    try:
-        result = compare(preview=preview, progress=progress)
-    except Exception as exc:
-        log.exception("Impact preview %s failed", preview_id)
-        ImpactPreview.objects.filter(pk=preview_id).exclude(status=ImpactPreview.Status.DONE).update(
-            status=ImpactPreview.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
-        return ImpactPreview.objects.get(pk=preview_id)
-    ImpactPreview.objects.filter(pk=preview_id).update(
-        status=ImpactPreview.Status.DONE,
-        result=result,
-        done=result["counts"]["read"],
-        total=result["counts"]["read"],
-        finished_at=timezone.now(),
-    )
+            ImpactChunk.objects.filter(preview=preview).delete()
+            if preview.kind == ImpactPreview.Kind.FRAMEWORK:
+                selected = latest_evaluations_before(preview.framework_version)
+            else:
+                selected = latest_evaluations_of_custodian(preview.organisation, preview.framework_version)
+            ids = list(selected.values_list("pk", flat=True))
+            size = max(1, settings.PRIAM_RESCORE_CHUNK)
+            ImpactChunk.objects.bulk_create(
+                ImpactChunk(preview=preview, number=number, ids=ids[start : start + size])
+                for number, start in enumerate(range(0, len(ids), size))
+            )
+            numbers = list(range((len(ids) + size - 1) // size))
+            preview.status = ImpactPreview.Status.RUNNING
+            preview.total, preview.done, preview.chunks = len(ids), 0, len(numbers)
+            preview.error, preview.result, preview.finished_at = "", None, None
+            preview.save(update_fields=["status", "total", "done", "chunks", "error", "result", "finished_at"])
+            if not numbers:
+                _finish(preview)
+    if numbers:
+        try:
+            group(impact_chunk_task.s(preview_id, number) for number in numbers).apply_async()
+        except Exception as exc:
+            log.exception("Impact preview %s: its chunks could not be queued", preview_id)
+            _fail(preview_id, f"its work could not be queued: {exc}")
     preview.refresh_from_db()
     return preview
 
 
-def impact_compare(*, preview: ImpactPreview, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """The preview's result: counts, the changed projects with before and after, the skipped ones."""
-    organisation = preview.organisation
-    name = organisation.name
+def impact_chunk_run(*, preview_id: int, number: int) -> None:
+    """Re-score one chunk, then add its part to the preview under the preview's row lock; the
+    chunk that finishes the last merges them all. A chunk already finished (delivered twice), of
+    a preview no longer running, or of an earlier dispatch (a failed preview started again) is
+    not counted again."""
+    preview = (
+        ImpactPreview.objects.select_related("organisation", "framework_version")
+        .filter(pk=preview_id, status=ImpactPreview.Status.RUNNING)
+        .first()
+    )
+    chunk = (
+        ImpactChunk.objects.filter(preview_id=preview_id, number=number, finished_at__isnull=True).first()
+        if preview is not None
+        else None
+    )
+    if preview is None or chunk is None:
+        return
+    framework = preview.kind == ImpactPreview.Kind.FRAMEWORK
+    compare = framework_impact_compare if framework else impact_compare
+    try:
+        part = compare(preview=preview, rows=impact_chunk_rows(chunk.ids, framework=framework).iterator(CHUNK_ROWS))
+    except Exception as exc:
+        log.exception("Impact preview %s failed in chunk %s", preview_id, number)
+        _fail(preview_id, str(exc))
+        return
+    with transaction.atomic():
+        locked = (
+            ImpactPreview.objects.select_for_update(of=("self",))
+            .select_related("organisation", "framework_version")
+            .get(pk=preview_id)
+        )
+        if locked.status != ImpactPreview.Status.RUNNING:
+            return
+        # By pk: the row whose ids were re-scored, not one a restarted preview made since.
+        if not ImpactChunk.objects.filter(pk=chunk.pk, finished_at__isnull=True).update(
+            result=part, finished_at=timezone.now()
+        ):
+            return
+        locked.done = min(locked.total, locked.done + len(chunk.ids))
+        locked.save(update_fields=["done"])
+        if ImpactChunk.objects.filter(preview=locked, finished_at__isnull=False).count() >= locked.chunks:
+            _finish(locked)
+
+
+def _finish(preview: ImpactPreview) -> None:
+    """Merge the finished chunks' parts into the preview's result and mark it done (under its
+    row lock). An empty part first, so that a preview with nothing to re-score has every key."""
+    framework = preview.kind == ImpactPreview.Kind.FRAMEWORK
+    compare = framework_impact_compare if framework else impact_compare
+    parts = ImpactChunk.objects.filter(preview=preview).order_by("number").values_list("result", flat=True)
+    result = _merge([compare(preview=preview, rows=()), *parts])
+    if framework:
+        result["counts"]["not_older"] = latest_evaluations_not_before(preview.framework_version)
+    elif preview.framework_version is not None:
+        result["counts"]["other_framework"] = (
+            latest_evaluations_of_custodian(preview.organisation)
+            .exclude(framework_version=preview.framework_version)
+            .count()
+        )
+    preview.status, preview.result = ImpactPreview.Status.DONE, result
+    preview.done, preview.finished_at = preview.total, timezone.now()
+    preview.save(update_fields=["status", "result", "done", "finished_at"])
+    ImpactChunk.objects.filter(preview=preview).delete()
+
+
+def _fail(preview_id: int, reason: str) -> None:
+    ImpactPreview.objects.filter(pk=preview_id).exclude(status=ImpactPreview.Status.DONE).update(
+        status=ImpactPreview.Status.FAILED, error=reason[:2000], finished_at=timezone.now()
+    )
+
+
+def _merge(parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Chunks' parts as one result: counts and tallies added, lists in project order (those
+    listed only up to SKIPPED_LISTED cut again), tallies' keys sorted: the same result whatever
+    the chunk size and whichever chunk finished first."""
+    merged: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            if isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+            else:
+                _add(merged.setdefault(key, {}), value)
+    for key, value in merged.items():
+        if isinstance(value, list):
+            value.sort(key=lambda row: (row["project"], row["revision"]))
+            if key != "changes":
+                del value[SKIPPED_LISTED:]
+        elif key != "counts":
+            merged[key] = _sorted(value)
+    return merged
+
+
+def _add(into: dict[str, Any], counts: dict[str, Any]) -> None:
+    for name, n in counts.items():
+        if isinstance(n, dict):
+            _add(into.setdefault(name, {}), n)
+        else:
+            into[name] = into.get(name, 0) + n
+
+
+def _sorted(tally: dict[str, Any]) -> dict[str, Any]:
+    return {name: _sorted(n) if isinstance(n, dict) else n for name, n in sorted(tally.items())}
+
+
+def impact_compare(*, preview: ImpactPreview, rows: Iterable[tuple[Any, ...]]) -> dict[str, Any]:
+    """The preview's result for these rows (impact_chunk_rows): counts, the changed projects with
+    before and after, the skipped ones."""
+    name = preview.organisation.name
     draft_for = _DraftCompiler(preview)
-    rows = impact_rows(organisation, preview.framework_version).iterator(chunk_size=CHUNK_ROWS)
     counts = dict.fromkeys(("read", "rescored", "changed", "tier", "outcome", "route", "skipped"), 0)
     changes: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     for project_id, title, revision, fv_id, document, overall, outcome, tiers, routes in rows:
         counts["read"] += 1
-        if progress is not None and counts["read"] % PROGRESS_EVERY == 0:
-            progress(counts["read"])
         reason = _skip_reason(document, name)
         if reason is None:
             framework, draft = draft_for(fv_id)
@@ -157,10 +266,6 @@ def impact_compare(*, preview: ImpactPreview, progress: Callable[[int], None] | 
             counts[key] += bool(change[key])
         change["draft_fired"] = _draft_fired(after.get("fired_details", ()), name)
         changes.append({"project": project_id, "title": title, "revision": revision, **change})
-    if preview.framework_version is not None:
-        counts["other_framework"] = (
-            latest_evaluations_of_custodian(organisation).exclude(framework_version=preview.framework_version).count()
-        )
     return {"counts": counts, "changes": changes, "skipped": skipped}
 
 
@@ -248,9 +353,7 @@ def framework_impact_request(*, version: FrameworkVersion, actor: User) -> Impac
     return preview
 
 
-def framework_impact_compare(
-    *, preview: ImpactPreview, progress: Callable[[int], None] | None = None
-) -> dict[str, Any]:
+def framework_impact_compare(*, preview: ImpactPreview, rows: Iterable[tuple[Any, ...]]) -> dict[str, Any]:
     """As impact_compare, under the preview's framework version, with each custodian's criteria
     published for that version where there are any; also which framework rules fire that did not
     (and the reverse), and whose criteria would not apply.
@@ -268,7 +371,6 @@ def framework_impact_compare(
         name: engine.compile_criteria(framework, criteria.data)
         for name, criteria in framework_criteria_published(version).items()
     }
-    rows = framework_impact_rows(version).iterator(chunk_size=CHUNK_ROWS)
     counts = dict.fromkeys(
         (
             "read",
@@ -298,8 +400,6 @@ def framework_impact_compare(
     skipped: list[dict[str, Any]] = []
     for project_id, title, revision, _fv, document, overall, outcome, tiers, routes, fired in rows:
         counts["read"] += 1
-        if progress is not None and counts["read"] % PROGRESS_EVERY == 0:
-            progress(counts["read"])
         names = _custodian_names(document)
         criteria = {name: published[name] for name in names if name in published}
         try:
@@ -390,7 +490,6 @@ def framework_impact_compare(
                 "criteria_published": sorted(criteria),
             }
         )
-    counts["not_older"] = latest_evaluations_not_before(version)
     return {
         "counts": counts,
         "changes": changes,
@@ -488,6 +587,13 @@ def _gaps_text(gaps: Iterable[engine.Unanswered]) -> str:
 # Next to its service, as record_pdf_task is; assessments/tasks.py imports it for discovery.
 @shared_task(name="assessments.tasks.impact_preview_task", acks_late=True, reject_on_worker_lost=True)
 def impact_preview_task(preview_id: int) -> dict[str, Any]:
-    """Run an impact preview (impact_preview_run)."""
+    """Split an impact preview into chunks and queue them (impact_preview_run)."""
     preview = impact_preview_run(preview_id=preview_id)
     return {"preview": preview.pk, "status": preview.status}
+
+
+# No result kept: progress is counted in the database, so no result backend is needed.
+@shared_task(name="assessments.tasks.impact_chunk_task", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def impact_chunk_task(preview_id: int, number: int) -> None:
+    """Re-score one chunk of an impact preview (impact_chunk_run)."""
+    impact_chunk_run(preview_id=preview_id, number=number)
