@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run dev serve test setup migrate demo test-fast bench clean
+.PHONY: run dev serve test setup migrate demo test-fast bench clean backup restore
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "PRIAM needs Python 3.11, found " + sys.version.split()[0]'
@@ -67,6 +67,16 @@ test: setup
 
 test-fast: setup
 	$(BIN)/pytest -m "not services" -x -q
+
+# One archive: database, uploaded files, record PDFs, public certificates, manifest of SHA-256s;
+# never the private signing key (README). OUT= a folder or file name; default DATA_DIR/backups/.
+backup: setup
+	$(MANAGE) backup $(if $(OUT),--out "$(OUT)")
+
+# Brings an EMPTY instance (database and data folder as configured) back from ARCHIVE=...
+restore: setup
+	@test -n "$(ARCHIVE)" || { echo "Usage: make restore ARCHIVE=path/to/priam-backup-....tar.gz" >&2; exit 2; }
+	$(MANAGE) restore "$(ARCHIVE)"
 
 clean:
 	rm -rf $(VENV) var
