@@ -10,6 +10,7 @@ from .services.audit_checks import audit_verify_chain_task
 from .services.audit_export import audit_export_task
 from .services.impact import impact_preview_task
 from .services.notification_email import notification_email_task, notifications_digest_task
+from .services.outbox import outbox_relay_task
 from .services.records import record_pdf_task
 from .services.scheduled import scheduled_after_approval_task
 
@@ -19,6 +20,7 @@ __all__ = [
     "impact_preview_task",
     "notification_email_task",
     "notifications_digest_task",
+    "outbox_relay_task",
     "ping",
     "record_pdf_task",
     "scheduled_after_approval_task",

@@ -328,6 +328,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A web request publishes its tasks (through the outbox, assessments/services/outbox.py) at
+# commit: with Redis stopped or unreachable it must give up within a second or two, leaving the
+# message to the relay, not hang. One retry on a fresh connection covers a Redis restarted since
+# the pooled one was opened. socket_timeout stays above kombu's 1 s BRPOP poll for the workers.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 # Evaluations per task when an impact preview re-scores projects: any number of workers take
 # the chunks in parallel (see bench/README.md, "Impact preview", for the size chosen).
 PRIAM_RESCORE_CHUNK = envint("PRIAM_RESCORE_CHUNK", 1000)
@@ -350,6 +356,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.audit_verify_chain_task",
         "schedule": timedelta(minutes=envint("PRIAM_AUDIT_VERIFY_MINUTES", 60)),
     },
+    # Tasks whose publish failed (Redis was down) wait in the outbox; this sends them once it is
+    # back. Safe to overlap: each message is sent under its row lock.
+    "outbox-relay": {"task": "assessments.tasks.outbox_relay_task", "schedule": timedelta(minutes=1)},
 }
 
 # Audit exports up to this many events stream straight to the browser; larger ones

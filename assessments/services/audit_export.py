@@ -32,6 +32,7 @@ from django.utils import timezone
 from ..models import AuditAction, AuditExport
 from ..selectors.audit import audit_events_filtered, filters_to_json
 from .audit import audit_record
+from .outbox import outbox_enqueue
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator, Mapping
@@ -357,7 +358,7 @@ def audit_export_request(*, user: User, fmt: str, filters: Mapping[str, Any] | N
         filters=filters_to_json(filters),
         total=total,
     )
-    transaction.on_commit(lambda: audit_export_task.delay(export.pk))
+    outbox_enqueue(task=audit_export_task, args=[export.pk])
     return export
 
 

@@ -81,7 +81,9 @@ def impact_preview_request(*, draft: CriteriaVersion | AppetiteVersion, actor: U
         framework_version=framework_version,
         requested_by=actor,
     )
-    transaction.on_commit(lambda: impact_preview_task.delay(preview.pk))
+    from .outbox import outbox_enqueue  # here, not at the top: this module is being reworked alongside
+
+    outbox_enqueue(task=impact_preview_task, args=[preview.pk])
     return preview
 
 
@@ -349,7 +351,9 @@ def framework_impact_request(*, version: FrameworkVersion, actor: User) -> Impac
     preview = ImpactPreview.objects.create(
         kind=ImpactPreview.Kind.FRAMEWORK, framework_version=version, requested_by=actor
     )
-    transaction.on_commit(lambda: impact_preview_task.delay(preview.pk))
+    from .outbox import outbox_enqueue  # here, not at the top: this module is being reworked alongside
+
+    outbox_enqueue(task=impact_preview_task, args=[preview.pk])
     return preview
 
 

@@ -19,6 +19,7 @@ from ..forms.questionnaire import display_answer
 from ..models import AuditAction, CustodianAssessment, Notification, SignOff, User
 from ..selectors.projects import confirmation_changes
 from .audit import audit_record
+from .outbox import outbox_enqueue
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -70,7 +71,7 @@ def notify(
     if ids:
         from .notification_email import notification_email_task
 
-        transaction.on_commit(lambda: notification_email_task.delay(ids), robust=True)
+        outbox_enqueue(task=notification_email_task, args=[ids], robust=True)
     return made
 
 

@@ -29,6 +29,7 @@ from ..selectors.projects import project_record_in_force
 from .audit import audit_record
 from .notifications import record_issued_notify
 from .obligations import approval_open, approval_terms
+from .outbox import outbox_enqueue
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -408,7 +409,7 @@ def record_issue(
         approval_open(project=project, record=record, evaluation=evaluation)
         # robust: the decision stands even if queueing (or, when eager, making) the PDF fails;
         # the record page shows the job's state and the task retries.
-        transaction.on_commit(partial(record_pdf_task.delay, record.pk), robust=True)
+        outbox_enqueue(task=record_pdf_task, args=[record.pk], robust=True)
         record_issued_notify(record=record)
         return record
     raise ReviewError("Could not allocate a record number; try again.")

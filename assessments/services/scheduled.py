@@ -21,6 +21,7 @@ from ..selectors.obligations import OPEN_STATUSES, obligation_people
 from .audit import audit_record
 from .notification_email import notifications_digest_send
 from .notifications import notify
+from .outbox import outbox_relay
 
 
 @dataclass
@@ -246,6 +247,10 @@ def scheduled_run(*, today: date | None = None) -> list[str]:
     from .audit_checks import audit_chain_check_save
 
     lines = [str(after_approval_run(today=today)).capitalize() + "."]
+    # Tasks a broker outage left in the outbox (beat relays them every minute when it runs).
+    relayed = outbox_relay()
+    if relayed.sent or relayed.pending:
+        lines.append(str(relayed).capitalize() + ".")
     # The digest is daily however often this runs: it takes what arrived up to the latest digest
     # hour, so hourly runs send each person one e-mail a day.
     lines.append(f"{notifications_digest_send(now=_digest_cutoff(today))} daily digest e-mail(s) sent.")
