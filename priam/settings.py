@@ -123,12 +123,21 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_prometheus",
+    "django_guid",
     "assessments",
 ]
 
 MIDDLEWARE = [
     # First: refuses an oversized body before anything (RejectNul reads request.POST) reads it.
     "assessments.middleware.BodySizeLimitMiddleware",
+    # Counts every request from here on and times it (reads nothing of it).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # /healthz, /readyz and token scrapes of /metrics, whatever the Host and over plain HTTP
+    # (assessments/probes.py says why that is safe).
+    "assessments.probes.ProbeMiddleware",
+    # The request id (X-Request-ID) for the logs, the response and the tasks queued.
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -142,6 +151,8 @@ MIDDLEWARE = [
     "assessments.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Labels requests by view; before axes, so it sees the lockout page axes puts in a response's place.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes requires, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -312,6 +323,9 @@ SESSION_SAVE_EVERY_REQUEST = False
 # The embedded mode serves plain HTTP on 127.0.0.1, so HTTPS-only settings are for production.
 if PRODUCTION:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    # Balancers probe and Prometheus scrapes over plain HTTP (ProbeMiddleware answers them
+    # first anyway; this keeps a staff member's /metrics and the probes unredirected behind it).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$", r"^metrics/?$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -415,14 +429,46 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "priam@localhost")
 
+# Logs: one JSON object a line (PRIAM_LOG_FORMAT=json, the default in production, for a log
+# collector) or text (the default elsewhere, for people reading `make run`). Every line carries
+# the request id, which follows a request into the tasks it queues (assessments/logs.py).
+PRIAM_LOG_FORMAT = env("PRIAM_LOG_FORMAT", "json" if PRODUCTION else "text")
+if PRIAM_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"PRIAM_LOG_FORMAT must be json or text, got {PRIAM_LOG_FORMAT!r}")
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,  # a proxy's id is honoured when it is a UUID; anything else is replaced
+    "EXPOSE_HEADER": False,
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "assessments.logs.RequestIdFilter", "default": "-"}},
+    "formatters": {
+        "json": {"()": "assessments.logs.json_formatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": PRIAM_LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO" if not DEBUG else "WARNING")},
-    # pyHanko logs a traceback for every foreign PDF checked on /verify/; the result says it all.
-    "loggers": {"pyhanko": {"level": "ERROR"}, "pyhanko_certvalidator": {"level": "ERROR"}},
+    "loggers": {
+        # pyHanko logs a traceback for every foreign PDF checked on /verify/; the result says it all.
+        "pyhanko": {"level": "ERROR"},
+        "pyhanko_certvalidator": {"level": "ERROR"},
+        # One INFO line per request about the id it made or found.
+        "django_guid": {"level": "WARNING"},
+    },
 }
+
+# Health and metrics (assessments/views/health.py). Every network call /readyz makes gives up
+# after this many seconds. /metrics needs this bearer token (or a signed-in staff member).
+PRIAM_HEALTH_TIMEOUT = float(env("PRIAM_HEALTH_TIMEOUT", "1"))
+PRIAM_METRICS_TOKEN = env_secret("PRIAM_METRICS_TOKEN")
+# A Celery worker on a machine without a web node exports its metrics here (with
+# PROMETHEUS_MULTIPROC_DIR set, so its pool's children are counted), on this address.
+PRIAM_WORKER_METRICS_PORT = envint("PRIAM_WORKER_METRICS_PORT", 0)
+PRIAM_WORKER_METRICS_ADDR = env("PRIAM_WORKER_METRICS_ADDR", "127.0.0.1")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -469,7 +515,12 @@ SPECTACULAR_SETTINGS = {
 CACHE_URL = env("CACHE_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A stopped or unreachable Redis fails a request (and /readyz) in seconds, never hangs it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
