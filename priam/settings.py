@@ -190,10 +190,14 @@ TEMPLATES = [
     },
 ]
 
+# A server database keeps each process's connection for a minute instead of opening one per
+# request; the health check (a cheap ping when a request or task first uses a kept connection)
+# replaces one the server dropped, e.g. across a PostgreSQL restart, instead of failing on it.
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'priam.sqlite3'}"),
-        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60 if env("DATABASE_URL") else 0),
+        conn_health_checks=True,
     )
 }
 if not env("DATABASE_URL"):

@@ -52,6 +52,10 @@ export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export PRIAM_TEST_SERVICES=1
 export PRIAM_TEST_WORK="$WORK"
 export PRIAM_DATA_DIR="$WORK/data"
+# Connections closed after each request and task, as before: pytest drops test_priam at the end,
+# which an idle connection kept by the worker would block. The fault tests start their own
+# processes with kept connections (tests/faults/test_postgres_restart.py).
+export DATABASE_CONN_MAX_AGE="${DATABASE_CONN_MAX_AGE:-0}"
 
 # The worker uses the database pytest-django creates (test_priam), so tasks
 # see what the tests commit.
