@@ -52,6 +52,10 @@ export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export PRIAM_TEST_SERVICES=1
 export PRIAM_TEST_WORK="$WORK"
 export PRIAM_DATA_DIR="$WORK/data"
+# pytest, the worker and its pool write their metrics here, so /metrics in the tests adds up
+# the worker's task counts, as on one machine under `make serve` (tests/ops/test_ops_services.py).
+export PROMETHEUS_MULTIPROC_DIR="$WORK/metrics"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 # Connections closed after each request and task, as before: pytest drops test_priam at the end,
 # which an idle connection kept by the worker would block. The fault tests start their own
 # processes with kept connections (tests/faults/test_postgres_restart.py).

@@ -11,6 +11,7 @@ there is no credential that would work, so it does not announce itself.
 """
 
 import hmac
+import logging
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotFound, JsonResponse
@@ -20,6 +21,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..metrics import scrape_registry
 from ..selectors.health import readiness
+
+log = logging.getLogger(__name__)
 
 
 def _no_store(response):
@@ -37,7 +40,13 @@ def readyz(request):
     checks = readiness()
     ready = all(check.ok for check in checks)
     body = {"status": "ok" if ready else "unavailable", "checks": {check.name: check.as_dict() for check in checks}}
-    return _no_store(JsonResponse(body, status=200 if ready else 503))
+    response = JsonResponse(body, status=200 if ready else 503)
+    if not ready:
+        # One warning naming what failed, instead of Django's ERROR "Service Unavailable" at
+        # every probe of a node that is out of rotation.
+        log.warning("Not ready: %s", ", ".join(f"{c.name} {c.status} ({c.detail})" for c in checks if not c.ok))
+        response._has_been_logged = True
+    return _no_store(response)
 
 
 def metrics_token_valid(request):

@@ -1,5 +1,6 @@
 """/healthz and /readyz, as a load balancer sees them."""
 
+import logging
 import socket
 
 import pytest
@@ -36,10 +37,14 @@ def test_readyz_reports_each_check_in_the_embedded_mode(client):
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_when_the_broker_is_down_and_does_not_ask_the_workers(client, settings):
+def test_readyz_is_503_when_the_broker_is_down_and_does_not_ask_the_workers(client, settings, caplog):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
     response = client.get("/readyz")
+    # One warning saying what failed, not an ERROR for every probe while the node is out of rotation.
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == [
+        ("WARNING", "Not ready: broker failed (ConnectionError), worker skipped (the broker is not available)")
+    ]
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
