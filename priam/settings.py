@@ -15,6 +15,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -293,6 +294,9 @@ STORAGES = {
         )
     },
 }
+# Source maps (half of the 40 MB collected, mostly Bootstrap's and Swagger UI's) are read only by
+# browsers' developer tools: compressing them made every deploy's collectstatic minutes longer.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 # Production serves what collectstatic gathered; elsewhere WhiteNoise serves the
 # files where they lie, so `make run` needs no collectstatic even with DEBUG off.
 WHITENOISE_USE_FINDERS = not PRODUCTION
