@@ -17,6 +17,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
+from priam.scheduling import every
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # A key that is only ever acceptable in DEBUG mode; production must replace it.
@@ -363,11 +365,15 @@ PRIAM_RESCORE_CHUNK = envint("PRIAM_RESCORE_CHUNK", 1000)
 # `manage.py run_scheduled` instead, which does all of this once (see README).
 # The hour (local time) of the daily digest e-mail.
 PRIAM_DIGEST_HOUR = envint("PRIAM_DIGEST_HOUR", 7)
+# Jobs run on the clock (`every`: at each o'clock for hourly ones) and at most once per run even
+# if two beats run by mistake (priam/scheduling.py). *_SECONDS overrides *_MINUTES (for tests).
 CELERY_BEAT_SCHEDULE = {
     # Reminders, overdue obligations and expiries: idempotent, so hourly is safe and prompt.
     "after-approval": {
         "task": "assessments.tasks.scheduled_after_approval_task",
-        "schedule": timedelta(minutes=envint("PRIAM_SCHEDULED_MINUTES", 60)),
+        "schedule": every(
+            timedelta(seconds=envint("PRIAM_SCHEDULED_SECONDS", 60 * envint("PRIAM_SCHEDULED_MINUTES", 60)))
+        ),
     },
     # Each day's digest for those who chose one; idempotent (what was mailed is marked sent).
     "notifications-digest": {
@@ -376,7 +382,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "verify-audit-chain": {
         "task": "assessments.tasks.audit_verify_chain_task",
-        "schedule": timedelta(minutes=envint("PRIAM_AUDIT_VERIFY_MINUTES", 60)),
+        "schedule": every(
+            timedelta(seconds=envint("PRIAM_AUDIT_VERIFY_SECONDS", 60 * envint("PRIAM_AUDIT_VERIFY_MINUTES", 60)))
+        ),
     },
     # Tasks whose publish failed (Redis was down) wait in the outbox; this sends them once it is
     # back. Safe to overlap: each message is sent under its row lock.

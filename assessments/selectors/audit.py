@@ -112,7 +112,7 @@ def audit_chain_status() -> dict[str, Any]:
     and the newest check that found it broken (a later clean check does not erase that)."""
     latest = AuditChainCheck.objects.first()
     last_broken = AuditChainCheck.objects.filter(intact=False).first()
-    interval = settings.CELERY_BEAT_SCHEDULE["verify-audit-chain"]["schedule"]
+    interval = settings.CELERY_BEAT_SCHEDULE["verify-audit-chain"]["schedule"].run_every
     overdue = latest is not None and latest.checked_at < timezone.now() - 2 * interval
     return {"latest": latest, "overdue": overdue, "last_broken": last_broken if last_broken != latest else None}
 

@@ -15,6 +15,8 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from priam.scheduling import once_per_beat_slot
+
 from ..models import AuditChainCheck
 from .audit import audit_verify
 
@@ -49,7 +51,8 @@ def audit_verify_chain() -> AuditChainCheck:
 
 # The name stays where it was first published: CELERY_BEAT_SCHEDULE names it.
 @shared_task(name="assessments.tasks.audit_verify_chain_task")
-def audit_verify_chain_task() -> dict[str, Any]:
+@once_per_beat_slot
+def audit_verify_chain_task() -> dict[str, Any] | None:
     """Verify the audit chain and store the outcome; Celery beat runs it (CELERY_BEAT_SCHEDULE)."""
     check = audit_verify_chain()
     return {"check": check.pk, "intact": check.intact}

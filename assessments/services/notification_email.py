@@ -16,6 +16,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from priam.scheduling import once_per_beat_slot
+
 from ..display import readable_time
 from ..models import Notification, User
 
@@ -141,6 +143,7 @@ def notification_email_task(self, ids):
 
 
 @shared_task(name="assessments.tasks.notifications_digest_task")
-def notifications_digest_task() -> int:
+@once_per_beat_slot
+def notifications_digest_task() -> int | None:
     """The daily digest; Celery beat runs it (CELERY_BEAT_SCHEDULE), or cron a management command."""
     return notifications_digest_send()

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from priam.scheduling import once_per_beat_slot
+
 from ..models import Approval, AuditAction, AuditChainCheck, Obligation, Project, User
 from ..selectors.obligations import OPEN_STATUSES, obligation_people
 from .audit import audit_record
@@ -228,6 +230,7 @@ def _expire(today: date) -> int:
 
 
 @shared_task(name="assessments.tasks.scheduled_after_approval_task")
+@once_per_beat_slot
 def scheduled_after_approval_task():
     return str(after_approval_run())
 

@@ -1,0 +1,74 @@
+"""Two Celery beats started by mistake: each sends every scheduled job, yet each runs once a slot.
+
+Both beats send the audit chain check every 2 seconds, on the clock; the harness's worker (two
+processes) receives both messages of each slot, and the first to claim the slot in Redis runs it.
+Each run stores an AuditChainCheck, so the database shows how many ran."""
+
+import os
+import re
+import subprocess
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+
+from assessments.models import AuditChainCheck
+from tests.faults.pg import BIN, ROOT, stop, wait_for
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+PERIOD = 2
+SENT = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[,.]\d{3}).*Sending due task verify-audit-chain")
+
+
+@pytest.fixture
+def two_beats(tmp_path):
+    env = {**os.environ, "PRIAM_AUDIT_VERIFY_SECONDS": str(PERIOD)}
+    beats = []
+    for name in ("one", "two"):
+        folder = tmp_path / name
+        folder.mkdir()
+        log = folder / "beat.log"
+        process = subprocess.Popen(
+            [BIN / "celery", "-A", "priam", "beat", "--loglevel=INFO", f"--logfile={log}"]
+            + [f"--schedule={folder / 'schedule'}", f"--pidfile={folder / 'beat.pid'}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        beats.append((process, log))
+    yield beats
+    for process, _ in beats:
+        stop(process)
+
+
+def _sent_at(log):
+    """When this beat sent the check, from its log (written in the settings' time zone)."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    text = log.read_text() if log.exists() else ""
+    return [
+        datetime.strptime(found.replace(",", "."), "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=zone).timestamp()
+        for found in SENT.findall(text)
+    ]
+
+
+def _slot(timestamp):
+    return round(timestamp / PERIOD) * PERIOD
+
+
+def test_two_beats_run_each_scheduled_slot_once(two_beats):
+    # Long enough for each beat to send the job at least twice.
+    wait_for(lambda: all(len(_sent_at(log)) >= 2 for _, log in two_beats), 60, "both beats to send the check twice")
+    for process, _ in two_beats:
+        stop(process)
+    sent = [_sent_at(log) for _, log in two_beats]
+    slots = {_slot(moment) for moments in sent for moment in moments}
+    assert sum(len(moments) for moments in sent) > len(slots), "the beats never sent the same slot"
+
+    # Every slot either beat sent runs; each only once.
+    wait_for(lambda: AuditChainCheck.objects.count() >= len(slots), 60, "the worker to run every slot")
+    ran = sorted(_slot(check.checked_at.timestamp()) for check in AuditChainCheck.objects.all())
+    assert ran == sorted(slots)
+    assert all(check.intact for check in AuditChainCheck.objects.all())
