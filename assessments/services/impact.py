@@ -30,7 +30,7 @@ import copy
 import logging
 from typing import TYPE_CHECKING, Any
 
-from celery import group, shared_task
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -46,6 +46,7 @@ from ..selectors.impact import (
     latest_evaluations_not_before,
     latest_evaluations_of_custodian,
 )
+from .outbox import outbox_enqueue
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -81,24 +82,30 @@ def impact_preview_request(*, draft: CriteriaVersion | AppetiteVersion, actor: U
         framework_version=framework_version,
         requested_by=actor,
     )
-    from .outbox import outbox_enqueue  # here, not at the top: this module is being reworked alongside
-
     outbox_enqueue(task=impact_preview_task, args=[preview.pk])
     return preview
 
 
 def impact_preview_run(*, preview_id: int) -> ImpactPreview:
-    """Select the evaluations to re-score (one query), split them into chunks and queue one
-    impact_chunk_task per chunk (eager mode: run inline, in order). A done preview is left alone;
-    a running one (this task delivered twice) has its unfinished chunks queued again, with the
-    ids fixed the first time; a failed one starts again."""
+    """Split the preview into chunks, one impact_chunk_task each, which any number of workers
+    take (impact_preview_split; eager mode: they run inline, in order, at commit)."""
+    impact_preview_split(preview_id=preview_id)
+    return ImpactPreview.objects.get(pk=preview_id)
+
+
+def impact_preview_split(*, preview_id: int) -> list[int]:
+    """Select the evaluations to re-score (one query), split them into chunks of
+    settings.PRIAM_RESCORE_CHUNK, and queue a task per chunk through the outbox (published at
+    commit, or by the relay if the broker is down then); return the chunks' numbers. A done
+    preview is left alone (none); a running one (its task delivered twice) queues its unfinished
+    chunks again, with the ids fixed the first time; a failed one starts again."""
     with transaction.atomic():
         # of=self: organisation is nullable (framework previews), and PostgreSQL locks no outer-joined row.
         preview = (
             ImpactPreview.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=preview_id)
         )
         if preview.status == ImpactPreview.Status.DONE:
-            return preview
+            return []
         if preview.status == ImpactPreview.Status.RUNNING and preview.chunks:
             numbers = list(
                 ImpactChunk.objects.filter(preview=preview, finished_at__isnull=True).values_list("number", flat=True)
@@ -122,14 +129,9 @@ def impact_preview_run(*, preview_id: int) -> ImpactPreview:
             preview.save(update_fields=["status", "total", "done", "chunks", "error", "result", "finished_at"])
             if not numbers:
                 _finish(preview)
-    if numbers:
-        try:
-            group(impact_chunk_task.s(preview_id, number) for number in numbers).apply_async()
-        except Exception as exc:
-            log.exception("Impact preview %s: its chunks could not be queued", preview_id)
-            _fail(preview_id, f"its work could not be queued: {exc}")
-    preview.refresh_from_db()
-    return preview
+        for number in numbers:
+            outbox_enqueue(task=impact_chunk_task, args=[preview_id, number])
+    return numbers
 
 
 def impact_chunk_run(*, preview_id: int, number: int) -> None:
@@ -351,8 +353,6 @@ def framework_impact_request(*, version: FrameworkVersion, actor: User) -> Impac
     preview = ImpactPreview.objects.create(
         kind=ImpactPreview.Kind.FRAMEWORK, framework_version=version, requested_by=actor
     )
-    from .outbox import outbox_enqueue  # here, not at the top: this module is being reworked alongside
-
     outbox_enqueue(task=impact_preview_task, args=[preview.pk])
     return preview
 

@@ -580,3 +580,27 @@ def test_an_administrator_reads_what_v2_changes_and_what_depends_on_da10(
     for caption in ("counts-caption", "changes-caption"):
         assert f'<div class="table-responsive" tabindex="0" role="region" aria-labelledby="{caption}">' in html
     assert 'scope="row"' in html
+
+
+@pytest.mark.parametrize("version", ["v9", "v2"])
+def test_a_framework_preview_in_several_chunks_stores_exactly_the_result_of_one(
+    settings, request, version, organisations, framework_v1, projects, admin_user, django_capture_on_commit_callbacks
+):
+    """Tallies (whose criteria, which unanswered question, what depends on it) add up across
+    chunks, and lists come out in project order, whatever the chunk size."""
+    for i in range(3):
+        _e2(organisations, framework_v1, f"Attacked {i}", DA9="high", DA7=50 if i else 500)
+    new = request.getfixturevalue(version)
+    stored = {}
+    for size in (1000, 4, 1):
+        settings.PRIAM_RESCORE_CHUNK = size
+        preview = _run(new, admin_user, django_capture_on_commit_callbacks)
+        assert preview.status == ImpactPreview.Status.DONE, preview.error
+        assert (preview.chunks, preview.done, preview.total) == (-(-6 // size), 6, 6)
+        stored[size] = preview.result
+    assert stored[1]["counts"]["rescored"] == 6
+    assert stored[1]["criteria_ignored_by"] == {GP: 6}
+    if version == "v2":
+        assert stored[1]["unanswered_by"] == {"DA10": 6}
+    assert stored[4] == stored[1000]
+    assert stored[1] == stored[1000]

@@ -14,6 +14,7 @@ from assessments.models import (
     AuditEvent,
     CustodianAssessment,
     Evaluation,
+    ImpactChunk,
     ImpactPreview,
     Membership,
     Organisation,
@@ -21,12 +22,18 @@ from assessments.models import (
     User,
 )
 from assessments.selectors.impact import impact_rows
+from assessments.services import impact
 from assessments.services.criteria import (
     appetite_draft_save,
     appetite_publish,
     criteria_draft_save,
 )
-from assessments.services.impact import impact_preview_request, impact_preview_run
+from assessments.services.impact import (
+    impact_chunk_run,
+    impact_preview_request,
+    impact_preview_run,
+    impact_preview_split,
+)
 from assessments.services.seeding import project_from_document
 
 pytestmark = pytest.mark.django_db
@@ -358,3 +365,116 @@ def test_a_preview_is_read_only_under_its_own_organisation(
 def test_anonymous_visitors_are_sent_to_sign_in(client, gp):
     response = client.get(reverse("criteria_impact", args=[gp.slug]))
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+# --- in chunks, for any number of workers ----------------------------------------------------
+
+
+@pytest.fixture
+def more_projects(organisations, framework_v1, projects):
+    """Ten projects: the three above and seven more, three of them above GP-01's threshold."""
+    return projects + [
+        _e2(organisations, framework_v1, 1_500_000 if i % 2 else 20_000, f"Cohort {i}") for i in range(7)
+    ]
+
+
+@pytest.mark.parametrize("renamed", [False, True], ids=["changes", "skipped"])
+def test_a_preview_in_several_chunks_stores_exactly_the_result_of_one(
+    settings, monkeypatch, gp, manager, more_projects, renamed, django_capture_on_commit_callbacks
+):
+    if renamed:  # every project skipped, and listed only up to 4: each chunk lists its own 4
+        gp.name = "GP records (renamed)"
+        gp.save()
+        monkeypatch.setattr(impact, "SKIPPED_LISTED", 4)
+    draft = _criteria_draft(gp, manager)
+    stored = {}
+    for size in (1000, 3, 1):
+        settings.PRIAM_RESCORE_CHUNK = size
+        preview = _run(draft, manager, django_capture_on_commit_callbacks)
+        assert preview.status == ImpactPreview.Status.DONE, preview.error
+        assert (preview.chunks, preview.done, preview.total) == (-(-10 // size), 10, 10)
+        stored[size] = preview.result
+    counts = stored[1]["counts"]
+    if renamed:
+        assert (counts["skipped"], len(stored[1]["skipped"])) == (10, 4)
+        assert [s["project"] for s in stored[1]["skipped"]] == sorted(p.pk for p in more_projects)[:4]
+    else:
+        assert (counts["rescored"], counts["changed"]) == (10, 5)
+        assert [c["project"] for c in stored[1]["changes"]] == sorted(c["project"] for c in stored[1]["changes"])
+    assert stored[3] == stored[1000]
+    assert stored[1] == stored[1000]
+    assert not ImpactChunk.objects.exists()  # merged, then removed
+
+
+def test_a_chunk_delivered_twice_counts_once(settings, gp, manager, more_projects, django_capture_on_commit_callbacks):
+    draft = _criteria_draft(gp, manager)
+    whole = _run(draft, manager, django_capture_on_commit_callbacks).result
+    settings.PRIAM_RESCORE_CHUNK = 4
+    preview = impact_preview_request(draft=draft, actor=manager)  # on_commit never runs: split by hand
+    assert impact_preview_split(preview_id=preview.pk) == [0, 1, 2]
+    ids = list(ImpactChunk.objects.filter(preview=preview).values_list("ids", flat=True))
+    impact_chunk_run(preview_id=preview.pk, number=1)
+    impact_chunk_run(preview_id=preview.pk, number=1)
+    preview.refresh_from_db()
+    assert (preview.status, preview.done, preview.total) == (ImpactPreview.Status.RUNNING, 4, 10)
+    # The dispatch delivered twice queues only the unfinished chunks, with the same ids.
+    assert impact_preview_split(preview_id=preview.pk) == [0, 2]
+    assert list(ImpactChunk.objects.filter(preview=preview).values_list("ids", flat=True)) == ids
+    for number in (2, 1, 0, 0):
+        impact_chunk_run(preview_id=preview.pk, number=number)
+    preview.refresh_from_db()
+    assert (preview.status, preview.done, preview.total) == (ImpactPreview.Status.DONE, 10, 10)
+    assert preview.result == whole
+
+
+def test_a_failing_chunk_fails_the_preview_with_its_reason(
+    settings, gp, manager, more_projects, django_capture_on_commit_callbacks
+):
+    settings.PRIAM_RESCORE_CHUNK = 4
+    preview = impact_preview_request(draft=_criteria_draft(gp, manager), actor=manager)
+    # A draft the engine refuses (as if the engine had changed since it was checked).
+    ImpactPreview.objects.filter(pk=preview.pk).update(draft_data=[{"id": "GP-01", "phase": 9}])
+    with django_capture_on_commit_callbacks(execute=True):
+        impact_preview_run(preview_id=preview.pk)
+    preview.refresh_from_db()
+    assert preview.status == ImpactPreview.Status.FAILED
+    assert "GP-01" in preview.error or "phase" in preview.error, preview.error
+    assert preview.result is None and preview.done < preview.total == 10
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_re_scores_a_preview_in_chunks_on_postgresql(settings, gp, manager, more_projects):
+    """Five chunks through Redis to the harness's worker (two processes), which take them in
+    parallel and count each under the preview's row lock."""
+    import time
+
+    from django.db import connection
+
+    assert connection.vendor == "postgresql" and not settings.CELERY_TASK_ALWAYS_EAGER
+    draft = _criteria_draft(gp, manager)
+    # Made as impact_preview_request makes it, dispatched here (with chunks of 2) rather than by
+    # the worker (whose chunk size is the default).
+    preview = ImpactPreview.objects.create(
+        organisation=gp,
+        kind=ImpactPreview.Kind.CRITERIA,
+        draft_data=draft.data,
+        draft_updated_at=draft.updated_at,
+        framework_version=draft.framework_version,
+        requested_by=manager,
+    )
+    settings.PRIAM_RESCORE_CHUNK = 2
+    impact_preview_run(preview_id=preview.pk)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        preview.refresh_from_db()
+        if not preview.pending:
+            break
+        time.sleep(0.2)
+    assert preview.status == ImpactPreview.Status.DONE, (preview.status, preview.error)
+    assert (preview.chunks, preview.done, preview.total) == (5, 10, 10)
+    counts = preview.result["counts"]
+    assert (counts["rescored"], counts["changed"], counts["skipped"]) == (10, 5, 0)
+    titles = [c["title"] for c in preview.result["changes"]]
+    assert titles == ["Big cohort", "Bigger cohort", "Cohort 1", "Cohort 3", "Cohort 5"]
+    assert not ImpactChunk.objects.filter(preview=preview).exists()
