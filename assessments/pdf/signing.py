@@ -161,16 +161,17 @@ def _unusable(config, path, problem):
     return SigningNotConfigured(f"{_variable_for(config, path)} names {path}, which {problem}.")
 
 
+def _stamp(config, path):
+    try:
+        stat = os.stat(path)
+    except OSError:
+        raise _unusable(config, path, "does not exist or cannot be read") from None
+    return stat.st_mtime_ns, stat.st_size
+
+
 def _fingerprint(config):
     """Paths with modification times and sizes: the signer cache key."""
-    stamps = []
-    for path in config.files():
-        try:
-            stat = os.stat(path)
-        except OSError:
-            raise _unusable(config, path, "does not exist or cannot be read") from None
-        stamps.append((path, stat.st_mtime_ns, stat.st_size))
-    return (config, tuple(stamps))
+    return (config, tuple((path, *_stamp(config, path)) for path in config.files()))
 
 
 def _load_certs(config, path):
@@ -277,8 +278,29 @@ def signing_material() -> SigningMaterial:
 
 
 def trust_roots() -> tuple:
-    """The certificates verification trusts (asn1crypto), per the configuration."""
-    return signing_material().trust_roots
+    """The certificates verification trusts (asn1crypto), per the configuration.
+
+    Read from certificates alone where the configuration allows, so web nodes, which only
+    verify, and an instance restored from a backup can check records without the private key
+    (only the workers sign). A PKCS#12 bundle needs its passphrase to show its certificates."""
+    config = signing_config()
+    if config.mode == "pkcs12" and not config.trust_roots_file:
+        return signing_material().trust_roots
+    files = [config.trust_roots_file] if config.trust_roots_file else [config.cert_file, config.chain_file]
+    key = ("trust-roots", tuple((path, *_stamp(config, path)) for path in files if path))
+    with _lock:
+        roots = _cache.get(key)
+    if roots is None:
+        if config.trust_roots_file:
+            roots = tuple(_load_certs(config, config.trust_roots_file))
+        else:
+            signing_cert = _load_certs(config, config.cert_file)[0]
+            chain = _load_certs(config, config.chain_file) if config.chain_file else []
+            chain = [cert for cert in chain if cert.dump() != signing_cert.dump()]
+            roots = tuple(default_trust_roots(signing_cert, chain))
+        with _lock:
+            _cache[key] = roots
+    return roots
 
 
 def signs_within_pdf_1_7() -> bool:

@@ -357,6 +357,20 @@ def test_signed_by_another_ca_is_not_ours(pdfs, settings, data_dir, tmp_path):
     assert any("not signed by this PRIAM" in p for p in result.problems)
 
 
+@pytest.mark.parametrize("roots_from", ["chain", "trust roots file"])
+def test_verifying_needs_the_certificates_not_the_private_key(pdfs, settings, data_dir, roots_from):
+    """Web nodes only verify, and a restored instance has no key yet: certificates are enough."""
+    files = testca.SigningFiles.in_directory(data_dir / "signing")
+    settings.PRIAM_SIGNING = {
+        "KEY_FILE": str(data_dir / "signing" / "not-on-this-machine.pem"),
+        "CERT_FILE": str(files.cert),
+        **({"CHAIN_FILE": str(files.ca)} if roots_from == "chain" else {"TRUST_ROOTS_FILE": str(files.ca)}),
+    }
+    assert verify_pdf(pdfs[1]).ok
+    with pytest.raises(SigningNotConfigured, match="PRIAM_SIGNING_KEY_FILE"):
+        sign_pdf(pdfs[0], reason="Decision record")
+
+
 def test_unsigned_pdf(pdfs, ours):
     result = verify_pdf(pdfs[0])
     assert not result.ok and result.is_pdf and not result.signed
