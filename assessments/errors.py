@@ -152,6 +152,20 @@ class EvidenceTooLarge(EvidenceRejected):
     status, title = 413, "Document too large"
 
 
+class EvidenceNotStored(PriamError):
+    """The document was fine but could not be written to storage (a full disk, a folder that is
+    not writable, the bucket unreachable): nothing was kept, and sending it again may work."""
+
+    status, kind, title = 503, "evidence", "Document not stored"
+
+    def __init__(self, message, *, name=""):
+        super().__init__(message)
+        self.name = name
+
+    def errors(self):
+        return [{"field": "file", "message": str(self)}]
+
+
 class EvidenceTampered(PriamError):
     """A stored document no longer matches the SHA-256 taken when it was uploaded."""
 

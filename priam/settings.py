@@ -285,7 +285,8 @@ if PRIAM_EVIDENCE_S3_BUCKET:
         },
     }
 else:
-    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    # Django's, writing each file whole or not at all (a failed write leaves no partial file).
+    DEFAULT_STORAGE = {"BACKEND": "assessments.storage.AtomicFileSystemStorage"}
 STORAGES = {
     "default": DEFAULT_STORAGE,
     "staticfiles": {

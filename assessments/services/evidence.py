@@ -21,7 +21,15 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
 from .. import limits, permissions
-from ..errors import EvidenceRejected, EvidenceTampered, EvidenceTooLarge, InvalidInput, NotFound, ProjectLocked
+from ..errors import (
+    EvidenceNotStored,
+    EvidenceRejected,
+    EvidenceTampered,
+    EvidenceTooLarge,
+    InvalidInput,
+    NotFound,
+    ProjectLocked,
+)
 from ..models import AuditAction, Evidence
 from ..selectors.frameworks import engine_framework
 from .audit import audit_record
@@ -105,7 +113,17 @@ def evidence_upload(
         with transaction.atomic():
             # Saved through the storage API under evidence/<project>/<sha256>; a clash (the same
             # document twice) gets a suffix from the storage, never the uploader's name.
-            evidence.file.save(name, uploaded_file, save=False)
+            try:
+                evidence.file.save(name, uploaded_file, save=False)
+            except OSError as error:
+                # The storage, not the document: say so, keep nothing, and let them send it again.
+                logger.error("Evidence for project %s could not be stored: %s", project.pk, error)
+                raise EvidenceNotStored(
+                    f"“{name}” could not be stored: the server could not save the file just now. "
+                    "Nothing was kept; please try again in a moment (tell the administrator if it "
+                    "keeps failing).",
+                    name=name,
+                ) from error
             stored = evidence.file.name
             evidence.save()
             audit_record(

@@ -47,7 +47,7 @@ def test_without_a_bucket_evidence_stays_on_the_filesystem(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.core.files.storage.FileSystemStorage",
+        "assessments.storage.AtomicFileSystemStorage",
         str(tmp_path / "media"),
         str(20 * 1024 * 1024),
     ]
