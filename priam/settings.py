@@ -480,7 +480,12 @@ LOGGING = {
 
 # Health and metrics (assessments/views/health.py). Every network call /readyz makes gives up
 # after this many seconds. /metrics needs this bearer token (or a signed-in staff member).
-PRIAM_HEALTH_TIMEOUT = float(env("PRIAM_HEALTH_TIMEOUT", "1"))
+try:
+    PRIAM_HEALTH_TIMEOUT = float(env("PRIAM_HEALTH_TIMEOUT", "1"))
+except ValueError:
+    raise ImproperlyConfigured(
+        f"PRIAM_HEALTH_TIMEOUT must be a number of seconds, got {env('PRIAM_HEALTH_TIMEOUT')!r}"
+    ) from None
 PRIAM_METRICS_TOKEN = env_secret("PRIAM_METRICS_TOKEN")
 # A Celery worker on a machine without a web node exports its metrics here (with
 # PROMETHEUS_MULTIPROC_DIR set, so its pool's children are counted), on this address.

@@ -147,3 +147,33 @@ def test_a_broker_that_does_not_answer_is_reported_down_and_the_scrape_still_suc
     text = scrape(client)
     assert value(text, "priam_celery_broker_up") == 0
     assert "priam_celery_queue_length{" not in text
+
+
+def test_a_worker_on_another_machine_exports_its_own_metrics_on_its_port(settings):
+    """PRIAM_WORKER_METRICS_PORT: the worker process's exporter (started on worker_ready)."""
+    import socket
+    import urllib.request
+
+    from assessments.metrics import TASKS, worker_metrics_server
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings.PRIAM_WORKER_METRICS_PORT = port
+    TASKS.labels(task="assessments.tasks.ping", state="SUCCESS").inc()
+    server, thread = worker_metrics_server()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert value(text, "priam_celery_tasks_total", task="assessments.tasks.ping", state="SUCCESS") >= 1
+
+
+def test_no_worker_exporter_without_a_port(settings):
+    from assessments.metrics import worker_metrics_server
+
+    settings.PRIAM_WORKER_METRICS_PORT = 0
+    assert worker_metrics_server() is None
