@@ -393,11 +393,14 @@ def audit_export_run(*, export_id: int) -> AuditExport:
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(partial, final)
         with transaction.atomic():
             export = AuditExport.objects.select_for_update().get(pk=export_id)
             if export.status == AuditExport.Status.DONE:
+                # A second delivery of the task, run alongside the first: the file that is done,
+                # and whose hash is stored, stays; this run's copy (maybe with newer events) goes.
+                partial.unlink(missing_ok=True)
                 return export
+            os.replace(partial, final)
             export.status = AuditExport.Status.DONE
             export.done = result.rows
             export.total = result.rows
