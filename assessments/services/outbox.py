@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 # One relay run publishes at most this many; the next run (a minute later) takes the rest, so a
 # long backlog after an outage drains without one run holding the worker for long.
 RELAY_BATCH = 500
+# Sent messages are kept this long (to see what went when), then the relay deletes them.
+KEEP_SENT = timedelta(days=7)
 
 
 def _eager() -> bool:
@@ -132,6 +135,7 @@ def outbox_relay(*, batch: int = RELAY_BATCH) -> RelayReport:
         elif outcome is False and not _eager():
             break
     report.pending = OutboxMessage.objects.filter(sent_at__isnull=True).count()
+    OutboxMessage.objects.filter(sent_at__lt=timezone.now() - KEEP_SENT).delete()
     return report
 
 

@@ -148,3 +148,17 @@ def test_celery_beat_relays_every_minute():
     entry = settings.CELERY_BEAT_SCHEDULE["outbox-relay"]
     current_app.loader.import_default_modules()
     assert entry["task"] in current_app.tasks
+
+
+def test_the_relay_forgets_sent_messages_after_a_week(broker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = OutboxMessage.objects.create(task="assessments.tasks.ping", args=["old"], sent_at=timezone.now())
+    OutboxMessage.objects.filter(pk=old.pk).update(sent_at=timezone.now() - timedelta(days=8))
+    recent = OutboxMessage.objects.create(task="assessments.tasks.ping", args=["recent"], sent_at=timezone.now())
+    waiting = OutboxMessage.objects.create(task="assessments.tasks.ping", args=["waiting"])
+    OutboxMessage.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(days=30))
+    outbox_relay()
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
