@@ -14,9 +14,8 @@ import pytest
 from django.conf import settings
 
 from assessments.models import AuditChainCheck
+from priam.scheduling import every
 from tests.faults.pg import BIN, ROOT, stop, wait_for
-
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 PERIOD = 3
 SENT = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[,.]\d{3}).*Sending due task verify-audit-chain")
@@ -58,6 +57,8 @@ def _slot(timestamp):
     return round(timestamp / PERIOD) * PERIOD
 
 
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
 def test_two_beats_run_each_scheduled_slot_once(two_beats):
     # Long enough for each beat to send the job at least twice.
     wait_for(lambda: all(len(_sent_at(log)) >= 2 for _, log in two_beats), 60, "both beats to send the check twice")
@@ -81,3 +82,24 @@ def _claimed_slots():
     prefix = "priam:beat-slot:assessments.tasks.audit_verify_chain_task:"
     with redis.Redis.from_url(settings.CELERY_BROKER_URL) as client:
         return {int(key.decode()[len(prefix) :]) for key in client.scan_iter(match=prefix + "*")}
+
+
+def test_every_runs_on_the_clock_whenever_beat_started():
+    from datetime import UTC, timedelta
+
+    def at(hh, mm, ss):
+        return datetime(2026, 11, 30, hh, mm, ss, tzinfo=UTC)
+
+    def hourly(now):
+        return every(timedelta(hours=1), nowfun=lambda: now)
+
+    # Beat started (or last ran) at 10:20: the next run is at 11:00, not 11:20.
+    assert not hourly(at(10, 59, 59)).is_due(at(10, 20, 0)).is_due
+    assert hourly(at(10, 59, 59)).is_due(at(10, 20, 0)).next == pytest.approx(1)
+    assert hourly(at(11, 0, 1)).is_due(at(10, 20, 0)).is_due
+    # Once per hour: a run at 11:00:01 is not due again until 12:00.
+    assert not hourly(at(11, 40, 0)).is_due(at(11, 0, 1)).is_due
+    # A beat that was down for hours runs once when it returns, then back on the clock.
+    assert hourly(at(15, 10, 0)).is_due(at(11, 0, 1)) == (True, 50 * 60)
+    # It compares equal to its interval, as Celery's own schedule does.
+    assert every(timedelta(hours=1)) == timedelta(hours=1)
