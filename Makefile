@@ -45,8 +45,11 @@ dev: demo
 # shipped framework versions (unchanged ones are skipped) and runs the Procfile's web, worker
 # and beat processes under honcho until stopped (Ctrl-C or SIGTERM stops all three).
 serve: export DEBUG = 0
+# The three processes count into one folder, which /metrics adds up (README, "Health and metrics").
+serve: export PROMETHEUS_MULTIPROC_DIR ?= $(or $(PRIAM_DATA_DIR),var)/metrics
 serve: setup
 	$(MANAGE) check_production
+	mkdir -p "$$PROMETHEUS_MULTIPROC_DIR" && find "$$PROMETHEUS_MULTIPROC_DIR" -name '*.db' -delete
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) load_framework fixtures/frameworks/five-safes/v1

@@ -154,6 +154,7 @@ def test_make_serve_runs_web_worker_and_beat_on_real_services_and_stops_them_tog
         SECURE_SSL_REDIRECT="0",
         WEB_CONCURRENCY="2",
         CELERY_CONCURRENCY="1",
+        PRIAM_METRICS_TOKEN="metrics-token-for-the-test",
     )
     log = tmp_path / "serve.log"
     with log.open("w") as out:
@@ -167,7 +168,7 @@ def test_make_serve_runs_web_worker_and_beat_on_real_services_and_stops_them_tog
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 480  # migrate and collectstatic come first
         ready = None
         while time.monotonic() < deadline:
             assert serve.poll() is None, log.read_text()[-3000:]
@@ -186,6 +187,16 @@ def test_make_serve_runs_web_worker_and_beat_on_real_services_and_stops_them_tog
         css = [part.split('"')[0] for part in body.decode().split('href="/static/')[1:] if ".css" in part]
         assert css and all(len(Path(name).suffixes) >= 2 for name in css), css
         assert _get(f"{base}/static/{css[0]}")[0] == 200
+
+        # Metrics from the shared folder make serve prepares, behind the token.
+        assert _get(f"{base}/metrics")[0] in (401, 403, 404)
+        request = urllib.request.Request(
+            f"{base}/metrics", headers={"Authorization": "Bearer metrics-token-for-the-test"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            metrics = response.read().decode()
+        assert "django_http_requests" in metrics and "priam_celery_queue_length" in metrics
+        assert any(p.name.endswith(".db") for p in (tmp_path / "data" / "metrics").iterdir())
 
         output = log.read_text()
         for process in ("web.1", "worker.1", "beat.1"):
