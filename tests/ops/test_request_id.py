@@ -61,6 +61,7 @@ def test_a_malformed_id_is_replaced(client, given):
 @pytest.mark.django_db(transaction=True)
 def test_a_task_queued_by_a_request_logs_the_requests_id(login, auditor, settings, tmp_path, log_lines):
     """Eager here (the task runs in the request); tests/ops/test_ops_services.py has the real worker."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # as without CELERY_BROKER_URL (`make test` sets one)
     settings.DATA_DIR = tmp_path
     settings.AUDIT_EXPORT_STREAM_LIMIT = 0  # any export goes to the background
     given = uuid.uuid4().hex
