@@ -34,7 +34,7 @@ def _environment(tmp_path, **overrides):
     keep = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("PRIAM_", "DATABASE_", "CELERY_", "CACHE_"))
+        if not k.startswith(("PRIAM_", "DATABASE_", "CELERY_", "CACHE_", "PROMETHEUS_"))
         and k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "MAKEFLAGS", "MAKELEVEL")
     }
     env = {
