@@ -204,6 +204,15 @@ def audit_record(
     return event
 
 
+def audit_lock() -> None:
+    """Take the audit chain's lock now; it is held until the transaction ends.
+
+    Every audited write takes it at its first event and holds it to its commit, so a write that
+    must also read what only one writer at a time may use (a record's next number) takes it
+    before that read: otherwise two such writes can each hold what the other waits for."""
+    _locked_head()
+
+
 def _locked_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:

@@ -368,7 +368,7 @@ def audit_export_run(*, export_id: int) -> AuditExport:
     Idempotent: a done export is left alone, so a redelivered task does nothing.
     """
     with transaction.atomic():
-        export = AuditExport.objects.select_for_update().get(pk=export_id)
+        export = AuditExport.objects.select_for_update(no_key=True).get(pk=export_id)
         if export.status == AuditExport.Status.DONE:
             return export
         queryset = audit_events_filtered(filters=export.filters)
@@ -394,7 +394,7 @@ def audit_export_run(*, export_id: int) -> AuditExport:
             out.flush()
             os.fsync(out.fileno())
         with transaction.atomic():
-            export = AuditExport.objects.select_for_update().get(pk=export_id)
+            export = AuditExport.objects.select_for_update(no_key=True).get(pk=export_id)
             if export.status == AuditExport.Status.DONE:
                 # A second delivery of the task, run alongside the first: the file that is done,
                 # and whose hash is stored, stays; this run's copy (maybe with newer events) goes.

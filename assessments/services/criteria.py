@@ -66,7 +66,7 @@ def criteria_draft_save(
     limits.check_model_text(CriteriaVersion, text=text, note=note)
     with transaction.atomic():
         draft = (
-            CriteriaVersion.objects.select_for_update()
+            CriteriaVersion.objects.select_for_update(no_key=True)
             .filter(organisation=organisation, status=CriteriaVersion.Status.DRAFT)
             .first()
         )
@@ -93,7 +93,7 @@ def criteria_draft_save(
 def criteria_publish(*, draft: CriteriaVersion, actor: User, request: HttpRequest | None = None) -> CriteriaVersion:
     """Publish the draft as the organisation's next criteria version; refused while it is invalid."""
     with transaction.atomic():
-        draft = CriteriaVersion.objects.select_for_update().get(pk=draft.pk)
+        draft = CriteriaVersion.objects.select_for_update(no_key=True).get(pk=draft.pk)
         if not draft.is_draft:
             raise PriamError(f"Criteria version {draft.number} is already published.")
         number = _next_number(CriteriaVersion, draft.organisation)
@@ -135,7 +135,7 @@ def appetite_draft_save(
     problems = engine.appetite_problems(engine_framework(framework_default()), data)
     with transaction.atomic():
         draft = (
-            AppetiteVersion.objects.select_for_update()
+            AppetiteVersion.objects.select_for_update(no_key=True)
             .filter(organisation=organisation, status=AppetiteVersion.Status.DRAFT)
             .first()
         ) or AppetiteVersion(organisation=organisation)
@@ -154,7 +154,7 @@ def appetite_draft_save(
 
 def appetite_publish(*, draft: AppetiteVersion, actor: User, request: HttpRequest | None = None) -> AppetiteVersion:
     with transaction.atomic():
-        draft = AppetiteVersion.objects.select_for_update().get(pk=draft.pk)
+        draft = AppetiteVersion.objects.select_for_update(no_key=True).get(pk=draft.pk)
         if not draft.is_draft:
             raise PriamError(f"Appetite version {draft.number} is already published.")
         number = _next_number(AppetiteVersion, draft.organisation)

@@ -30,7 +30,7 @@ def framework_load(*, path: str | Path, actor: User | None = None) -> tuple[Fram
     guide = engine.load_guide_dir(framework, path)
     with transaction.atomic():
         existing = (
-            FrameworkVersion.objects.select_for_update()
+            FrameworkVersion.objects.select_for_update(no_key=True)
             .filter(framework_id=framework.id, version=framework.version)
             .first()
         )
@@ -82,7 +82,7 @@ def framework_guide_store(
     if guide.framework_sha256 != version.sha256:
         raise FrameworkConflict(f"This guide was checked against another framework version than {version.spec}.")
     with transaction.atomic():
-        FrameworkVersion.objects.select_for_update().filter(pk=version.pk).first()  # one number at a time
+        FrameworkVersion.objects.select_for_update(no_key=True).filter(pk=version.pk).first()  # one number at a time
         latest = FrameworkGuide.objects.filter(framework_version=version).order_by("-number").first()
         if latest is not None and latest.sha256 == guide.sha256:
             return latest, False

@@ -102,7 +102,9 @@ def impact_preview_split(*, preview_id: int) -> list[int]:
     with transaction.atomic():
         # of=self: organisation is nullable (framework previews), and PostgreSQL locks no outer-joined row.
         preview = (
-            ImpactPreview.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=preview_id)
+            ImpactPreview.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("organisation")
+            .get(pk=preview_id)
         )
         if preview.status == ImpactPreview.Status.DONE:
             return []
@@ -161,7 +163,7 @@ def impact_chunk_run(*, preview_id: int, number: int) -> None:
         return
     with transaction.atomic():
         locked = (
-            ImpactPreview.objects.select_for_update(of=("self",))
+            ImpactPreview.objects.select_for_update(of=("self",), no_key=True)
             .select_related("organisation", "framework_version")
             .get(pk=preview_id)
         )

@@ -97,7 +97,7 @@ def notifications_digest_send(*, now: datetime | None = None) -> int:
         # and a second run waiting on the lock then finds the rows sent.
         with transaction.atomic():
             rows = list(
-                Notification.objects.select_for_update()
+                Notification.objects.select_for_update(no_key=True)
                 .filter(
                     recipient_id=recipient_id,
                     email=Notification.Email.DIGEST,

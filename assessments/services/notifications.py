@@ -295,7 +295,7 @@ def user_notifications_change(*, user: User, choice: str, request: HttpRequest |
     """Immediate e-mail or a daily digest; returns whether anything changed (then audited)."""
     User.EmailChoice(choice)
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
+        user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         before = user.email_notifications
         if before == choice:
             return False

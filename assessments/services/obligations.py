@@ -170,7 +170,9 @@ def _conditions(record: DecisionRecord, evaluation: Evaluation) -> list[dict[str
 
 def _locked(obligation: Obligation) -> Obligation:
     return (
-        Obligation.objects.select_for_update(of=("self",)).select_related("approval", "project").get(pk=obligation.pk)
+        Obligation.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("approval", "project")
+        .get(pk=obligation.pk)
     )
 
 

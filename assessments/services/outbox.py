@@ -69,7 +69,7 @@ def _publish_if_pending(message_id: int) -> bool | None:
     locked rows) cannot publish it at the same time. None when it is gone, sent or being sent."""
     with transaction.atomic():
         message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
+            OutboxMessage.objects.select_for_update(skip_locked=True, no_key=True)
             .filter(pk=message_id, sent_at__isnull=True)
             .first()
         )

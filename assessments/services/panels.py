@@ -51,7 +51,7 @@ def review_send(
 ) -> PanelReview:
     _check_lengths(PanelReview, note=note)
     with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=project.pk)
+        project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
         if project.status == Project.Status.REFERRED:
             _check_referral_replied(project)
             if not _has_evaluation(project):
@@ -93,7 +93,11 @@ def review_send(
 
 
 def _open_review_for_member(review: PanelReview, member: User) -> PanelReview:
-    review = PanelReview.objects.select_for_update().select_related("panel", "project").get(pk=review.pk)
+    review = (
+        PanelReview.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("panel", "project")
+        .get(pk=review.pk)
+    )
     if review.status != PanelReview.Status.OPEN:
         raise ReviewError("This review is closed: the panel has already decided.")
     if seat_of(review, member) is None:
@@ -237,12 +241,16 @@ def review_decide(
         if len(condition.get("text") or "") > limits.CONDITION:
             raise ReviewError(limits.too_long("Condition", limits.CONDITION, len(condition["text"])))
     with transaction.atomic():
-        review = PanelReview.objects.select_for_update().select_related("panel", "project").get(pk=review.pk)
+        review = (
+            PanelReview.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("panel", "project")
+            .get(pk=review.pk)
+        )
         review_decide_check(
             review=review, chair=chair, outcome=outcome, conditions=conditions, rationale=rationale, questions=questions
         )
         referral_questions = _referral_questions(questions)
-        project = Project.objects.select_for_update().get(pk=review.project_id)
+        project = Project.objects.select_for_update(no_key=True).get(pk=review.project_id)
         decision = Decision.objects.create(
             review=review,
             outcome=outcome,
@@ -333,7 +341,7 @@ def referral_reply(
         raise ReviewError(f"Write a reply to question {question.number}.")
     limits.check_text(field="text", label="Your reply", value=text, limit=limits.LONG_TEXT)
     with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=question.decision.review.project_id)
+        project = Project.objects.select_for_update(no_key=True).get(pk=question.decision.review.project_id)
         referral = open_referral(project)
         if referral is None or referral.pk != question.decision_id:
             raise ReviewError("The panel is no longer waiting for replies to these questions.")

@@ -123,7 +123,7 @@ def project_update_details(
     """
     _check_detail_lengths(details)
     with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=project.pk)
+        project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
         confirmed_before = confirmations_standing(project)
         before = {field: str(getattr(project, field)) for field in DETAIL_FIELDS}
         for field in DETAIL_FIELDS:
@@ -167,11 +167,13 @@ def project_update_details(
 
 
 def _lock(project: Project, assessment: CustodianAssessment | None) -> tuple[Project, Project | CustodianAssessment]:
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     ensure_changeable(project)
     if assessment is None:
         return project, project
-    return project, CustodianAssessment.objects.select_for_update().select_related("organisation").get(pk=assessment.pk)
+    return project, CustodianAssessment.objects.select_for_update(of=("self",), no_key=True).select_related(
+        "organisation"
+    ).get(pk=assessment.pk)
 
 
 def project_apply_framework(
@@ -179,7 +181,7 @@ def project_apply_framework(
 ) -> Project:
     """Move the project to a newer framework version: a new revision, confirmed afresh."""
     with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=project.pk)
+        project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
         ensure_changeable(project)
         if (
             version.framework_id != project.framework_version.framework_id
@@ -197,7 +199,9 @@ def project_apply_framework(
         project.save()
         # Submissions stand only where the custodian's answers are still complete.
         withdrawn = []
-        for assessment in project.assessments.select_related("organisation").select_for_update():
+        for assessment in project.assessments.select_related("organisation").select_for_update(
+            of=("self",), no_key=True
+        ):
             if assessment.is_submitted and project_problems(project, [assessment], scope=CUSTODIAN):
                 assessment.status = CustodianAssessment.Status.DRAFT
                 assessment.save(update_fields=["status"])
@@ -256,7 +260,7 @@ def _open_amendment(
         )
     limits.check_text(field="reason", label="The reason", value=reason, limit=limits.NOTE)
     with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=project.pk)
+        project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
         allowed = (Project.Status.DECIDED, Project.Status.EXPIRED) if renewal else (Project.Status.DECIDED,)
         if project.status not in allowed:
             raise ProjectLocked(

@@ -26,7 +26,7 @@ from ..selectors.evidence import evidence_at
 from ..selectors.frameworks import engine_framework, engine_guide, framework_guide
 from ..selectors.panels import quorum_of
 from ..selectors.projects import project_record_in_force
-from .audit import audit_record
+from .audit import audit_lock, audit_record
 from .notifications import record_issued_notify
 from .obligations import approval_open, approval_terms
 from .outbox import outbox_enqueue
@@ -107,7 +107,7 @@ def record_pdf_make(
 
     sign = sign or sign_pdf
     with transaction.atomic():
-        job = RecordPdfJob.objects.select_for_update().get(record_id=record_id)
+        job = RecordPdfJob.objects.select_for_update(no_key=True).get(record_id=record_id)
         if job.status == RecordPdfJob.Status.DONE:
             return job
         # Committed on its own, so the record page shows progress and a crashed attempt stays visible.
@@ -118,7 +118,7 @@ def record_pdf_make(
 
     with transaction.atomic():
         # Holding this lock while rendering makes a duplicate delivery wait, then find the PDF made.
-        job = RecordPdfJob.objects.select_for_update().get(record_id=record_id)
+        job = RecordPdfJob.objects.select_for_update(no_key=True).get(record_id=record_id)
         if RecordPdf.objects.filter(record_id=record_id).exists():
             job.status = RecordPdfJob.Status.DONE
             job.save(update_fields=["status", "updated_at"])
@@ -374,6 +374,11 @@ def record_issue(
         previous = project_record_in_force(project) or (
             project.records.filter(superseded_by__isnull=True).order_by("-issued_at", "-pk").first()
         )
+    # Numbers are the highest so far plus one: queue for the audit chain before reading it, as
+    # the action issuing this record will at its event, so two records issued at once cannot each
+    # hold what the other waits for (a number's unique key, the chain), and the head printed in
+    # the record is the one its own events follow.
+    audit_lock()
     issued_at = timezone.now()
     head_sequence, head_hash = audit_head()
     for _ in range(5):

@@ -70,7 +70,7 @@ def _mark_overdue(today: date) -> int:
     for pk in list(due):
         with transaction.atomic():
             o = (
-                Obligation.objects.select_for_update(of=("self",))
+                Obligation.objects.select_for_update(of=("self",), no_key=True)
                 .select_related("project")
                 .filter(pk=pk, status=Obligation.Status.OPEN)
                 .first()
@@ -111,7 +111,7 @@ def _remind_obligations(today: date) -> int:
     for pk in list(due):
         with transaction.atomic():
             o = (
-                Obligation.objects.select_for_update(of=("self",))
+                Obligation.objects.select_for_update(of=("self",), no_key=True)
                 .select_related("project")
                 .filter(pk=pk, reminded_on__isnull=True)
                 .first()
@@ -153,7 +153,11 @@ def _remind_approvals(today: date) -> int:
         ).values_list("pk", flat=True)
     ):
         with transaction.atomic():
-            a = Approval.objects.select_for_update(of=("self",)).select_related("project", "record").get(pk=pk)
+            a = (
+                Approval.objects.select_for_update(of=("self",), no_key=True)
+                .select_related("project", "record")
+                .get(pk=pk)
+            )
             left = (a.expires_on - today).days
             # Every threshold already passed counts as sent; only the nearest is e-mailed, so an
             # approval found late gets one reminder, not two.
@@ -192,7 +196,7 @@ def _expire(today: date) -> int:
     ):
         with transaction.atomic():
             project_id = Approval.objects.values_list("project_id", flat=True).get(pk=pk)
-            project = Project.objects.select_for_update().get(pk=project_id)
+            project = Project.objects.select_for_update(no_key=True).get(pk=project_id)
             a = Approval.objects.select_related("record").get(pk=pk)
             if a.status != Approval.Status.ACTIVE:
                 continue

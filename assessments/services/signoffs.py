@@ -127,8 +127,12 @@ def signoff_decide(
     if outcome != "approve_with_conditions" and conditions:
         raise InvalidInput("Conditions go with an approval with conditions: choose it, or clear the conditions.")
     with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=sign_off.project_id)
-        sign_off = SignOff.objects.select_for_update().select_related("organisation").get(pk=sign_off.pk)
+        project = Project.objects.select_for_update(no_key=True).get(pk=sign_off.project_id)
+        sign_off = (
+            SignOff.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("organisation")
+            .get(pk=sign_off.pk)
+        )
         if matches_etag is not None and not matches_etag(signoff_etag(sign_off)):
             raise PreconditionFailed(
                 "This sign-off changed since you read it (ETag mismatch): read it again before you sign."

@@ -57,7 +57,7 @@ def token_create(
 
 def token_revoke(*, api_token: ApiToken, actor: User, request: HttpRequest | None = None) -> ApiToken:
     with transaction.atomic():
-        api_token = ApiToken.objects.select_for_update().get(pk=api_token.pk)
+        api_token = ApiToken.objects.select_for_update(no_key=True).get(pk=api_token.pk)
         if api_token.revoked_at is not None:
             return api_token
         api_token.revoked_at = timezone.now()
