@@ -129,10 +129,10 @@ def _round_trip(settings, tmp_path, signing_ca, capture, database_url=None):
     return result.path
 
 
+@pytest.mark.embedded
 @pytest.mark.django_db(transaction=True)
 def test_a_populated_sqlite_instance_round_trips(settings, tmp_path, signing_ca, django_capture_on_commit_callbacks):
-    if connection.vendor != "sqlite":
-        pytest.skip("the PostgreSQL round trip is test_a_populated_postgresql_instance_round_trips")
+    assert connection.vendor == "sqlite"  # the PostgreSQL round trip is the next test
     archive = _round_trip(settings, tmp_path, signing_ca, django_capture_on_commit_callbacks)
 
     # A second restore into the instance now populated is refused, naming what to do.

@@ -22,8 +22,8 @@ class Rollback(Exception):
 def broker():
     """Tasks published to a broker instead of run eagerly; yields what reached its queue."""
     conf = current_app.conf
-    if not conf.broker_url.startswith("memory://"):
-        pytest.skip("needs the in-process memory broker (the tests on SQLite)")
+    # Tests using it are marked `embedded`: make test's run on the real services deselects them.
+    assert conf.broker_url.startswith("memory://"), "needs the in-process memory broker (the tests on SQLite)"
     eager = conf.task_always_eager
     conf.task_always_eager = False
     with current_app.connection_for_write() as connection:
@@ -69,6 +69,7 @@ def test_eager_a_rolled_back_change_runs_nothing(custodian, django_capture_on_co
     assert mail.outbox == [] and not Notification.objects.exists()
 
 
+@pytest.mark.embedded
 def test_with_a_broker_the_message_is_stored_with_the_change_and_sent_at_commit(
     custodian, broker, django_capture_on_commit_callbacks
 ):
@@ -83,6 +84,7 @@ def test_with_a_broker_the_message_is_stored_with_the_change_and_sent_at_commit(
     assert broker() == [(notification_email_task.name, [[made[0].pk]])]
 
 
+@pytest.mark.embedded
 def test_with_a_broker_a_rolled_back_change_stores_and_sends_nothing(
     custodian, broker, django_capture_on_commit_callbacks
 ):
@@ -93,6 +95,7 @@ def test_with_a_broker_a_rolled_back_change_stores_and_sends_nothing(
     assert broker() == []
 
 
+@pytest.mark.embedded
 def test_the_relay_sends_pending_messages_oldest_first_and_only_once(broker):
     sent_before = OutboxMessage.objects.create(task="assessments.tasks.ping", args=["sent"])
     OutboxMessage.objects.filter(pk=sent_before.pk).update(sent_at=sent_before.created_at)
@@ -109,6 +112,7 @@ def test_the_relay_sends_pending_messages_oldest_first_and_only_once(broker):
     assert str(outbox_relay()) == "0 queued task(s) sent to the workers, 0 still waiting for the broker"
 
 
+@pytest.mark.embedded
 def test_the_relay_takes_a_bounded_batch(broker):
     for i in range(3):
         OutboxMessage.objects.create(task="assessments.tasks.ping", args=[i])
@@ -130,6 +134,7 @@ def test_an_instance_without_a_broker_runs_what_an_outage_left_pending(custodian
     assert made.email == "sent"
 
 
+@pytest.mark.embedded
 def test_run_scheduled_relays_what_waits(broker, demo):
     from io import StringIO
 
@@ -150,6 +155,7 @@ def test_celery_beat_relays_every_minute():
     assert entry["task"] in current_app.tasks
 
 
+@pytest.mark.embedded
 def test_the_relay_forgets_sent_messages_after_a_week(broker):
     from datetime import timedelta
 
