@@ -1,6 +1,7 @@
 """Drive PRIAM through its web forms, as a browser would post them: the questionnaire and the panel."""
 
 import re
+import time
 from html import unescape
 
 from django.test import Client
@@ -148,3 +149,14 @@ def decide_form(
         if condition.get("blocking"):
             data[f"conditions-{i}-blocking"] = "on"
     return client.post(reverse("review_decide", args=[review.pk]), data)
+
+
+def wait_for(predicate, timeout, what):
+    """Poll until `predicate()` is truthy (returning its value), for a process outside the test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -9,20 +9,12 @@ import os
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-
-def _wait(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.helpers import wait_for
 
 
 class HarnessRedis:
@@ -45,7 +37,7 @@ class HarnessRedis:
     def stop(self):
         pid = int(self.pidfile.read_text())
         os.kill(pid, signal.SIGTERM)
-        _wait(lambda: not self.answers() and not _alive(pid), 30, "Redis to stop")
+        wait_for(lambda: not self.answers() and not _alive(pid), 30, "Redis to stop")
 
     def start(self):
         if self.answers():
@@ -58,7 +50,7 @@ class HarnessRedis:
             check=True,
             timeout=30,
         )
-        _wait(self.answers, 30, "Redis to answer")
+        wait_for(self.answers, 30, "Redis to answer")
 
 
 def _alive(pid):

@@ -6,7 +6,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,17 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def test_database_url():
+def harness_test_database_url():
     """The harness's DATABASE_URL names the cluster; pytest-django's database is test_<name>."""
     parts = urlsplit(os.environ["DATABASE_URL"])
     return urlunsplit(parts._replace(path="/test_" + parts.path.lstrip("/")))
@@ -59,7 +48,7 @@ def production_env(data_dir, **extra):
     """PRIAM's production settings (DEBUG off) on the harness's services and test database."""
     env = {
         **os.environ,
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": harness_test_database_url(),
         "DEBUG": "0",
         # This process's key, so the sessions it makes are valid there.
         "SECRET_KEY": settings.SECRET_KEY,

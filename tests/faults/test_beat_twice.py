@@ -15,7 +15,8 @@ from django.conf import settings
 
 from assessments.models import AuditChainCheck
 from priam.scheduling import every
-from tests.faults.pg import BIN, ROOT, stop, wait_for
+from tests.faults.pg import BIN, ROOT, stop
+from tests.helpers import wait_for
 
 PERIOD = 3
 SENT = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[,.]\d{3}).*Sending due task verify-audit-chain")

@@ -14,7 +14,8 @@ from django.test import Client
 
 from assessments.models import Notification, User
 from assessments.services.audit_checks import audit_verify_chain_task
-from tests.faults.pg import BIN, ROOT, free_port, pg_restart, production_env, stop, wait_for
+from tests.faults.pg import BIN, ROOT, free_port, pg_restart, production_env, stop
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

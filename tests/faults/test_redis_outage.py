@@ -20,7 +20,8 @@ from assessments.models import Notification, OutboxMessage, User
 from assessments.services.notification_email import notification_email_task
 from assessments.services.outbox import outbox_relay
 from tests.conftest import PASSWORD
-from tests.faults.pg import BIN, ROOT, free_port, production_env, stop, wait_for
+from tests.faults.pg import BIN, ROOT, free_port, production_env, stop
+from tests.helpers import wait_for
 
 # argon2: the web server checks the sign-in password with the real hashers.
 pytestmark = [pytest.mark.services, pytest.mark.argon2, pytest.mark.django_db(transaction=True)]

@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from assessments.models import AuditExport
 from assessments.tasks import ping
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.services]
 TOKEN = "metrics-token-for-the-service-tests"
@@ -41,16 +42,6 @@ def value(text, name, **labels):
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 return sample.value
     return 0.0
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.3)
-    raise AssertionError(f"{what}: not within {timeout} s")
 
 
 @pytest.mark.django_db

@@ -3,23 +3,13 @@
 import os
 import signal
 import subprocess
-import time
 
 import pytest
 
 from assessments.models import AuditEvent, RecordPdf, RecordPdfJob
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-def _wait(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_killing_the_worker_mid_render_still_gives_exactly_one_signed_pdf(example_project, signing_ca, tmp_path):
@@ -49,7 +39,7 @@ def test_killing_the_worker_mid_render_still_gives_exactly_one_signed_pdf(exampl
         rationale="Agreed.",
     )  # commits, so the task goes to the real worker
 
-    job = _wait(
+    job = wait_for(
         lambda: RecordPdfJob.objects.filter(record=record, status="rendering", worker_pid__isnull=False).first(),
         60,
         "the worker to start rendering",
@@ -57,7 +47,9 @@ def test_killing_the_worker_mid_render_still_gives_exactly_one_signed_pdf(exampl
     assert job.worker_pid != os.getpid()
     os.kill(job.worker_pid, signal.SIGKILL)
 
-    done = _wait(lambda: RecordPdfJob.objects.filter(record=record, status="done").first(), 180, "the redelivered task")
+    done = wait_for(
+        lambda: RecordPdfJob.objects.filter(record=record, status="done").first(), 180, "the redelivered task"
+    )
     assert done.attempts >= 2, "the kill did not interrupt a render"
     assert RecordPdf.objects.filter(record=record).count() == 1
     assert AuditEvent.objects.filter(action="record.pdf_signed", object_id=str(record.pk)).count() == 1
