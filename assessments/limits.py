@@ -12,6 +12,7 @@ NAME = 200  # titles, names, organisations: one line
 LONG_TEXT = 5_000  # summaries, purposes, public benefit, rationales, dissent, the panel's questions
 NOTE = 2_000  # covering notes, conflict details, descriptions
 CONDITION = 1_000  # one condition of a decision
+LAY_SUMMARY = 1_500  # a project's plain-language summary on the public register
 IDENTIFIER = 100  # ids carried in forms, such as the rule a condition came from
 DOCUMENT = 100_000  # a custodian's criteria as YAML: a few hundred rules with their justifications
 

@@ -21,6 +21,7 @@ from .panels import (
 )
 from .projects import CustodianAssessment, Evaluation, Outcome, Project
 from .records import DecisionRecord, RecordPdf, RecordPdfJob
+from .register import Publication
 from .signoffs import SignOff
 from .tokens import ApiToken
 
@@ -54,6 +55,7 @@ __all__ = [
     "Panel",
     "PanelMembership",
     "PanelReview",
+    "Publication",
     "Project",
     "RecordPdf",
     "ReferralQuestion",

@@ -17,6 +17,7 @@ class Approval(models.Model):
         ACTIVE = "active", "In force"
         EXPIRED = "expired", "Expired"
         REPLACED = "replaced", "Replaced by a later decision"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     record = models.OneToOneField("assessments.DecisionRecord", on_delete=models.PROTECT, related_name="approval")
     project = models.ForeignKey("assessments.Project", on_delete=models.CASCADE, related_name="approvals")
