@@ -1,6 +1,7 @@
 from .accounts import Membership, Organisation, User
 from .audit import AuditAction, AuditChainCheck, AuditChainHead, AuditEvent, AuditExport
 from .comments import Comment
+from .crates import ReceivedAssessment, TrustedPeer
 from .criteria import AppetiteVersion, CriteriaVersion
 from .evidence import Evidence
 from .frameworks import FrameworkVersion
@@ -57,11 +58,13 @@ __all__ = [
     "PanelReview",
     "Publication",
     "Project",
+    "ReceivedAssessment",
     "RecordPdf",
     "ReferralQuestion",
     "ReferralReply",
     "RecordPdfJob",
     "SignOff",
+    "TrustedPeer",
     "User",
     "Vote",
 ]
