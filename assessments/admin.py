@@ -12,9 +12,11 @@ from .models import (
     Organisation,
     Panel,
     PanelMembership,
+    TrustedPeer,
     User,
 )
 from .services.audit import audit_record
+from .services.crate_import import peer_snapshot
 
 
 def _user_snapshot(user):
@@ -180,6 +182,27 @@ class PanelAdmin(AuditedAdmin):
     list_display = ["name", "quorum"]
     search_fields = ["name"]
     inlines = [PanelSeatInline]
+
+
+@admin.register(TrustedPeer)
+class TrustedPeerAdmin(AuditedAdmin):
+    """Other PRIAMs whose signed records this one accepts as crates (see services/crate_import.py)."""
+
+    snapshot = staticmethod(peer_snapshot)
+    actions_by_verb = {
+        "created": AuditAction.PEER_CREATED,
+        "updated": AuditAction.PEER_UPDATED,
+        "deleted": AuditAction.PEER_DELETED,
+    }
+    list_display = ["name", "base_url", "active", "added_by", "added_at"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+    exclude = ["added_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

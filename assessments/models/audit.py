@@ -72,6 +72,10 @@ class AuditAction(models.TextChoices):
     EVIDENCE_UPLOADED = "evidence.uploaded", "Evidence document uploaded"
     EVIDENCE_DOWNLOADED = "evidence.downloaded", "Evidence document downloaded"
     COMMENT_POSTED = "comment.posted", "Comment posted on a project or one of its questions"
+    PEER_CREATED = "peer.created", "Trusted peer instance added"
+    PEER_UPDATED = "peer.updated", "Trusted peer instance changed"
+    PEER_DELETED = "peer.deleted", "Trusted peer instance deleted"
+    CRATE_RECEIVED = "crate.received", "Assessment received from a trusted peer (RO-Crate imported)"
 
     @classmethod
     def label_of(cls, value):

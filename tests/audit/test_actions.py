@@ -487,6 +487,10 @@ PERFORMED_ELSEWHERE = {
     AuditAction.EVIDENCE_UPLOADED: "tests/evidence/test_evidence_upload.py",
     AuditAction.EVIDENCE_DOWNLOADED: "tests/evidence/test_evidence_pages.py",
     AuditAction.COMMENT_POSTED: "tests/comments/test_comment_service.py",
+    AuditAction.PEER_CREATED: "tests/crates/test_import.py",
+    AuditAction.PEER_UPDATED: "tests/crates/test_import.py",
+    AuditAction.PEER_DELETED: "tests/crates/test_import.py",
+    AuditAction.CRATE_RECEIVED: "tests/crates/test_import.py",
 }
 
 
