@@ -305,3 +305,29 @@ def evidence_for(user, pk):
     if evidence is None or not can_view_project(user, evidence.project):
         raise Http404("No such document.")
     return evidence
+
+
+def can_import_crate(user):
+    """Only administrators import crates: accepting another PRIAM's record rests on the trusted
+    peers they configure, so the same people answer for both."""
+    return user.is_authenticated and user.is_administrator
+
+
+def can_read_received(user):
+    """Administrators, and coordinators, who may start a local assessment from a received one. A
+    received record is another PRIAM's decision about another organisation's project: custodians,
+    panels and auditors here have no part in it until a local project is opened from it."""
+    return can_import_crate(user) or can_open_project(user)
+
+
+def received_for(user, pk):
+    from .selectors.received import received_get
+
+    received = received_get(pk) if can_read_received(user) else None
+    if received is None:
+        raise Http404("No such received assessment.")
+    return received
+
+
+def can_start_from_received(user):
+    return can_open_project(user)

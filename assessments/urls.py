@@ -21,6 +21,7 @@ from .views import (
 )
 from .views import evidence as evidence_views
 from .views import notifications as notification_views
+from .views import received as received_views
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -30,6 +31,11 @@ urlpatterns = [
     path("inbox/<int:pk>/open/", notification_views.notification_open, name="notification_open"),
     path("account/notifications/", notification_views.notification_preferences, name="notification_preferences"),
     path("projects/", projects.projects, name="projects"),
+    path("received/", received_views.received_list_page, name="received_list"),
+    path("received/import/", received_views.received_upload, name="received_upload"),
+    path("received/<int:pk>/", received_views.received_detail, name="received_detail"),
+    path("received/<int:pk>/pdf/", received_views.received_pdf, name="received_pdf"),
+    path("received/<int:pk>/start/", received_views.received_start, name="received_start"),
     path("projects/new/", projects.project_new, name="project_new"),
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),

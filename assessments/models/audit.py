@@ -79,6 +79,7 @@ class AuditAction(models.TextChoices):
     PEER_UPDATED = "peer.updated", "Trusted peer instance changed"
     PEER_DELETED = "peer.deleted", "Trusted peer instance deleted"
     CRATE_RECEIVED = "crate.received", "Assessment received from a trusted peer (RO-Crate imported)"
+    PROJECT_CREATED_FROM_RECEIVED = "project.created_from_received", "Project opened from a received assessment"
 
     @classmethod
     def label_of(cls, value):

@@ -13,6 +13,7 @@ Each check refuses with a sentence for the person importing (CrateRefused), firs
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import logging
@@ -32,7 +33,7 @@ from .audit import audit_record
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from ..models import User
+    from ..models import Project, User
 
 logger = logging.getLogger(__name__)
 
@@ -331,3 +332,69 @@ def peer_snapshot(peer: TrustedPeer) -> dict[str, Any]:
         "active": peer.active,
         "certificate_sha256": hashlib.sha256(peer.certificate_pem.strip().encode("ascii")).hexdigest(),
     }
+
+
+def project_start_from_received(
+    *, received: ReceivedAssessment, actor: User, request: HttpRequest | None = None
+) -> Project:
+    """Open a local project from a received assessment: its details and project-scope answers are
+    copied; custodians of the same name here get a blank assessment, since the peer's sign-offs
+    speak for the peer's custodians, not ours."""
+    from ..models import FrameworkVersion, Organisation
+    from ..permissions import coordinator_organisations
+    from ..selectors.frameworks import framework_version_get
+    from .answers import answers_replace
+    from .projects import project_create
+
+    snapshot = received.snapshot
+    details = snapshot.get("project") or {}
+    names = sorted({c.get("name") for c in snapshot.get("custodians") or [] if isinstance(c, dict)} - {None})
+    custodians = list(Organisation.objects.filter(name__in=names))
+    if not custodians:
+        raise PriamError(
+            f"None of its custodians ({', '.join(names) or 'none named'}) is an organisation here, "
+            "so a local assessment cannot be started from it."
+        )
+    organisations = coordinator_organisations(actor)
+    if not organisations:
+        raise PriamError("Only a coordinator can open a project.")
+    spec = (received.result or {}).get("framework") or {}
+    version = FrameworkVersion.objects.filter(framework_id=spec.get("id"), version=spec.get("version")).first()
+    if version is None:
+        version = framework_version_get(spec.get("id") or None)
+    with transaction.atomic():
+        project = project_create(
+            actor=actor,
+            coordinating_organisation=organisations[0],
+            custodians=custodians,
+            framework_version=version,
+            request=request,
+            title=str(details.get("title", "")),
+            summary=str(details.get("summary", "")),
+            lead_researcher=str(details.get("lead_researcher", "")),
+            lead_organisation=str(details.get("lead_organisation", "")),
+            purpose=str(details.get("purpose", "")),
+            public_benefit=str(details.get("public_benefit", "")),
+            start_date=datetime.date.fromisoformat(details["start_date"]),
+            end_date=datetime.date.fromisoformat(details["end_date"]),
+        )
+        answers = (received.document or {}).get("answers") or {}
+        answers_replace(project=project, answers=answers, matches_etag=lambda etag: True, actor=actor, request=request)
+        audit_record(
+            action=AuditAction.PROJECT_CREATED_FROM_RECEIVED,
+            actor=actor,
+            obj=project,
+            project=project,
+            organisation=organisations[0],
+            request=request,
+            data={
+                "received_assessment": received.pk,
+                "peer": received.peer.name,
+                "peer_url": received.peer.base_url,
+                "record_number": received.record_number,
+                "snapshot_sha256": received.snapshot_sha256,
+                "custodians": sorted(org.name for org in custodians),
+                "custodians_not_here": sorted(set(names) - {org.name for org in custodians}),
+            },
+        )
+    return project

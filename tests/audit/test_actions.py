@@ -491,6 +491,7 @@ PERFORMED_ELSEWHERE = {
     AuditAction.PEER_UPDATED: "tests/crates/test_import.py",
     AuditAction.PEER_DELETED: "tests/crates/test_import.py",
     AuditAction.CRATE_RECEIVED: "tests/crates/test_import.py",
+    AuditAction.PROJECT_CREATED_FROM_RECEIVED: "tests/crates/test_import_pages.py",
 }
 
 
