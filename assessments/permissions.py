@@ -307,6 +307,24 @@ def evidence_for(user, pk):
     return evidence
 
 
+def can_publish_project(user, project):
+    """Only the coordinator puts a project on the public register: they write its lay summary and
+    answer for what the public reads. Whether there is an approval to publish is the service's
+    refusal, with its own message."""
+    return can_edit_project_answers(user, project)
+
+
+def can_withdraw_approval(user, approval):
+    """An approver of one of the project's custodians, or an administrator, withdraws an approval:
+    the custodians granted it, so they take it back."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    custodians = approval.project.assessments.values_list("organisation_id", flat=True)
+    return user.memberships.filter(organisation_id__in=custodians, approves=True).exists()
+
+
 def can_import_crate(user):
     """Only administrators import crates: accepting another PRIAM's record rests on the trusted
     peers they configure, so the same people answer for both."""

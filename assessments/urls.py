@@ -22,6 +22,7 @@ from .views import (
 from .views import evidence as evidence_views
 from .views import notifications as notification_views
 from .views import received as received_views
+from .views import register as register_views
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -84,6 +85,14 @@ urlpatterns = [
     path("records/<str:number>/", records.record_detail, name="record_detail"),
     path("records/<str:number>/pdf/", records.record_pdf, name="record_pdf"),
     path("verify/", records.verify, name="verify"),
+    # The public register: no sign-in (issue 17).
+    path("register/", register_views.register_list, name="register"),
+    path("register.json", register_views.register_json, name="register_json"),
+    path("register.csv", register_views.register_csv, name="register_csv"),
+    path("register.atom", register_views.register_atom, name="register_atom"),
+    path("register/<str:number>/", register_views.register_detail, name="register_detail"),
+    path("projects/<int:pk>/publish/", register_views.project_publish_page, name="project_publish"),
+    path("projects/<int:pk>/withdraw/", register_views.approval_withdraw_view, name="approval_withdraw"),
     path("glossary/", glossary.glossary, name="glossary"),
     path("organisations/", criteria.custodians_criteria, name="custodians_criteria"),
     path("organisations/<slug:slug>/criteria/", criteria.criteria_index, name="criteria_index"),

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import comments, criteria, evidence, frameworks, obligations, signoffs, views
 from .notifications import NotificationList, NotificationRead
+from .register import ProjectPublication, RegisterList
 
 urlpatterns = [
     path("evaluate/", views.EvaluateView.as_view(), name="api-evaluate"),
@@ -47,6 +48,8 @@ urlpatterns = [
     path("evidence/<int:pk>/", evidence.EvidenceDetail.as_view(), name="api-evidence"),
     path("evidence/<int:pk>/download/", evidence.EvidenceDownload.as_view(), name="api-evidence-download"),
     path("verify/", views.VerifyView.as_view(), name="api-verify"),
+    path("register/", RegisterList.as_view(), name="api-register"),
+    path("projects/<int:pk>/publication/", ProjectPublication.as_view(), name="api-project-publication"),
     path("audit-events/", views.AuditEventList.as_view(), name="api-audit-events"),
     path("organisations/", criteria.OrganisationList.as_view(), name="api-organisations"),
     path("organisations/<slug:slug>/criteria/", criteria.CriteriaList.as_view(), name="api-criteria-versions"),

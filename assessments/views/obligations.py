@@ -46,6 +46,7 @@ def _page_context(request, project):
         "found": found,
         "histories": obligation_histories(found.obligations),
         "can_renew": permissions.can_renew(request.user, project),
+        "can_withdraw": live and permissions.can_withdraw_approval(request.user, found.approval),
     }
 
 
