@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import comments, criteria, evidence, frameworks, obligations, signoffs, views
+from . import comments, criteria, evidence, exchange_schemas, frameworks, obligations, signoffs, views
 from .notifications import NotificationList, NotificationRead
 from .register import ProjectPublication, RegisterList
 
 urlpatterns = [
     path("evaluate/", views.EvaluateView.as_view(), name="api-evaluate"),
+    path("schemas/<slug:name>.json", exchange_schemas.ExchangeSchema.as_view(), name="api-exchange-schema"),
     path("notifications/", NotificationList.as_view(), name="api-notifications"),
     path("notifications/<int:pk>/read/", NotificationRead.as_view(), name="api-notification-read"),
     path("frameworks/", views.FrameworkList.as_view(), name="api-frameworks"),

@@ -17,7 +17,7 @@ from rocrate.model import ContextEntity
 from rocrate.rocrate import ROCrate
 
 from .. import printed
-from . import ASSESSMENT, EVIDENCE_DIR, FIVE_SAFES_PROFILE, PDF, RO_CRATE_VERSION, SNAPSHOT, evidence_entry
+from . import ASSESSMENT, EVIDENCE_DIR, FIVE_SAFES_PROFILE, MANIFEST, PDF, RO_CRATE_VERSION, SNAPSHOT, evidence_entry
 
 SIGN_OFF = "https://w3id.org/shp#SignOff"  # the profile's Safe Haven Provenance term for a sign-off
 COMPLETED = "http://schema.org/CompletedActionStatus"
@@ -173,6 +173,15 @@ def _files(graph: _Graph, snapshot: Mapping[str, Any], files: Mapping[str, bytes
                 "sha256": hashlib.sha256(data).hexdigest(),
             },
         )
+    # Listed without size or hash: the manifest covers this metadata, so neither can name the other's.
+    graph.crate.add_file(
+        dest_path=MANIFEST,
+        properties={
+            "name": "SHA-512 manifest",
+            "description": "BagIt-style payload manifest: the SHA-512 of every other file in this crate.",
+            "encodingFormat": "text/plain",
+        },
+    )
 
 
 def _attached(attached: Mapping[str, Any]) -> str:
