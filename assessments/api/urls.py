@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import comments, criteria, evidence, exchange_schemas, frameworks, obligations, signoffs, views
 from .notifications import NotificationList, NotificationRead
+from .received import ReceivedDetail, ReceivedList
 from .register import ProjectPublication, RegisterList
 
 urlpatterns = [
@@ -49,6 +50,8 @@ urlpatterns = [
     path("evidence/<int:pk>/", evidence.EvidenceDetail.as_view(), name="api-evidence"),
     path("evidence/<int:pk>/download/", evidence.EvidenceDownload.as_view(), name="api-evidence-download"),
     path("verify/", views.VerifyView.as_view(), name="api-verify"),
+    path("received/", ReceivedList.as_view(), name="api-received"),
+    path("received/<int:pk>/", ReceivedDetail.as_view(), name="api-received-detail"),
     path("register/", RegisterList.as_view(), name="api-register"),
     path("projects/<int:pk>/publication/", ProjectPublication.as_view(), name="api-project-publication"),
     path("audit-events/", views.AuditEventList.as_view(), name="api-audit-events"),

@@ -139,3 +139,25 @@ def test_published_criteria_and_appetites_are_open_to_every_signed_in_persona(de
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(username, read_only=True)}")
     statuses = {v["status"] for v in client.get(f"{base}/criteria/").json()["results"]}
     assert ("draft" in statuses) == (username in {"custodian", "auditor", "admin"}), username
+
+
+@pytest.mark.parametrize("username", PERSONAS)
+def test_received_assessments_by_persona(world, username):
+    """Administrators import crates; administrators and coordinators read what was received."""
+    from assessments.pdf import testca
+    from assessments.services.crate_import import peer_trust
+    from tests.crates.test_import import crate_files, crate_zip
+
+    ca = (testca.default_directory() / testca.CA_FILE).read_text()
+    peer_trust(name="North PRIAM", base_url="https://north.priam.example", certificate_pem=ca)
+    crate = crate_zip(crate_files(world["record"]))
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(username)}")
+    posted = client.post("/api/v1/received/", {"file": SimpleUploadedFile("crate.zip", crate, "application/zip")})
+    assert posted.status_code == (201 if username == "admin" else 404), (username, posted.content[:300])
+    if username != "admin":
+        admin = Client(HTTP_AUTHORIZATION=f"Bearer {token_for('admin')}")
+        posted = admin.post("/api/v1/received/", {"file": SimpleUploadedFile("crate.zip", crate, "application/zip")})
+        assert posted.status_code == 201
+    readers = {"coordinator", "admin"}
+    for url in ("/api/v1/received/", posted.json()["url"]):
+        assert _get(username, url) == (200 if username in readers else 404), (username, url)
