@@ -161,3 +161,16 @@ def test_received_assessments_by_persona(world, username):
     readers = {"coordinator", "admin"}
     for url in ("/api/v1/received/", posted.json()["url"]):
         assert _get(username, url) == (200 if username in readers else 404), (username, url)
+
+
+@pytest.mark.parametrize("username", [*PERSONAS, "gp-approver", None])
+def test_the_register_is_open_to_all_and_only_the_coordinator_publishes(world, username):
+    e1 = world["e1"]
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(username)}") if username else Client()
+    assert client.get("/api/v1/register/").json()["count"] == 0
+    body = {"lay_summary": "A plain summary."}
+    status = client.post(f"/api/v1/projects/{e1.pk}/publication/", body, content_type="application/json").status_code
+    # Who cannot see E1 gets 404 (401 unsigned); who sees it but is not its coordinator, 403.
+    expected = {"coordinator": 200, None: 401}.get(username, 403 if username in EXPECTED["e1"] else 404)
+    assert status == expected, username
+    assert client.get("/api/v1/register/").json()["count"] == (1 if username == "coordinator" else 0)

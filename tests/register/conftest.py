@@ -36,7 +36,8 @@ def more_entries(record, count, *, status=Approval.Status.REPLACED, expires_in_d
     numbers, each with its approval (replaced, so the one in force stays the original's)."""
     made = []
     now = timezone.now()
-    for n in range(count):
+    start = DecisionRecord.objects.count()
+    for n in range(start, start + count):
         snapshot = copy.deepcopy(record.snapshot)
         number = f"PRIAM-2020-{n + 1:04d}"
         snapshot["record"]["number"] = number
