@@ -5,11 +5,15 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from assessments.crates.build import crate_build
 from assessments.pdf import testca
+from assessments.services.evidence import evidence_upload
 from tests.crates.test_import import crate_files, crate_zip
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +26,7 @@ r = ReceivedAssessment.objects.get()
 print(json.dumps({
     "peer": r.peer.name, "url": r.peer.base_url, "number": r.record_number, "title": r.snapshot["project"]["title"],
     "snapshot_sha256": r.snapshot_sha256, "pdf_size": len(bytes(r.pdf)), "signer": r.signer,
+    "evidence": [e["path"][:9] for e in r.evidence],
     "events": list(AuditEvent.objects.filter(action__in=["peer.created", "crate.received"]).values_list("action", flat=True)),
 }))
 """
@@ -46,19 +51,18 @@ def _second_instance(tmp_path):
     return directory, manage
 
 
-def crate_export(record):
-    """The export's crate when it has landed, else one made to the same contract."""
-    try:
-        from assessments.crates import crate_build
-    except ImportError:
-        return crate_zip(crate_files(record))
-    return crate_build(record=record)
-
-
-def test_a_crate_exported_here_is_received_by_a_second_priam(assessed_project, issue_record, tmp_path):
+def test_a_crate_exported_here_is_received_by_a_second_priam(assessed_project, issue_record, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    evidence_upload(
+        project=assessed_project,
+        user=assessed_project.coordinator,
+        uploaded_file=SimpleUploadedFile("data flow.pdf", b"%PDF-1.4\n%%EOF\n"),
+        question="PE1",
+    )
     record = issue_record(assessed_project)
     crate = tmp_path / "crate.zip"
-    crate.write_bytes(crate_export(record))
+    crate.write_bytes(crate_build(record=record))  # the export's own crate, evidence included
+    assert any(name.startswith("evidence/") for name in zipfile.ZipFile(crate).namelist())
     ours = testca.default_directory()
 
     directory, manage = _second_instance(tmp_path)
@@ -98,6 +102,7 @@ def test_a_crate_exported_here_is_received_by_a_second_priam(assessed_project, i
         "snapshot_sha256": record.snapshot_sha256,
         "pdf_size": record.pdf.size,
         "signer": found["signer"],
+        "evidence": ["evidence/"],
         "events": ["peer.created", "crate.received"],
     }
     assert "PRIAM decision records" in found["signer"]
