@@ -522,6 +522,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The exchange format's JSON Schemas become named components (AssessmentDocument, …).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "assessments.api.schema.add_exchange_components",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ProjectStatusEnum": "assessments.models.projects.Project.Status",
         "AssessmentStatusEnum": "assessments.models.projects.CustodianAssessment.Status",

@@ -9,3 +9,18 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "description": "A personal API token: priam_…"}
+
+
+def add_exchange_components(result, generator, request, public):
+    """Put the exchange format's definitions (assessments/schemas/*.schema.json) among the
+    components, so the operations that reference them by name (evaluate, the risk profile) resolve
+    and generated clients get models for them. Runs as a drf-spectacular postprocessing hook."""
+    from .. import exchange
+
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, definition in exchange.openapi_components_copy().items():
+        if name in schemas:
+            raise ValueError(f"The exchange format's {name} clashes with an API component of that name")
+        schemas[name] = definition
+    result["components"]["schemas"] = dict(sorted(schemas.items()))
+    return result

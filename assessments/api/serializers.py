@@ -1,6 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import limits
+from .. import exchange, limits
 from ..forms.signoffs import OUTCOMES
 from ..models import (
     AppetiteVersion,
@@ -17,6 +18,7 @@ from ..models import (
 from ..pdf.verify import MAX_UPLOAD_TEXT
 from ..services.projects import DETAIL_FIELDS
 from ..services.signoffs import signoff_etag
+from .exchange import RecordSnapshotField
 
 
 class FrameworkSerializer(serializers.ModelSerializer):
@@ -130,6 +132,8 @@ class RecordSerializer(serializers.ModelSerializer):
 
 
 class RecordDetailSerializer(RecordSerializer):
+    snapshot = RecordSnapshotField()
+
     class Meta(RecordSerializer.Meta):
         fields = [*RecordSerializer.Meta.fields, "snapshot"]
 
@@ -291,9 +295,11 @@ class SignOffSerializer(serializers.ModelSerializer):
     def get_by_panel(self, sign_off) -> bool:
         return sign_off.decision_id is not None
 
+    @extend_schema_field(exchange.component_ref("AppetiteRef"))
     def get_appetite(self, sign_off) -> dict:
         return sign_off.route_reason.get("appetite") or {"default": True}
 
+    @extend_schema_field(exchange.nullable_ref("CustodianCriteriaRef"))
     def get_criteria(self, sign_off) -> dict | None:
         criteria = self.context.get("criteria")
         if criteria is None:

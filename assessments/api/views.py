@@ -13,7 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import engine, permissions, ratelimit
+from .. import engine, exchange, permissions, ratelimit
 from ..engine.answers import check_answers
 from ..errors import FrameworkNotFound
 from ..forms.audit import AuditFilterForm
@@ -28,6 +28,7 @@ from ..services.projects import DETAIL_FIELDS, project_create
 from ..services.verification import MAX_UPLOAD_BYTES, TOO_LARGE, record_verify
 from . import etags
 from . import serializers as s
+from .exchange import RiskProfileSerializer
 from .problems import engine_errors, problem
 
 FRAMEWORK_PARAM = OpenApiParameter("framework", str, description="ID@VERSION, e.g. five-safes@1 (default: latest)")
@@ -47,11 +48,25 @@ class EvaluateView(APIView):
 
     @extend_schema(
         parameters=[FRAMEWORK_PARAM],
-        request=OpenApiTypes.OBJECT,
-        responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 404: PROBLEM},
+        # Keyed by media type: a bare dict here would read as a map of media types.
+        request={"application/json": exchange.component_ref("AssessmentDocument")},
+        responses={200: exchange.component_ref("EvaluationResult"), 400: PROBLEM, 404: PROBLEM},
     )
     def post(self, request):
         version = framework_version_get(request.query_params.get("framework"))
+        # The shape first (GET /api/v1/schemas/assessment-document.json), then the framework's
+        # questions: the engine's wording only makes sense for a document of the right shape.
+        shape = exchange.document_errors(request.data)
+        if shape:
+            return problem(
+                400,
+                "Invalid assessment document",
+                f"{len(shape)} problem(s) with the document's shape: "
+                + "; ".join(f"{e['field'] or 'the document'}: {e['message']}" for e in shape[:3]),
+                kind="document",
+                framework=version.spec,
+                errors=shape,
+            )
         framework = engine_framework(version)
         problems = engine.validate_document(framework, request.data)
         if problems:
@@ -278,7 +293,7 @@ class AssessmentConfirm(APIView):
 
 
 class RiskProfile(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: PROBLEM})
+    @extend_schema(responses={200: RiskProfileSerializer, 404: PROBLEM})
     def get(self, request, pk):
         project = permissions.project_for(request.user, pk)
         evaluation = latest_evaluation(project)
