@@ -1,9 +1,11 @@
 """The administrators' pages. Every save or delete writes its audit event in the admin's transaction."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
 
+from .errors import PriamError
 from .models import (
     AuditAction,
     AuditEvent,
@@ -16,7 +18,7 @@ from .models import (
     User,
 )
 from .services.audit import audit_record
-from .services.crate_import import peer_snapshot
+from .services.crate_import import peer_certificate_check, peer_snapshot
 
 
 def _user_snapshot(user):
@@ -184,6 +186,22 @@ class PanelAdmin(AuditedAdmin):
     inlines = [PanelSeatInline]
 
 
+class TrustedPeerForm(forms.ModelForm):
+    base_url = forms.URLField(max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = TrustedPeer
+        fields = ["name", "base_url", "certificate_pem", "active"]
+
+    def clean_certificate_pem(self):
+        pem = self.cleaned_data["certificate_pem"]
+        try:
+            peer_certificate_check(pem)
+        except PriamError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return pem
+
+
 @admin.register(TrustedPeer)
 class TrustedPeerAdmin(AuditedAdmin):
     """Other PRIAMs whose signed records this one accepts as crates (see services/crate_import.py)."""
@@ -197,7 +215,7 @@ class TrustedPeerAdmin(AuditedAdmin):
     list_display = ["name", "base_url", "active", "added_by", "added_at"]
     list_filter = ["active"]
     search_fields = ["name"]
-    exclude = ["added_by"]
+    form = TrustedPeerForm
 
     def save_model(self, request, obj, form, change):
         if not change:

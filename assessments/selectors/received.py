@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def received_list() -> QuerySet[ReceivedAssessment]:
-    return ReceivedAssessment.objects.select_related("peer", "received_by").defer("pdf", "snapshot", "document")
+    return ReceivedAssessment.objects.select_related("peer", "received_by").defer("pdf", "document", "result")
 
 
 def received_get(pk: int) -> ReceivedAssessment | None:

@@ -294,9 +294,8 @@ def crate_import(*, data: bytes, by: User | None, request: HttpRequest | None = 
     return received
 
 
-def peer_trust(*, name: str, base_url: str, certificate_pem: str, by: User | None = None) -> TrustedPeer:
-    """Add a trusted peer, or replace the URL and certificate of the one with that name (operators'
-    command; administrators use the admin)."""
+def peer_certificate_check(certificate_pem: str) -> None:
+    """Refuse text that holds no certificate: a peer nobody could match would fail every import."""
     from pyhanko.keys import load_certs_from_pemder_data
 
     try:
@@ -305,6 +304,12 @@ def peer_trust(*, name: str, base_url: str, certificate_pem: str, by: User | Non
         certs = []
     if not certs:
         raise PriamError("That is not a PEM certificate.")
+
+
+def peer_trust(*, name: str, base_url: str, certificate_pem: str, by: User | None = None) -> TrustedPeer:
+    """Add a trusted peer, or replace the URL and certificate of the one with that name (operators'
+    command; administrators use the admin)."""
+    peer_certificate_check(certificate_pem)
     with transaction.atomic():
         peer = TrustedPeer.objects.select_for_update().filter(name=name).first()
         before = peer_snapshot(peer) if peer else None

@@ -174,6 +174,12 @@ def test_an_untrusted_signer_is_refused(crate_record, admin_user, tmp_path):
     assert "neither a trusted peer's nor issued by one" in reason
 
 
+def test_a_peer_trusted_by_its_signing_certificate_itself(crate_record, admin_user):
+    cert = testca.default_directory() / testca.CERT_FILE
+    peer = peer_trust(name="Leaf", base_url="https://leaf.example", certificate_pem=cert.read_text())
+    assert crate_import(data=crate_zip(crate_files(crate_record)), by=admin_user).peer == peer
+
+
 def test_an_inactive_peer_is_not_trusted(crate_record, crate_peer, admin_user):
     TrustedPeer.objects.filter(pk=crate_peer.pk).update(active=False)
     assert "No trusted peer is configured" in refused(crate_zip(crate_files(crate_record)), admin_user)
@@ -247,6 +253,12 @@ def test_administrators_manage_trusted_peers_in_the_admin_audited(admin_user, cl
         "/admin/assessments/trustedpeer/add/",
         {"name": "West", "base_url": "https://west.example", "certificate_pem": files.ca.read_text(), "active": "on"},
     )
+    refused = client.post(
+        "/admin/assessments/trustedpeer/add/",
+        {"name": "Nowhere", "base_url": "https://nowhere.example", "certificate_pem": "not a certificate"},
+    )
+    assert "That is not a PEM certificate." in refused.content.decode()
+    assert not TrustedPeer.objects.filter(name="Nowhere").exists()
     peer = TrustedPeer.objects.get(name="West")
     assert peer.added_by == admin_user
     client.post(
