@@ -84,6 +84,7 @@ urlpatterns = [
     path("reviews/<int:pk>/decide/", panels.decide, name="review_decide"),
     path("records/<str:number>/", records.record_detail, name="record_detail"),
     path("records/<str:number>/pdf/", records.record_pdf, name="record_pdf"),
+    path("records/<str:number>/crate/", records.record_crate, name="record_crate"),
     path("verify/", records.verify, name="verify"),
     # The public register: no sign-in (issue 17).
     path("register/", register_views.register_list, name="register"),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import comments, criteria, evidence, exchange_schemas, frameworks, obligations, signoffs, views
+from .crates import RecordCrateView
 from .notifications import NotificationList, NotificationRead
 from .received import ReceivedDetail, ReceivedList
 from .register import ProjectPublication, RegisterList
@@ -46,6 +47,7 @@ urlpatterns = [
     path("records/", views.RecordList.as_view(), name="api-records"),
     path("records/<str:number>/", views.RecordDetail.as_view(), name="api-record"),
     path("records/<str:number>/pdf/", views.RecordPdfView.as_view(), name="api-record-pdf"),
+    path("records/<str:number>/crate/", RecordCrateView.as_view(), name="api-record-crate"),
     path("projects/<int:pk>/evidence/", evidence.ProjectEvidence.as_view(), name="api-project-evidence"),
     path("evidence/<int:pk>/", evidence.EvidenceDetail.as_view(), name="api-evidence"),
     path("evidence/<int:pk>/download/", evidence.EvidenceDownload.as_view(), name="api-evidence-download"),

@@ -52,6 +52,7 @@ class AuditAction(models.TextChoices):
     TOKEN_CREATED = "token.created", "API token created"
     TOKEN_REVOKED = "token.revoked", "API token revoked"
     RECORD_EXPORTED = "record.exported", "Decision record PDF exported from the command line"
+    RECORD_CRATE_EXPORTED = "record.crate_exported", "Decision record exported as a Five Safes RO-Crate"
     CRITERIA_DRAFT_SAVED = "criteria.draft_saved", "Custodian criteria draft saved"
     CRITERIA_PUBLISHED = "criteria.published", "Custodian criteria version published"
     APPETITE_DRAFT_SAVED = "appetite.draft_saved", "Risk appetite draft saved"

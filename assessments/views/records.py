@@ -2,14 +2,17 @@
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .. import ratelimit
+from ..crates import CrateUnavailable
 from ..models import RecordPdfJob
 from ..selectors.records import record_for, record_pdf_job, record_successor
+from ..services.crates import record_crate_export
 from ..services.verification import MAX_UPLOAD_BYTES, MAX_UPLOAD_TEXT, TOO_LARGE, record_verify
 
 
@@ -47,6 +50,20 @@ def record_pdf(request, number):
         raise Http404("The signed PDF is not ready yet.")
     response = HttpResponse(bytes(record.pdf.data), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{record.number}.pdf"'
+    return response
+
+
+@login_required
+def record_crate(request, number):
+    """The record as a Five Safes RO-Crate zip, for whoever sees the record; audited."""
+    record = _record_for(request.user, number)
+    try:
+        data = record_crate_export(record=record, by=request.user, request=request)
+    except CrateUnavailable as error:
+        messages.error(request, str(error))
+        return redirect("record_detail", number=record.number)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{record.number}.crate.zip"'
     return response
 
 

@@ -64,6 +64,7 @@ def test_read_endpoints_by_persona(world, username):
         f"/api/v1/sign-offs/{e1_sign_off.pk}/": "e1",
         f"/api/v1/records/{record.number}/": "e1",
         f"/api/v1/records/{record.number}/pdf/": "e1",
+        f"/api/v1/records/{record.number}/crate/": "e1",
         f"/api/v1/projects/{e2.pk}/": "e2",
         f"/api/v1/projects/{e2.pk}/answers/": "e2",
         f"/api/v1/projects/{e2.pk}/sign-offs/": "e2",

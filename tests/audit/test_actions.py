@@ -465,6 +465,7 @@ PERFORMED_ELSEWHERE = {
     AuditAction.REVIEW_DECIDED: "tests/panels/test_review_flow.py",
     AuditAction.RECORD_PDF_SIGNED: "tests/panels/test_review_flow.py",
     AuditAction.RECORD_EXPORTED: "tests/records/test_commands.py",
+    AuditAction.RECORD_CRATE_EXPORTED: "tests/crates/test_export_audit.py",
     AuditAction.PROJECT_AMENDMENT_REQUESTED: "tests/projects/test_decision_integrity.py",
     AuditAction.REFERRAL_REPLIED: "tests/projects/test_decision_integrity.py",
     AuditAction.CRITERIA_DRAFT_SAVED: "tests/criteria/test_criteria_services.py",
