@@ -169,3 +169,46 @@ def test_evidence_changed_in_storage_is_refused(crate_record, settings):
     (settings.MEDIA_ROOT / stored.file.name).write_bytes(b"%PDF-1.4 forged")
     with pytest.raises(CrateUnavailable, match="changed in storage"):
         crate_build(record=crate_record)
+
+
+def test_the_demos_decided_project_exports_reads_back_and_validates(
+    settings, signing_ca, django_capture_on_commit_callbacks, tmp_path, crate_media, crate_no_network
+):
+    from django.core.management import call_command
+
+    from assessments.models import Project
+
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=io.StringIO())
+    record = Project.objects.get(title="Federated genomics across two TREs").records.get()
+    data = crate_build(record=record)
+    path = tmp_path / "demo.zip"
+    path.write_bytes(data)
+    entries = crate_entries(data)
+    assert len([name for name in entries if name.startswith("evidence/")]) == len(record.snapshot["evidence"])
+    assert crate_read_back(path) == []
+    assert crate_manifest_problems(entries) == []
+    assert crate_validate(entries, tmp_path).passed()
+
+
+def test_a_record_without_a_panel_has_one_action_per_sign_off(example_project, signing_ca, crate_media):
+    """Declined by a custodian's appetite: a failed check made by the custodian's published
+    appetite (no person signed), and no panel decision."""
+    from assessments.crates.metadata import FAILED
+    from assessments.services.records import record_pdf_make
+    from tests.criteria.test_sign_offs import DECLINE_ABOVE_2, _project
+
+    record = _project(example_project, {"GP records": DECLINE_ABOVE_2}).records.get()
+    record_pdf_make(record_id=record.pk)
+    record.refresh_from_db()
+    entities = _metadata(crate_entries(crate_build(record=record)))
+    actions = [entities[m["@id"]] for m in entities["./"]["mentions"]]
+    assert len(actions) == len(record.snapshot["sign_offs"]) and record.snapshot["decision"] is None
+    declined = next(a for a in actions if "GP records" in a["name"])
+    assert declined["actionStatus"] == {"@id": FAILED}
+    assert entities[declined["agent"]["@id"]] == {
+        "@id": declined["agent"]["@id"],
+        "@type": "Organization",
+        "name": "GP records",
+    }
