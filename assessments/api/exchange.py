@@ -12,12 +12,17 @@ class EvaluationResultField(serializers.JSONField):
     pass
 
 
+@extend_schema_field(exchange.component_ref("WhatWouldChange"))
+class WhatWouldChangeField(serializers.JSONField):
+    pass
+
+
 class RiskProfileSerializer(serializers.Serializer):
     revision = serializers.IntegerField()
     evaluated_at = serializers.DateTimeField()
     current = serializers.BooleanField(help_text="Whether the evaluation is of the project's current revision.")
     result = EvaluationResultField()
-    what_would_change = serializers.DictField(
+    what_would_change = WhatWouldChangeField(
         help_text="The smallest answer changes that would lower each tier or make it approvable."
     )
 

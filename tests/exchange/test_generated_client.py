@@ -90,7 +90,8 @@ def test_the_risk_profile_returns_a_result_inside(generated):
     models = importlib.import_module(f"{PACKAGE}.models")
     assert models.RiskProfile in typing.get_args(_hints("v1_projects_risk_profile_retrieve")["return"])
     # The models import each other only for type checkers, so resolve the names in the package.
-    assert typing.get_type_hints(models.RiskProfile, localns=vars(models))["result"] is models.EvaluationResult
+    hints = typing.get_type_hints(models.RiskProfile, localns=vars(models))
+    assert hints["result"] is models.EvaluationResult and hints["what_would_change"] is models.WhatWouldChange
 
 
 @pytest.mark.django_db

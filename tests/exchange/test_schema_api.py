@@ -92,6 +92,7 @@ def test_the_openapi_document_references_the_exchange_components(db):
     profile = schema["paths"]["/api/v1/projects/{id}/risk-profile/"]["get"]["responses"]["200"]
     assert profile["content"]["application/json"]["schema"] == _ref("RiskProfile")
     assert components["RiskProfile"]["properties"]["result"] == _ref("EvaluationResult")
+    assert components["RiskProfile"]["properties"]["what_would_change"]["allOf"] == [_ref("WhatWouldChange")]
     # drf-spectacular wraps a reference in allOf to give it a description or readOnly.
     sign_off = components["SignOff"]["properties"]
     assert sign_off["appetite"]["allOf"] == [_ref("AppetiteRef")]
@@ -118,6 +119,9 @@ def demo_with_projects(db, signing_ca, django_capture_on_commit_callbacks):
 def test_the_demos_stored_documents_and_results_and_risk_profiles_validate(demo_with_projects):
     document_errors = Draft202012Validator(exchange.schema("assessment-document"), format_checker=FormatChecker())
     result_errors = Draft202012Validator(exchange.schema("evaluation-result"), format_checker=FormatChecker())
+    changes_errors = Draft202012Validator(
+        {**exchange.schema("evaluation-result"), "$ref": "#/$defs/WhatWouldChange"}, format_checker=FormatChecker()
+    )
     evaluations = list(Evaluation.objects.all())
     assert evaluations
     for evaluation in evaluations:
@@ -129,3 +133,4 @@ def test_the_demos_stored_documents_and_results_and_risk_profiles_validate(demo_
     for project in projects:
         body = client.get(f"/api/v1/projects/{project.pk}/risk-profile/").json()
         assert list(result_errors.iter_errors(body["result"])) == [], project.pk
+        assert list(changes_errors.iter_errors(body["what_would_change"])) == [], project.pk
