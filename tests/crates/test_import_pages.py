@@ -45,6 +45,9 @@ def test_an_administrator_uploads_a_crate_and_sees_it_read_only(crate_received, 
     ):
         assert shown in page
     assert "PRIAM decision records (local test)" in page  # the signer
+    result = record.snapshot["evaluation"]["result"]
+    assert f"Overall tier {result['overall']}" in page
+    assert "Sign-off by every data owner" in page  # the snapshot's sign-offs table
     pdf = client.get(reverse("received_pdf", args=[received.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content == bytes(record.pdf.data)
     assert record.number in client.get(reverse("received_list")).content.decode()
