@@ -275,3 +275,32 @@ def test_administrators_manage_trusted_peers_in_the_admin_audited(admin_user, cl
         ("peer.deleted", "admin"),
     ]
     assert json.loads(events[1].data_json)["changed"] == ["active"]
+
+
+def test_the_exports_crate_with_evidence_is_received_and_its_evidence_cannot_be_swapped(
+    assessed_project, issue_record, admin_user, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.crates.build import crate_build
+    from assessments.services.evidence import evidence_upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    evidence_upload(
+        project=assessed_project,
+        user=assessed_project.coordinator,
+        uploaded_file=SimpleUploadedFile("letter.pdf", b"%PDF-1.4\n%%EOF\n"),
+        question="PE1",
+    )
+    record = issue_record(assessed_project)
+    ca = (testca.default_directory() / testca.CA_FILE).read_text()
+    peer_trust(name="North PRIAM", base_url="https://north.priam.example", certificate_pem=ca)
+    data = crate_build(record=record)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        files = {name: archive.read(name) for name in archive.namelist() if name != "manifest-sha512.txt"}
+    (path,) = [name for name in files if name.startswith("evidence/")]
+    # Another document under the same name, with the manifest recomputed to match.
+    swapped = crate_zip(dict(files, **{path: b"%PDF-1.4\n% not the letter\n%%EOF\n"}))
+    assert f"The evidence file {path} is not one the signed record names" in refused(swapped, admin_user)
+    received = crate_import(data=data, by=admin_user)
+    assert [e["path"] for e in received.evidence] == [path]
