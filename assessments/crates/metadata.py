@@ -129,7 +129,8 @@ def _project(graph: _Graph, snapshot: Mapping[str, Any]) -> None:
         "description": project["purpose"],
         "identifier": _ref("#project-identifier"),
         "parentOrganization": coordinating,
-        "member": [coordinating, *custodians],
+        # The coordinating TRE is often a custodian too: each organisation once.
+        "member": [_ref(i) for i in dict.fromkeys(m["@id"] for m in [coordinating, *custodians])],
         "startDate": project["start_date"],
         "endDate": project["end_date"],
     }

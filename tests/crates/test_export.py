@@ -121,7 +121,12 @@ def test_the_metadata_describes_the_project_and_its_sign_offs(crate_record, sett
     assert root["description"] == snapshot["project"]["summary"]
     assert root["publisher"] == {"@id": settings.PRIAM_PUBLIC_URL + "/"}
     assert "All rights reserved" in entities[root["license"]["@id"]]["name"]
-    assert entities[root["sourceOrganization"]["@id"]]["@type"] == "Project"
+    project = entities[root["sourceOrganization"]["@id"]]
+    assert project["@type"] == "Project"
+    members = [entities[m["@id"]]["name"] for m in project["member"]]
+    assert sorted(members) == sorted(
+        {snapshot["project"]["coordinating_organisation"]} | {c["name"] for c in snapshot["custodians"]}
+    )
     assert entities[PDF]["encodingFormat"] == "application/pdf"
     assert entities[PDF]["sha256"] == crate_record.pdf.sha256
     actions = [entities[m["@id"]] for m in root["mentions"]]
