@@ -69,7 +69,7 @@ REGISTER_FILTERS = [
 ]
 
 
-class RegisterList(generics.GenericAPIView):
+class RegisterList(generics.ListAPIView):
     """The public register: every approval of a published project, newest decision first. Open to
     anyone, like /register/ (the same entries as /register.json). A filter value that cannot match
     is ignored, as on the page."""
@@ -80,8 +80,15 @@ class RegisterList(generics.GenericAPIView):
     pagination_class = Pages
 
     @extend_schema(parameters=REGISTER_FILTERS, auth=[])
-    def get(self, request):
-        page = self.paginate_queryset(register_approvals(RegisterFilters.from_params(request.query_params)))
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return register_approvals(RegisterFilters.from_params(self.request.query_params))
+
+    def list(self, request, *args, **kwargs):
+        # Entries are built from each record's snapshot, not serialised from model fields.
+        page = self.paginate_queryset(self.get_queryset())
         entries = [entry_json(register_entry(a), request.build_absolute_uri) for a in page]
         return self.get_paginated_response(RegisterEntrySerializer(entries, many=True).data)
 

@@ -57,7 +57,8 @@ class RegisterFilters:
             custodian=(params.get("custodian") or "").strip()[:200],
             tier=number("tier"),
             status=status if status in STATUSES else "",
-            year=number("year"),
+            # Year 0 is no calendar year: the database's date bounds for it would fail.
+            year=year if (year := number("year")) else None,
         )
 
     def as_params(self) -> dict[str, str]:

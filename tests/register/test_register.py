@@ -99,6 +99,7 @@ def test_search_and_filters(published, client):
         (f"year={year}", 1),
         (f"year={year - 1}", 0),
         ("tier=x&year=&status=bogus", 1),  # values that cannot be filters are ignored
+        ("year=0", 1),
     ]:
         assert count(query) == expected, query
         assert json_count(query) == expected, query
