@@ -23,4 +23,11 @@ def add_exchange_components(result, generator, request, public):
             raise ValueError(f"The exchange format's {name} clashes with an API component of that name")
         schemas[name] = definition
     result["components"]["schemas"] = dict(sorted(schemas.items()))
+    # drf-spectacular leaves a raw-schema body optional; a document is what evaluate evaluates.
+    refs = {exchange.COMPONENT_PREFIX + name for name in exchange.openapi_components()}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            body = operation.get("requestBody", {}) if isinstance(operation, dict) else {}
+            if any(media.get("schema", {}).get("$ref") in refs for media in body.get("content", {}).values()):
+                body["required"] = True
     return result

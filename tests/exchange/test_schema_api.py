@@ -88,6 +88,7 @@ def test_the_openapi_document_references_the_exchange_components(db):
         assert components[name] == exchange.openapi_components()[name]
     evaluate = schema["paths"]["/api/v1/evaluate/"]["post"]
     assert evaluate["requestBody"]["content"]["application/json"]["schema"] == _ref("AssessmentDocument")
+    assert evaluate["requestBody"]["required"] is True
     assert evaluate["responses"]["200"]["content"]["application/json"]["schema"] == _ref("EvaluationResult")
     profile = schema["paths"]["/api/v1/projects/{id}/risk-profile/"]["get"]["responses"]["200"]
     assert profile["content"]["application/json"]["schema"] == _ref("RiskProfile")
