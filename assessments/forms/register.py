@@ -19,6 +19,7 @@ class PublicationForm(forms.Form):
     def __init__(self, *args, approvals=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.condition_fields = []
+        self._keys = []
         for approval in approvals:
             group = []
             for obligation in approval.obligations.all():
@@ -32,11 +33,11 @@ class PublicationForm(forms.Form):
                 )
                 group.append((name, approval.record.number, str(obligation.number)))
             self.condition_fields.append((approval.record.number, [self[name] for name, _, _ in group]))
-            self._keys = getattr(self, "_keys", []) + group
+            self._keys += group
 
     def condition_wording(self):
         wordings: dict[str, dict[str, str]] = {}
-        for name, number, condition in getattr(self, "_keys", []):
+        for name, number, condition in self._keys:
             wordings.setdefault(number, {})[condition] = self.cleaned_data.get(name, "")
         return wordings
 
