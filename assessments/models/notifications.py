@@ -20,6 +20,7 @@ class Notification(models.Model):
         EVIDENCE_SUBMITTED = "evidence_submitted", "Evidence waits for your check"
         APPROVAL_EXPIRING = "approval_expiring", "An approval expires soon"
         APPROVAL_EXPIRED = "approval_expired", "An approval expired"
+        APPROVAL_WITHDRAWN = "approval_withdrawn", "An approval was withdrawn"
         MENTION = "mention", "You were mentioned in a comment"
         COMMENT = "comment", "A new comment"
 

@@ -89,6 +89,13 @@ def _custodian_members(project: Project) -> list[User]:
     return _members(a.organisation for a in project.assessments.select_related("organisation"))
 
 
+def project_people(project: Project) -> list[User]:
+    """The coordinator and every member of the project's custodians: who hears when an approval ends."""
+    return list(
+        User.objects.filter(is_active=True, memberships__organisation__assessments__project=project).distinct()
+    ) + [project.coordinator]
+
+
 # The flows -------------------------------------------------------------------------------------
 
 

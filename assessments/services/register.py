@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from .. import limits
@@ -13,6 +14,7 @@ from ..models import Approval, AuditAction, Project, Publication
 from ..permissions import can_publish_project, can_withdraw_approval
 from ..selectors.register import publishable_approvals
 from .audit import audit_record
+from .notifications import notify, project_people
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -122,5 +124,20 @@ def approval_withdraw(*, approval: Approval, by: User, reason: str, request: Htt
             project=approval.project,
             request=request,
             data={"record": approval.record.number, "reason": reason},
+        )
+        project = approval.project
+        # Access must stop now, so the people running the project hear it at once, with the reason.
+        notify(
+            recipients=project_people(project),
+            kind="approval_withdrawn",
+            subject=f"Approval withdrawn: {project.title}",
+            body=(
+                f"The approval of “{project.title}” ({approval.record.number}) was withdrawn by "
+                f"{by.display_name}. Access to the data must stop now. The reason given: {reason}"
+            ),
+            url=reverse("project_obligations", args=[project.pk]),
+            project=project,
+            mandatory=True,
+            exclude=by,
         )
     return approval

@@ -18,11 +18,11 @@ from django.utils import timezone
 
 from priam.scheduling import once_per_beat_slot
 
-from ..models import Approval, AuditAction, AuditChainCheck, Obligation, Project, User
+from ..models import Approval, AuditAction, AuditChainCheck, Obligation, Project
 from ..selectors.obligations import OPEN_STATUSES, obligation_people
 from .audit import audit_record
 from .notification_email import notifications_digest_send
-from .notifications import notify
+from .notifications import notify, project_people
 from .outbox import outbox_relay
 
 
@@ -48,12 +48,6 @@ def after_approval_run(*, today: date | None = None) -> ScheduledReport:
     report.approval_reminders = _remind_approvals(today)
     report.expired = _expire(today)
     return report
-
-
-def _project_people(project: Project) -> list[User]:
-    return list(
-        User.objects.filter(is_active=True, memberships__organisation__assessments__project=project).distinct()
-    ) + [project.coordinator]
 
 
 def _obligations_url(project_id: int) -> str:
@@ -173,7 +167,7 @@ def _remind_approvals(today: date) -> int:
                 data={"record": a.record.number, "expires_on": a.expires_on.isoformat(), "days_left": left},
             )
             notify(
-                recipients=_project_people(a.project),
+                recipients=project_people(a.project),
                 kind="approval_expiring",
                 subject=f"Approval expires in {left} day{'s' if left != 1 else ''}: {a.project.title}",
                 body=(
@@ -218,7 +212,7 @@ def _expire(today: date) -> int:
                 },
             )
             notify(
-                recipients=_project_people(project),
+                recipients=project_people(project),
                 kind="approval_expired",
                 subject=f"Approval expired: {project.title}",
                 body=(

@@ -26,10 +26,10 @@ from ..services.projects import project_renew
 @login_required
 def project_obligations_page(request, pk):
     project = permissions.project_for(request.user, pk)
-    return render(request, "obligations/project.html", _page_context(request, project))
+    return render(request, "obligations/project.html", obligations_page_context(request, project))
 
 
-def _page_context(request, project):
+def obligations_page_context(request, project):
     found = project_obligations(project)
     rights = permissions.ObligationRights(request.user, project)
     live = found.approval is not None and found.approval.status == "active"
@@ -110,7 +110,7 @@ def obligation_act(request, pk, action):
 
 
 def _project_page_with_error(request, obligation, action, text, error):
-    context = _page_context(request, obligation.project)
+    context = obligations_page_context(request, obligation.project)
     context["failed"] = {"pk": obligation.pk, "action": action, "text": text, "error": str(error)}
     return render(request, "obligations/project.html", context, status=error.status)
 

@@ -34,6 +34,7 @@ from ..selectors.register import (
 )
 from ..services.audit_export import FORMULA_TRIGGERS
 from ..services.register import approval_withdraw, project_publish
+from .obligations import obligations_page_context
 
 CSV_COLUMNS = (
     "record_number",
@@ -236,9 +237,9 @@ def approval_withdraw_view(request, pk):
             raise FieldInvalid(" ".join(form.errors.get("reason", ["Say why."])), field="reason")
         approval_withdraw(approval=approval, by=request.user, reason=form.cleaned_data["reason"], request=request)
     except PriamError as error:
-        messages.error(request, f"The approval was not withdrawn: {error}")
-    else:
-        messages.success(
-            request, "Approval withdrawn: the obligations page and the public register show it as withdrawn."
-        )
+        # The obligations page again, the form open with the reason as typed: nothing is lost.
+        context = obligations_page_context(request, project)
+        context["withdraw_failed"] = {"reason": request.POST.get("reason", ""), "error": str(error)}
+        return render(request, "obligations/project.html", context, status=error.status)
+    messages.success(request, "Approval withdrawn: the obligations page and the public register show it as withdrawn.")
     return redirect("project_obligations", pk=project.pk)

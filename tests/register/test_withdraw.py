@@ -66,3 +66,35 @@ def test_administrators_withdraw_through_the_obligations_page_and_a_reason_is_re
 def test_a_blank_reason_is_refused(published):
     with pytest.raises(FieldInvalid):
         approval_withdraw(approval=published.approval, by=user("admin"), reason="  ")
+
+
+def test_the_coordinator_and_every_custodian_hear_of_a_withdrawal_at_once(published):
+    from assessments.models import Notification
+
+    approver = _approver()
+    approval_withdraw(approval=published.approval, by=approver, reason="The environment lost its accreditation.")
+    told = Notification.objects.filter(kind="approval_withdrawn", project=published.project)
+    people = set(told.values_list("recipient__username", flat=True))
+    assert published.project.coordinator.username in people
+    assert approver.username not in people  # not told of their own action
+    custodian_people = {
+        m.user.username
+        for a in published.project.assessments.all()
+        for m in a.organisation.memberships.select_related("user")
+        if m.user_id != approver.pk
+    }
+    assert custodian_people and custodian_people <= people
+    assert all(n.mandatory for n in told)
+    # The reason travels to the people who must act on it (not to the public register).
+    assert all("accreditation" in n.body for n in told)
+
+
+def test_a_refused_withdrawal_keeps_the_typed_reason_beside_the_form(published, login):
+    browser = login(_approver())
+    long_reason = "Too long. " * 400  # over the note limit: refused with the field named
+    response = browser.post(f"/projects/{published.project.pk}/withdraw/", {"reason": long_reason})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Too long. Too long." in page  # what was typed is still there
+    assert 'aria-invalid="true"' in page
+    assert Approval.objects.get(pk=published.approval.pk).status == Approval.Status.ACTIVE
