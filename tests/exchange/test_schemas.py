@@ -2,6 +2,7 @@
 documents that break them."""
 
 import copy
+import io
 import json
 from pathlib import Path
 
@@ -157,3 +158,16 @@ def test_the_openapi_components_are_the_files_definitions_in_openapi_3_0():
     assert "$defs" not in text and '"null"' not in text and "$schema" not in text
     assert components["RouteReason"]["properties"]["entry"]["nullable"] is True
     assert components["EvaluationResult"]["properties"]["tiers"] == {"$ref": "#/components/schemas/Tiers"}
+
+
+def test_manage_py_assess_refuses_the_shape_the_api_refuses(framework_v1, tmp_path):
+    """One exchange format: the command line and the API accept and refuse the same documents."""
+    from django.core.management import call_command
+
+    path = tmp_path / "misspelt.json"
+    path.write_text(json.dumps(_break(lambda d: d["custodians"][1].update(apetite=d["custodians"][1].pop("appetite")))))
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("assess", str(path), stdout=io.StringIO(), stderr=err)
+    assert exit_.value.code == 2
+    assert "custodians.1: " in err.getvalue() and "'apetite' was unexpected" in err.getvalue()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments import engine
+from assessments import engine, exchange
 from assessments.errors import PriamError
 from assessments.selectors.frameworks import engine_framework, framework_version_get, framework_versions
 
@@ -36,6 +36,10 @@ class Command(BaseCommand):
             document = json.loads(text)
         except json.JSONDecodeError as error:
             self._invalid([f"not JSON: {error.msg} at line {error.lineno}, column {error.colno}"])
+        # The shape first, as the API checks it (GET /api/v1/schemas/assessment-document.json).
+        shape = exchange.document_errors(document)
+        if shape:
+            self._invalid([f"{e['field'] or 'the document'}: {e['message']}" for e in shape])
         problems = engine.validate_document(loaded, document)
         if problems:
             lines = [str(problem) for problem in problems]
