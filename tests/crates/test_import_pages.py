@@ -89,6 +89,8 @@ def test_who_reads_received_assessments(crate_received, admin_user, client, user
         reverse("received_pdf", args=[received.pk]),
     ):
         assert client.get(url).status_code == (200 if sees else 404), url
+    # Whoever may start from one finds the way there from the projects page.
+    assert (f'href="{reverse("received_list")}"' in client.get(reverse("projects")).content.decode()) == sees
 
 
 def test_a_coordinator_starts_a_local_assessment_from_a_received_one(crate_received, admin_user, coordinator, client):
