@@ -93,6 +93,11 @@ def test_evaluate_and_frameworks_are_open_to_every_signed_in_persona(world, user
     assert client.get("/api/v1/frameworks/").status_code == 200
     with open("fixtures/examples/E4.json") as document:
         assert client.post("/api/v1/evaluate/", document.read(), content_type="application/json").status_code == 200
+    # The exchange format's schemas are public: another TRE checks documents before it has an account.
+    for name in ("assessment-document", "evaluation-result"):
+        for reader in (client, Client()):
+            response = reader.get(f"/api/v1/schemas/{name}.json")
+            assert response.status_code == 200 and response.json()["$schema"].endswith("2020-12/schema"), name
 
 
 def test_only_members_of_the_custodian_write_its_assessment(world):
