@@ -203,7 +203,6 @@ def register_entry(approval: Approval, today: date | None = None) -> dict[str, A
     snapshot = record.snapshot
     project = snapshot["project"]
     result = snapshot["evaluation"]["result"]
-    explanation = result.get("explanation", {})
     publication = approval.project.publication
     status = _status(approval, today)
     return {
@@ -214,16 +213,7 @@ def register_entry(approval: Approval, today: date | None = None) -> dict[str, A
         "lead_organisation": project["lead_organisation"],
         "coordinating_organisation": project["coordinating_organisation"],
         "custodians": [c["name"] for c in snapshot.get("custodians", [])],
-        "tiers": [
-            {
-                "safe": safe,
-                "label": safe.capitalize(),
-                "tier": result["tiers"][safe],
-                "tier_name": explanation.get(safe, {}).get("tier_name", ""),
-            }
-            for safe in SAFES
-            if safe in result.get("tiers", {})
-        ],
+        "tiers": result_tiers(result),
         "overall_tier": result["overall"],
         "overall_tier_name": result.get("overall_name", ""),
         "controls": _controls(snapshot),
@@ -271,3 +261,18 @@ def register_numbers(project: Project) -> list[str]:
         .order_by("-record__issued_at")
         .values_list("record__number", flat=True)
     )
+
+
+def result_tiers(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """An evaluation result's tiers in the order of the Five Safes, each with its tier's name."""
+    explanation = result.get("explanation", {})
+    return [
+        {
+            "safe": safe,
+            "label": safe.capitalize(),
+            "tier": result["tiers"][safe],
+            "tier_name": explanation.get(safe, {}).get("tier_name", ""),
+        }
+        for safe in SAFES
+        if safe in result.get("tiers", {})
+    ]

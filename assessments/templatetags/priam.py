@@ -94,10 +94,13 @@ def get_item(mapping, key):
 
 @register.filter
 def isodate(value):
-    """A snapshot's "2027-01-31" as a date, for the date filter (the text itself when it is not one)."""
+    """A snapshot's "2027-01-31" (a date) or "2027-01-31T09:30:00+00:00" (a moment) for the date
+    filter; the text itself when it is neither."""
     import datetime
 
-    try:
-        return datetime.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return value
+    for parse in (datetime.date.fromisoformat, datetime.datetime.fromisoformat):
+        try:
+            return parse(value)
+        except (TypeError, ValueError):
+            continue
+    return value

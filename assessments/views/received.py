@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import permissions
 from ..errors import PriamError
 from ..selectors.received import received_list
+from ..selectors.register import result_tiers
 from ..services.crate_import import MAX_CRATE_BYTES, crate_import, project_start_from_received
 
 
@@ -66,6 +67,7 @@ def received_detail(request, pk):
         {
             "received": received,
             "s": received.snapshot,
+            "tiers": result_tiers(received.snapshot["evaluation"]["result"]),
             "can_start": permissions.can_start_from_received(request.user),
         },
     )

@@ -24,6 +24,13 @@ def crate_received(assessed_project, issue_record, admin_user):
     return record, data
 
 
+def _tier_lines(page):
+    import re
+
+    listed = re.search(r"<ul data-tiers>(.*?)</ul>", page, re.S).group(1)
+    return [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", listed, re.S)]
+
+
 def _upload(client, data):
     return client.post(reverse("received_upload"), {"file": SimpleUploadedFile("crate.zip", data, "application/zip")})
 
@@ -48,6 +55,17 @@ def test_an_administrator_uploads_a_crate_and_sees_it_read_only(crate_received, 
     result = record.snapshot["evaluation"]["result"]
     assert f"Overall tier {result['overall']}" in page
     assert "Sign-off by every data owner" in page  # the snapshot's sign-offs table
+    # The snapshot's moments are ISO texts; the page shows them as dates, not blanks.
+    from django.utils import timezone
+
+    issued = timezone.localtime(record.issued_at)
+    assert f'<dd class="col-sm-9">{issued:%-d %B %Y}</dd>' in page
+    # The tiers in the framework's order of the safes, with their names.
+    tiers = [
+        f"{safe}: tier {result['tiers'][safe.lower()]}"
+        for safe in ("People", "Projects", "Settings", "Data", "Outputs")
+    ]
+    assert [line.split(" (")[0] for line in _tier_lines(page)] == tiers
     pdf = client.get(reverse("received_pdf", args=[received.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content == bytes(record.pdf.data)
     assert record.number in client.get(reverse("received_list")).content.decode()
@@ -126,7 +144,17 @@ def test_a_coordinator_starts_a_local_assessment_from_a_received_one(crate_recei
     )
     assert AuditEvent.objects.filter(action=AuditAction.PROJECT_CREATED, project_id=project.pk).exists()
     page = client.get(response.url).content.decode()
-    assert f"Started from the assessment received from North PRIAM ({record.number})" in page
+    detail = reverse("received_detail", args=[received.pk])
+    assert f'Started from the assessment received from <a href="{detail}">North PRIAM ({record.number})</a>.' in page
+    # A custodian of the new project sees where it came from, without a link it could not open.
+    from assessments.models import User
+
+    custodian = User.objects.get(username="genomics")
+    assert project.assessments.filter(organisation__memberships__user=custodian).exists()
+    client.force_login(custodian)
+    page = client.get(response.url).content.decode()
+    assert f"Started from the assessment received from North PRIAM ({record.number})." in page
+    assert detail not in page
 
 
 def test_an_administrator_without_a_coordinator_role_cannot_start_one(crate_received, admin_user, client):
