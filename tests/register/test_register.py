@@ -73,8 +73,10 @@ def test_the_register_page_is_the_same_signed_in_and_links_its_feeds(published, 
     ):
         assert f'rel="alternate" type="{kind}"' in anonymous and f'href="{url}"' in anonymous
     assert 'href="/register/">Public register</a>' in anonymous
+    assert 'href="/accounts/login/?next=/register/">Sign in</a>' in anonymous  # a way in from the public page
     signed_in = login(coordinator).get("/register/")
     assert signed_in.status_code == 200 and published.number in signed_in.content.decode()
+    assert ">Sign in</a>" not in signed_in.content.decode()
 
 
 def test_search_and_filters(published, client):
