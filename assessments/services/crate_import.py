@@ -26,6 +26,10 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 
 from .. import engine
+from ..crates import ASSESSMENT as ASSESSMENT_JSON
+from ..crates import BAGIT, MANIFEST, METADATA, PDF
+from ..crates import SNAPSHOT as RECORD_JSON
+from ..crates.manifest import manifest_parse
 from ..errors import PriamError
 from ..models import AuditAction, ReceivedAssessment, TrustedPeer
 from .audit import audit_record
@@ -42,14 +46,9 @@ MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_FILES = 1000
 MAX_RATIO = 200  # a record's JSON compresses well, a zip bomb far better
 
-MANIFEST = "manifest-sha512.txt"
-PDF = "decision-record.pdf"
-RECORD_JSON = "decision-record.json"
-ASSESSMENT_JSON = "assessment.json"
-METADATA = "ro-crate-metadata.json"
 REQUIRED = (METADATA, PDF, RECORD_JSON, ASSESSMENT_JSON, MANIFEST)
 # BagIt's declaration says nothing the import relies on, so it may be left out of the manifest.
-UNLISTED_ALLOWED = {MANIFEST, "bagit.txt"}
+UNLISTED_ALLOWED = {MANIFEST, BAGIT}
 KEYWORD = "priam-snapshot-sha256:"
 
 
@@ -129,18 +128,12 @@ def _check_manifest(files: dict[str, bytes]) -> None:
     missing = [name for name in REQUIRED if name not in files]
     if missing:
         raise CrateRefused(f"The crate lacks {', '.join(missing)}, so it is not a PRIAM decision-record crate.")
-    listed: dict[str, str] = {}
     try:
-        text = files[MANIFEST].decode("utf-8")
+        listed = manifest_parse(files[MANIFEST].decode("utf-8"))
     except UnicodeDecodeError:
         raise CrateRefused(f"{MANIFEST} is not UTF-8 text.") from None
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        digest, sep, path = line.partition("  ")
-        if not sep or len(digest) != 128 or path in listed:
-            raise CrateRefused(f"Line {number} of {MANIFEST} is not a '<SHA-512>  <path>' line of a new file.")
-        listed[path] = digest.lower()
+    except ValueError as error:
+        raise CrateRefused(f"{MANIFEST} is not a manifest the export writes. {error}") from None
     unlisted = sorted(set(files) - set(listed) - UNLISTED_ALLOWED)
     if unlisted:
         raise CrateRefused(f"The crate holds files its manifest does not list: {', '.join(unlisted)}.")
