@@ -98,3 +98,11 @@ def test_a_refused_withdrawal_keeps_the_typed_reason_beside_the_form(published, 
     assert "Too long. Too long." in page  # what was typed is still there
     assert 'aria-invalid="true"' in page
     assert Approval.objects.get(pk=published.approval.pk).status == Approval.Status.ACTIVE
+
+
+def test_the_project_page_says_the_approval_was_withdrawn_not_that_it_stands(published, login):
+    approval_withdraw(approval=published.approval, by=_approver(), reason="The environment lost its accreditation.")
+    page = login(published.project.coordinator).get(f"/projects/{published.project.pk}/").content.decode()
+    assert 'data-standing="withdrawn"' in page and 'data-standing="decided"' not in page
+    assert "was withdrawn on" in page and "access must stop" in page
+    assert 'data-access="may-start"' not in page
