@@ -173,7 +173,7 @@ def issue_record(signing_ca):
     from assessments.services.panels import conflict_declare, review_decide, review_send, vote_cast
     from assessments.services.records import record_pdf_make
 
-    def issue(project, outcome="approve", **decision):
+    def issue(project, outcome="approve", pdf=True, **decision):
         panel = Panel.objects.get(name="National Data Access Panel")
         review = review_send(project=project, panel=panel, actor=project.coordinator)
         for username in ("chair", "panel", "panel2"):
@@ -188,7 +188,8 @@ def issue_record(signing_ca):
             rationale=decision.pop("rationale", "Agreed."),
             **decision,
         )
-        record_pdf_make(record_id=record.pk)
+        if pdf:  # rendering and signing costs a second or two; tests that never read the PDF skip it
+            record_pdf_make(record_id=record.pk)
         record.refresh_from_db()
         return record
 

@@ -16,7 +16,7 @@ CONDITIONS = [
 @pytest.fixture
 def approved(assessed_project, issue_record):
     """E1 approved with two panel conditions: its record, not yet published."""
-    return issue_record(assessed_project, outcome="approve_with_conditions", conditions=CONDITIONS)
+    return issue_record(assessed_project, outcome="approve_with_conditions", conditions=CONDITIONS, pdf=False)
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def test_the_publish_page_is_the_coordinators_only(approved, username, login, cl
 
 
 def test_a_project_without_an_approving_record_is_refused_with_the_reason(assessed_project, issue_record, login):
-    rejected = issue_record(assessed_project, outcome="reject", rationale="No.")
+    rejected = issue_record(assessed_project, outcome="reject", rationale="No.", pdf=False)
     project = rejected.project
     with pytest.raises(PriamError, match="no approving decision record"):
         project_publish(project=project, user=project.coordinator, lay_summary=SUMMARY)
