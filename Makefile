@@ -65,8 +65,8 @@ test: setup
 	$(BIN)/ruff format --check  # the code stays as `ruff format` writes it
 	$(BIN)/mypy  # strict on the engine package ([tool.mypy] in pyproject.toml)
 	bash scripts/with-test-services.sh $(BIN)/pytest -p no:cacheprovider
-	env -u DATABASE_URL -u CELERY_BROKER_URL PRIAM_DATA_DIR=$$(mktemp -d) \
-		$(BIN)/pytest -p no:cacheprovider -m "not services" --ignore=tests/browser
+	env -u DATABASE_URL -u CELERY_BROKER_URL PRIAM_DATA_DIR=$$(mktemp -d) PRIAM_SCHEMATHESIS_EXAMPLES=5 \
+		$(BIN)/pytest -p no:cacheprovider -m "not services and not once" --ignore=tests/browser
 
 test-fast: setup
 	$(BIN)/pytest -m "not services" -x -q

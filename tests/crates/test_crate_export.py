@@ -91,12 +91,14 @@ def test_it_reads_back_with_rocrate_and_has_the_required_properties(crate_record
     assert crate_read_back(path) == []
 
 
+@pytest.mark.once
 def test_roc_validator_passes_it_at_the_required_level_offline(crate_record, tmp_path, crate_no_network):
     result = crate_validate(crate_entries(crate_build(record=crate_record)), tmp_path)
     assert [f"{issue.check.identifier}: {issue.message}" for issue in result.get_issues()] == []
     assert result.passed()
 
 
+@pytest.mark.once
 def test_roc_validator_fails_a_crate_without_a_required_property(crate_record, tmp_path, crate_no_network):
     """The validation above is a real one: the same crate without the root's datePublished fails."""
     entries = crate_entries(crate_build(record=crate_record))
@@ -176,6 +178,7 @@ def test_evidence_changed_in_storage_is_refused(crate_record, settings):
         crate_build(record=crate_record)
 
 
+@pytest.mark.once
 def test_the_demos_decided_project_exports_reads_back_and_validates(
     settings, signing_ca, django_capture_on_commit_callbacks, tmp_path, crate_media, crate_no_network
 ):

@@ -16,7 +16,7 @@ from assessments.pdf import testca
 from assessments.services.evidence import evidence_upload
 from tests.crates.test_import import crate_files, crate_zip
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.once]
 ROOT = Path(__file__).resolve().parents[2]
 
 SHOW = """

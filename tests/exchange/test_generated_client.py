@@ -15,6 +15,7 @@ from django.test import Client
 from tests.api.test_api import api
 
 EXAMPLES = Path("fixtures/examples")
+pytestmark = pytest.mark.once
 PACKAGE = "priam_exchange_client"
 
 
