@@ -10,9 +10,8 @@ from assessments.models import Project, User
 from assessments.pdf import testca
 from assessments.services.crate_import import crate_import, peer_trust
 from assessments.services.demo import demo_load
+from tests.browser.page_checks import PageChecks
 from tests.browser.page_types import off_the_event_loop
-from tests.browser.test_accessibility_aa import AA_TAGS, OPEN_DETAILS, WIDTHS, _axe, _describe
-from tests.browser.test_phone_layout import PHONE, _check
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,21 +29,8 @@ def test_received_pages_pass_axe_and_fit_a_phone(live_server, open_page, sign_in
     )
     received = off_the_event_loop(crate_import, data=crate_build(record=record), by=admin)
     detail = reverse("received_detail", args=[received.pk])
-    axe, found, too_wide = _axe(), {}, {}
-
-    def look(page, path):
-        for width_name, size in WIDTHS.items():
-            page.set_viewport_size(size)
-            assert page.goto(live_server.url + path).status == 200, path
-            page.evaluate(OPEN_DETAILS)
-            violations = axe.run(page, options={"runOnly": {"type": "tag", "values": AA_TAGS}}).response["violations"]
-            if violations:
-                found[f"{path} at {width_name}"] = [_describe(v) for v in violations]
-        page.set_viewport_size(PHONE)
-        page.goto(live_server.url + path)
-        problems = _check(page)
-        if problems:
-            too_wide[path] = problems
+    checks = PageChecks(live_server.url)
+    look = checks.look
 
     administrator = sign_in(open_page(), "admin")
     for path in (reverse("received_list"), reverse("received_upload"), detail):
@@ -52,5 +38,5 @@ def test_received_pages_pass_axe_and_fit_a_phone(live_server, open_page, sign_in
     coordinator = sign_in(open_page(), "coordinator")
     for path in (reverse("projects"), detail):
         look(coordinator, path)
-    assert not found, found
-    assert not too_wide, too_wide
+    assert not checks.found, checks.found
+    assert not checks.too_wide, checks.too_wide

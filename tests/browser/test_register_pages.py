@@ -7,9 +7,8 @@ from django.urls import reverse
 from assessments.models import Project, User
 from assessments.services.demo import demo_load
 from assessments.services.register import project_publish
+from tests.browser.page_checks import PageChecks
 from tests.browser.page_types import off_the_event_loop
-from tests.browser.test_accessibility_aa import AA_TAGS, OPEN_DETAILS, WIDTHS, _axe, _describe
-from tests.browser.test_phone_layout import PHONE, _check
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,21 +20,8 @@ def test_register_pages_pass_axe_and_fit_a_phone(live_server, open_page, sign_in
     coordinator_pages = [publish_form]
     # The empty register first (as a new instance shows it), then with the demo's project published.
     signed_out = [reverse("register")]
-    axe, found, too_wide = _axe(), {}, {}
-
-    def look(page, path):
-        for width_name, size in WIDTHS.items():
-            page.set_viewport_size(size)
-            assert page.goto(live_server.url + path).status == 200, path
-            page.evaluate(OPEN_DETAILS)
-            violations = axe.run(page, options={"runOnly": {"type": "tag", "values": AA_TAGS}}).response["violations"]
-            if violations:
-                found[f"{path} at {width_name}"] = [_describe(v) for v in violations]
-        page.set_viewport_size(PHONE)
-        page.goto(live_server.url + path)
-        problems = _check(page)
-        if problems:
-            too_wide[path] = problems
+    checks = PageChecks(live_server.url)
+    look = checks.look
 
     anonymous = open_page()
     for path in signed_out:
@@ -54,5 +40,5 @@ def test_register_pages_pass_axe_and_fit_a_phone(live_server, open_page, sign_in
         look(anonymous, path)
     look(coordinator, publish_form)
     look(coordinator, reverse("project_detail", args=[project.pk]))
-    assert not found, found
-    assert not too_wide, too_wide
+    assert not checks.found, checks.found
+    assert not checks.too_wide, checks.too_wide
